@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { ComponentName, Count, Json, Version } from '../common-schemas.js';
+import { defineEventType, Role } from '../event-type.js';
+
+/** A component as registered in a run: name, role, kind (implementation) and its version at start. */
+export const ComponentInfo = z.strictObject({
+  name: ComponentName,
+  role: Role,
+  kind: z.string().min(1).max(128),
+  version: Version.nullable(),
+});
+export type ComponentInfo = z.infer<typeof ComponentInfo>;
+
+/** The numeric backend a run computed on: exact reproduction is promised per backend. */
+export const BackendInfo = z.strictObject({
+  name: z.string().min(1),
+  tfjsVersion: z.string().nullable(),
+  backendVersion: z.string().nullable(),
+});
+export type BackendInfo = z.infer<typeof BackendInfo>;
+
+export const RunStarted = defineEventType({
+  type: 'run.started',
+  payload: z.strictObject({
+    name: z.string().max(200).nullable(),
+    config: Json,
+    seed: z.int().nullable(),
+    env: z.string().nullable(),
+    components: z.array(ComponentInfo),
+    backend: BackendInfo.nullable(),
+    code_version: z.string().nullable(),
+    /** For a derived run (replay, re-evaluation): the run it was derived from, and what was overridden. */
+    source_run: z.string().nullable(),
+    overrides: Json.nullable(),
+  }),
+});
+
+export const RunEnded = defineEventType({
+  type: 'run.ended',
+  payload: z.strictObject({
+    status: z.enum(['completed', 'failed', 'interrupted']),
+    reason: z.string().nullable(),
+    episodes: Count.nullable(),
+    decisions: Count.nullable(),
+  }),
+});

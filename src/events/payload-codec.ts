@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import { FlightrecError } from '../errors/flightrec-error.js';
+import { Dtype, isTensor, type Tensor } from './tensor.js';
+import { tensorBytes, tensorFromBytes } from './tensor-codec.js';
+
+/**
+ * A compact, canonical binary encoding for event payloads (and the envelope tuple hashed into the
+ * chain). Canonical means one value has one encoding: object keys are sorted, integers that fit
+ * are varints, other numbers are float64 bits. That is what lets the hash chain be recomputed
+ * from stored bytes and lets export → import reproduce the same hashes.
+ *
+ * Tensors are raw bytes; those above `blobThreshold` bytes are replaced by their sha256 and
+ * handed to `putBlob`, so a repeated tensor is stored once.
+ */
+const TAG_NULL = 0;
+const TAG_FALSE = 1;
+const TAG_TRUE = 2;
+const TAG_INT = 3;
+const TAG_FLOAT = 4;
+const TAG_STRING = 5;
+const TAG_ARRAY = 6;
+const TAG_OBJECT = 7;
+const TAG_TENSOR = 8;
+const TAG_TENSOR_BLOB = 9;
+
+const DTYPES = Dtype.options;
+const DTYPE_CODE = new Map(DTYPES.map((d, i) => [d, i]));
+
+export class PayloadCodecError extends FlightrecError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('INVALID_PAYLOAD_BYTES', message, details);
+  }
+}
+
+export interface EncodeOptions {
+  /** Tensors with more bytes than this go to the blob table. Infinity keeps every tensor inline. */
+  blobThreshold: number;
+  /** Receives each blob (hash, bytes) that the encoded value references. */
+  putBlob?: (hash: Uint8Array, bytes: Uint8Array) => void;
+}
+
+export interface DecodeOptions {
+  /** Returns a blob's bytes by sha256; must throw when the blob is missing or does not match its hash. */
+  getBlob?: (hash: Uint8Array) => Uint8Array;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const keyCache = new Map<string, Uint8Array>();
+
+/** Growable output buffer; reused across encodes to keep the hot path allocation-light. */
+class Writer {
+  buf = new Uint8Array(1024);
+  view = new DataView(this.buf.buffer);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+  /** Unsigned varint of any safe integer (base-128, arithmetic so values above 2^32 work). */
+  uvarint(n: number): void {
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.pos++] = n;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  float(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+}
+
+const shared = new Writer();
+
+/** Encodes a payload value canonically. Throws PayloadCodecError on values JSON-like data cannot hold (undefined in arrays, functions, cycles, non-plain objects). */
+export function encodeValue(value: unknown, options: EncodeOptions = { blobThreshold: Infinity }): Uint8Array {
+  const w = shared.pos === 0 ? shared : new Writer();
+  try {
+    writeValue(w, value, options, 0, '');
+    return w.take();
+  } catch (e) {
+    w.pos = 0;
+    throw e;
+  }
+}
+
+/** Writes a length-prefixed UTF-8 string; short strings (keys, types, component names) are encoded once and cached. */
+function writeKey(w: Writer, key: string): void {
+  let b = key.length <= 64 ? keyCache.get(key) : undefined;
+  if (b === undefined) {
+    b = textEncoder.encode(key);
+    if (key.length <= 64 && keyCache.size < 4096) keyCache.set(key, b);
+  }
+  w.uvarint(b.length);
+  w.bytes(b);
+}
+
+function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path: string): void {
+  if (depth > 64) throw new PayloadCodecError(`payload nests deeper than 64 levels at ${path || '(root)'}`, { path });
+  if (v === null) return w.byte(TAG_NULL);
+  switch (typeof v) {
+    case 'boolean':
+      return w.byte(v ? TAG_TRUE : TAG_FALSE);
+    case 'number':
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+        w.byte(TAG_INT);
+        w.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+      } else {
+        w.byte(TAG_FLOAT);
+        w.float(v);
+      }
+      return;
+    case 'string':
+      w.byte(TAG_STRING);
+      return writeKey(w, v);
+    case 'object':
+      break;
+    default:
+      throw new PayloadCodecError(`cannot encode a ${typeof v} at ${path || '(root)'}`, { path, type: typeof v });
+  }
+  if (Array.isArray(v)) {
+    w.byte(TAG_ARRAY);
+    w.uvarint(v.length);
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === undefined) throw new PayloadCodecError(`undefined array element at ${path}[${i}]`, { path: `${path}[${i}]` });
+      writeValue(w, v[i], o, depth + 1, `${path}[${i}]`);
+    }
+    return;
+  }
+  if (isTensor(v)) return writeTensor(w, v, o, path);
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new PayloadCodecError(`cannot encode a ${(v as object).constructor?.name ?? 'non-plain object'} at ${path || '(root)'}`, { path });
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  w.byte(TAG_OBJECT);
+  w.uvarint(keys.length);
+  for (const k of keys) {
+    writeKey(w, k);
+    writeValue(w, obj[k], o, depth + 1, path ? `${path}.${k}` : k);
+  }
+}
+
+function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: string): void {
+  const code = DTYPE_CODE.get(t.dtype);
+  if (code === undefined) throw new PayloadCodecError(`unknown tensor dtype ${String(t.dtype)} at ${path}`, { path, dtype: t.dtype });
+  const bytes = tensorBytes(t);
+  const toBlob = bytes.byteLength > o.blobThreshold && o.putBlob !== undefined;
+  w.byte(toBlob ? TAG_TENSOR_BLOB : TAG_TENSOR);
+  w.byte(code);
+  w.uvarint(t.shape.length);
+  for (const d of t.shape) w.uvarint(d);
+  if (toBlob) {
+    const hash = createHash('sha256').update(bytes).digest();
+    o.putBlob!(hash, bytes);
+    w.bytes(hash);
+  } else {
+    w.uvarint(bytes.byteLength);
+    w.bytes(bytes);
+  }
+}
+
+/** Decodes bytes written by `encodeValue`. Throws PayloadCodecError on truncated or malformed input. */
+export function decodeValue(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+  const r = new Reader(bytes, options);
+  const v = r.value(0);
+  if (r.pos !== bytes.length) throw new PayloadCodecError(`${bytes.length - r.pos} trailing bytes after payload`, { at: r.pos });
+  return v;
+}
+
+class Reader {
+  pos = 0;
+  private view: DataView;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly o: DecodeOptions,
+  ) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.b.length) throw new PayloadCodecError(`payload truncated at byte ${this.pos} (needs ${n} more)`, { at: this.pos });
+  }
+  private byte(): number {
+    this.need(1);
+    return this.b[this.pos++]!;
+  }
+  private uvarint(): number {
+    let n = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (!Number.isSafeInteger(n)) break;
+        return n;
+      }
+      scale *= 0x80;
+    }
+    throw new PayloadCodecError(`malformed varint at byte ${this.pos}`, { at: this.pos });
+  }
+  private slice(n: number): Uint8Array {
+    this.need(n);
+    const s = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  private string(): string {
+    const s = this.slice(this.uvarint());
+    try {
+      return textDecoder.decode(s);
+    } catch {
+      throw new PayloadCodecError(`invalid UTF-8 string at byte ${this.pos}`, { at: this.pos });
+    }
+  }
+
+  value(depth: number): unknown {
+    if (depth > 64) throw new PayloadCodecError('payload nests deeper than 64 levels', { at: this.pos });
+    const tag = this.byte();
+    switch (tag) {
+      case TAG_NULL:
+        return null;
+      case TAG_FALSE:
+        return false;
+      case TAG_TRUE:
+        return true;
+      case TAG_INT: {
+        const z = this.uvarint();
+        return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      }
+      case TAG_FLOAT: {
+        this.need(8);
+        const x = this.view.getFloat64(this.pos, true);
+        this.pos += 8;
+        return x;
+      }
+      case TAG_STRING:
+        return this.string();
+      case TAG_ARRAY: {
+        const n = this.uvarint();
+        if (n > this.b.length - this.pos) throw new PayloadCodecError(`array length ${n} exceeds the payload`, { at: this.pos });
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
+        return out;
+      }
+      case TAG_OBJECT: {
+        const n = this.uvarint();
+        if (n > this.b.length - this.pos) throw new PayloadCodecError(`object size ${n} exceeds the payload`, { at: this.pos });
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const k = this.string();
+          if (k === '__proto__') throw new PayloadCodecError('payload key __proto__ is not allowed', { at: this.pos });
+          out[k] = this.value(depth + 1);
+        }
+        return out;
+      }
+      case TAG_TENSOR:
+      case TAG_TENSOR_BLOB: {
+        const dtype = DTYPES[this.byte()];
+        if (dtype === undefined) throw new PayloadCodecError(`unknown tensor dtype code at byte ${this.pos - 1}`, { at: this.pos - 1 });
+        const ndim = this.uvarint();
+        if (ndim > 32) throw new PayloadCodecError(`tensor with ${ndim} dimensions`, { at: this.pos });
+        const shape: number[] = [];
+        for (let i = 0; i < ndim; i++) shape.push(this.uvarint());
+        if (tag === TAG_TENSOR) return tensorFromBytes(dtype, shape, this.slice(this.uvarint()));
+        const hash = this.slice(32);
+        if (this.o.getBlob === undefined) throw new PayloadCodecError('payload references a blob but no blob store was given', { at: this.pos });
+        return tensorFromBytes(dtype, shape, this.o.getBlob(hash));
+      }
+      default:
+        throw new PayloadCodecError(`unknown value tag ${tag} at byte ${this.pos - 1}`, { at: this.pos - 1, tag });
+    }
+  }
+}

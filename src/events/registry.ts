@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { EventValidationError, EventVersionError, issuesFrom, UnknownEventTypeError } from './event-errors.js';
+import type { EventTypeDefinition } from './event-type.js';
+import { inputSchemaOf, type StoredEnvelope } from './envelope.js';
+import { Annotation } from './families/annotation-events.js';
+import {
+  ActorChose,
+  ActorProposed,
+  CriticEvaluated,
+  DecisionStarted,
+  PlannerExpanded,
+  RewardEvaluated,
+  WorldModelPredicted,
+} from './families/decision-events.js';
+import { EnvStepped } from './families/environment-events.js';
+import { EpisodeEnded, EpisodeStarted } from './families/episode-events.js';
+import { CheckpointSaved, ComponentUpdated } from './families/learning-events.js';
+import { RunEnded, RunStarted } from './families/run-events.js';
+
+/** Every event type flightrec knows, one registry. */
+export const EVENT_TYPES = [
+  RunStarted,
+  RunEnded,
+  EpisodeStarted,
+  EpisodeEnded,
+  DecisionStarted,
+  PlannerExpanded,
+  WorldModelPredicted,
+  RewardEvaluated,
+  CriticEvaluated,
+  ActorProposed,
+  ActorChose,
+  EnvStepped,
+  ComponentUpdated,
+  CheckpointSaved,
+  Annotation,
+] as const;
+
+type Defs = (typeof EVENT_TYPES)[number];
+export type EventType = Defs['type'];
+
+// Listed one by one (not mapped) so that TypeScript infers the discriminated union exactly.
+const inputSchemas = [
+  inputSchemaOf(RunStarted),
+  inputSchemaOf(RunEnded),
+  inputSchemaOf(EpisodeStarted),
+  inputSchemaOf(EpisodeEnded),
+  inputSchemaOf(DecisionStarted),
+  inputSchemaOf(PlannerExpanded),
+  inputSchemaOf(WorldModelPredicted),
+  inputSchemaOf(RewardEvaluated),
+  inputSchemaOf(CriticEvaluated),
+  inputSchemaOf(ActorProposed),
+  inputSchemaOf(ActorChose),
+  inputSchemaOf(EnvStepped),
+  inputSchemaOf(ComponentUpdated),
+  inputSchemaOf(CheckpointSaved),
+  inputSchemaOf(Annotation),
+] as const;
+
+/** Schema of any event a writer emits (discriminated on `type`). */
+export const EventInput = z.discriminatedUnion('type', inputSchemas);
+export type EventInput = z.infer<typeof EventInput>;
+
+/** The input of one event type, e.g. `EventInputOf<'critic.evaluated'>`. */
+export type EventInputOf<T extends EventType> = Extract<EventInput, { type: T }>;
+/** The payload of one event type. */
+export type PayloadOf<T extends EventType> = EventInputOf<T>['payload'];
+
+/** An event as read back: its type's current payload (upcast if stored at an older version) and the full envelope. */
+export type RecordedEvent<T extends EventType = EventType> = T extends EventType
+  ? StoredEnvelope & { readonly type: T; readonly payload: PayloadOf<T> }
+  : never;
+
+const byType = new Map<string, EventTypeDefinition>(EVENT_TYPES.map((d) => [d.type, d as EventTypeDefinition]));
+const schemaByType = new Map<string, z.ZodType>(EVENT_TYPES.map((d, i) => [d.type, inputSchemas[i] as z.ZodType]));
+const typeNames = EVENT_TYPES.map((d) => d.type);
+
+/** The definition of a type; throws UnknownEventTypeError (code UNKNOWN_EVENT_TYPE). */
+export function eventType(type: unknown): EventTypeDefinition {
+  const def = typeof type === 'string' ? byType.get(type) : undefined;
+  if (def === undefined) throw new UnknownEventTypeError(type, typeNames);
+  return def;
+}
+
+export function isKnownEventType(type: unknown): type is EventType {
+  return typeof type === 'string' && byType.has(type);
+}
+
+export type ParseResult = { success: true; data: EventInput } | { success: false; error: UnknownEventTypeError | EventValidationError };
+
+/** Validates a writer's event without throwing. Unknown keys anywhere are errors, not stripped. */
+export function safeParseEventInput(input: unknown): ParseResult {
+  const type = input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
+  const schema = typeof type === 'string' ? schemaByType.get(type) : undefined;
+  if (schema === undefined) return { success: false, error: new UnknownEventTypeError(type, typeNames) };
+  const r = schema.safeParse(input);
+  if (r.success) return { success: true, data: r.data as EventInput };
+  return { success: false, error: new EventValidationError(type as string, issuesFrom(r.error, input)) };
+}
+
+/** Validates a writer's event; throws UnknownEventTypeError or EventValidationError. */
+export function parseEventInput(input: unknown): EventInput {
+  const r = safeParseEventInput(input);
+  if (!r.success) throw r.error;
+  return r.data;
+}
+
+/** Validates a stored payload against its type's schema at version `v` (imports of old events). */
+export function validatePayload(type: string, v: number, payload: unknown): void {
+  const def = eventType(type);
+  if (v > def.v) throw new EventVersionError(type, v, def.v);
+  const schema = v === def.v ? def.payload : def.previous[v];
+  if (schema === undefined) throw new EventVersionError(type, v, def.v);
+  const r = schema.safeParse(payload);
+  if (!r.success) throw new EventValidationError(type, issuesFrom(r.error, payload).map((i) => ({ ...i, path: i.path ? `payload.${i.path}` : 'payload' })));
+}
+
+/** Brings a payload stored at version `v` up to the type's current version; stored bytes are never rewritten. */
+export function upcastPayload(type: string, v: number, payload: unknown): unknown {
+  const def = eventType(type);
+  if (v > def.v) throw new EventVersionError(type, v, def.v);
+  let p = payload;
+  for (let from = v; from < def.v; from++) {
+    const up = def.upcasters[from];
+    if (up === undefined) throw new EventVersionError(type, v, def.v);
+    p = up(p);
+  }
+  return p;
+}

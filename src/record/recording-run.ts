@@ -1,0 +1,262 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { defaultEventId } from '../events/envelope.js';
+import { FlightrecError } from '../errors/flightrec-error.js';
+import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
+import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-store.js';
+import { batchEvents } from './batch-events.js';
+import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from './prepare-event.js';
+
+/** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
+export type Durability = 'batch' | 'commit';
+
+export interface BatchingOptions {
+  durability: Durability;
+  /** A batch is written when it holds this many events... */
+  batchSize: number;
+  /** ...or this many ms after its first event, whichever comes first. */
+  batchMs: number;
+  blobThreshold: number;
+}
+
+export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD };
+
+/** Where an emitted event is (or will be) stored. `duplicate` when its id was already recorded and nothing was added. */
+export interface EventRef {
+  readonly run: string;
+  readonly seq: number;
+  readonly id: string;
+  readonly duplicate: boolean;
+}
+
+interface Pending {
+  row: PreparedEvent;
+  input: EventInput;
+  blobs: Map<string, Uint8Array> | null;
+  committed?: { resolve: () => void; reject: (e: unknown) => void };
+}
+
+/** The run was ended (or closed) and takes no more events. */
+export class RunClosedError extends FlightrecError {
+  constructor(run: string) {
+    super('RUN_CLOSED', `run ${run} is closed and takes no more events`, { run });
+  }
+}
+
+/**
+ * The writer of one run. `emit` validates the event, assigns its seq, encodes and chains it at
+ * once (so errors name the caller's field and refs are known immediately), then an rxjs pipeline
+ * batches rows by count and time into all-or-nothing transactions. A failed write keeps its
+ * rows: `flush()` and `close()` retry them and reject while the store keeps refusing.
+ */
+export class RecordingRun {
+  private readonly input$ = new Subject<Pending>();
+  private readonly flush$ = new Subject<void>();
+  private readonly recorded$ = new Subject<RecordedEvent>();
+  private readonly failures$ = new Subject<FlightrecError>();
+  private readonly subscription: Subscription;
+  private backlog: Pending[] = [];
+  private readonly pendingIds = new Set<string>();
+  private nextSeq: number;
+  private headHash: Uint8Array;
+  private storedHead: number;
+  private lastError: FlightrecError | null = null;
+  private state: 'open' | 'ended' | 'closed' = 'open';
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    readonly runPk: number,
+    readonly id: string,
+    head: { seq: number; hash: Uint8Array },
+    readonly options: BatchingOptions,
+    private readonly onClosed: (run: RecordingRun) => void,
+  ) {
+    this.nextSeq = head.seq + 1;
+    this.storedHead = head.seq;
+    this.headHash = head.hash;
+    this.subscription = this.input$
+      .pipe(batchEvents<Pending>(options.batchSize, options.batchMs, this.flush$))
+      .subscribe((batch) => {
+        this.backlog.push(...batch);
+        this.writeBacklog();
+      });
+  }
+
+  /** Events of this run as they are committed, in seq order. */
+  get events$(): Observable<RecordedEvent> {
+    return this.recorded$.asObservable();
+  }
+
+  /** Write failures as they happen (the same error also rejects flush/close). */
+  get errors$(): Observable<FlightrecError> {
+    return this.failures$.asObservable();
+  }
+
+  /** The last write failure not yet cleared by a successful retry, or null. */
+  get error(): FlightrecError | null {
+    return this.lastError;
+  }
+
+  /** seq the next emitted event will get. */
+  get seq(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Records an event synchronously: validates (throws EventValidationError / UnknownEventTypeError
+   * naming the field and value), assigns seq and queues it. In 'commit' mode durability is only
+   * guaranteed once `flush()` resolves; use `emit` to wait per event.
+   */
+  append(event: unknown): EventRef {
+    return this.enqueue(event, undefined);
+  }
+
+  /** Records an event; resolves when queued ('batch') or committed ('commit'). Rejects on invalid input. */
+  emit(event: unknown): Promise<EventRef> {
+    if (this.options.durability === 'batch') {
+      try {
+        return Promise.resolve(this.append(event));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise<EventRef>((resolve, reject) => {
+      try {
+        const ref = this.enqueue(event, { resolve: () => resolve(ref), reject });
+        if (ref.duplicate) resolve(ref);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+
+  private enqueue(event: unknown, committed: Pending['committed']): EventRef {
+    if (this.state !== 'open') throw new RunClosedError(this.id);
+    const input = parseEventInput(event);
+    if (input.id !== undefined) {
+      const existing = this.findExisting(input.id);
+      if (existing !== undefined) return existing;
+    }
+    if (input.type === 'run.started' && this.nextSeq !== 0) {
+      throw new FlightrecError('INVALID_EVENT', `run.started may only be the first event of a run (seq 0), not seq ${this.nextSeq}`, { type: input.type });
+    }
+    const blobs = new Map<string, Uint8Array>();
+    const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, blobs, this.options.blobThreshold);
+    this.nextSeq++;
+    this.headHash = row.hash;
+    if (input.id !== undefined) this.pendingIds.add(input.id);
+    const pending: Pending = { row, input, blobs: blobs.size ? blobs : null };
+    if (committed !== undefined) pending.committed = committed;
+    this.input$.next(pending);
+    return { run: this.id, seq: row.seq, id: input.id ?? defaultEventId(this.id, row.seq), duplicate: false };
+  }
+
+  private findExisting(id: string): EventRef | undefined {
+    if (this.pendingIds.has(id)) {
+      const p = [...this.backlog].reverse().find((x) => x.input.id === id);
+      if (p !== undefined) return { run: this.id, seq: p.row.seq, id, duplicate: true };
+    }
+    const stored = this.store.findEventById(id);
+    return stored === undefined ? undefined : { run: stored.run, seq: stored.seq, id, duplicate: true };
+  }
+
+  /** Writes everything queued so far; rejects with the store's error while it keeps failing. */
+  async flush(): Promise<void> {
+    this.flushSync();
+    if (this.lastError !== null) throw this.lastError;
+  }
+
+  /** Synchronous flush for exit and signal handlers (better-sqlite3 writes synchronously). */
+  flushSync(): void {
+    this.flush$.next();
+    if (this.backlog.length > 0) this.writeBacklog();
+  }
+
+  private writeBacklog(): void {
+    if (this.backlog.length === 0) return;
+    const batch = this.backlog;
+    const blobs = new Map<string, Uint8Array>();
+    for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
+    try {
+      this.store.appendBatch({ pk: this.runPk, id: this.id }, this.storedHead, batch.map((p) => p.row), blobs);
+    } catch (e) {
+      const err = e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e });
+      this.lastError = err;
+      this.failures$.next(err);
+      for (const p of batch) p.committed?.reject(err);
+      for (const p of batch) delete p.committed;
+      return;
+    }
+    this.backlog = [];
+    this.lastError = null;
+    this.storedHead = batch[batch.length - 1]!.row.seq;
+    for (const p of batch) {
+      if (p.input.id !== undefined) this.pendingIds.delete(p.input.id);
+      p.committed?.resolve();
+    }
+    if (this.recorded$.observed) for (const p of batch) this.recorded$.next(toRecorded(this.id, p));
+  }
+
+  /**
+   * Appends run.ended with the status, writes everything and marks the run ended.
+   * Rejects (keeping the events for a retry) when the store refuses the write.
+   */
+  async end(status: 'completed' | 'failed' | 'interrupted' = 'completed', reason: string | null = null, counts: { episodes?: number; decisions?: number } = {}): Promise<void> {
+    if (this.state === 'open') {
+      this.append({ type: 'run.ended', payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } });
+      this.state = 'ended';
+    }
+    await this.flush();
+    await this.store.setStatus(this.runPk, status);
+    this.finish();
+  }
+
+  /** Ends the run as 'completed' if it was not ended, and releases it. Rejects when buffered events could not be written. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') {
+      if (this.lastError !== null) throw this.lastError;
+      return;
+    }
+    await this.end('completed');
+  }
+
+  /** Flushes synchronously and marks the run interrupted (signal handlers); best effort, never throws. */
+  interruptSync(signal: string): void {
+    if (this.state !== 'open') return;
+    try {
+      this.append({ type: 'run.ended', payload: { status: 'interrupted', reason: `received ${signal}`, episodes: null, decisions: null } });
+      this.state = 'ended';
+      this.flushSync();
+      if (this.lastError === null) this.store.setStatusSync(this.runPk, 'interrupted');
+    } catch {
+      // The process is going down; what could be written was written.
+    }
+  }
+
+  private finish(): void {
+    this.state = 'closed';
+    this.subscription.unsubscribe();
+    this.recorded$.complete();
+    this.failures$.complete();
+    this.onClosed(this);
+  }
+}
+
+function toRecorded(run: string, p: Pending): RecordedEvent {
+  const r = p.row;
+  return {
+    run,
+    seq: r.seq,
+    id: r.id ?? defaultEventId(run, r.seq),
+    type: r.type,
+    v: r.v,
+    t: r.t,
+    episode: r.episode,
+    step: r.step,
+    decision: r.decision,
+    component: r.component,
+    version: r.version,
+    parent: r.parent,
+    payload: p.input.payload,
+    hash: Buffer.from(r.hash).toString('hex'),
+  } as RecordedEvent;
+}

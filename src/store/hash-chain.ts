@@ -1,0 +1,36 @@
+import { hash } from 'node:crypto';
+import { encodeValue } from '../events/payload-codec.js';
+
+/** Hash of the (empty) chain before a run's first event. */
+export const GENESIS_HASH = new Uint8Array(32);
+
+/** The envelope columns covered by the chain, in their canonical order. */
+export interface ChainedEnvelope {
+  run: string;
+  seq: number;
+  /** Writer-chosen id, or null for the default `<run>:<seq>` (derived from columns the hash already covers). */
+  id: string | null;
+  type: string;
+  v: number;
+  t: number;
+  episode: number | null;
+  step: number | null;
+  decision: number | null;
+  component: string | null;
+  version: string | null;
+  parent: number | null;
+}
+
+/** Canonical bytes of an envelope: its columns as one array in the payload codec. */
+export function envelopeBytes(e: ChainedEnvelope): Uint8Array {
+  return encodeValue([e.run, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent]);
+}
+
+/**
+ * sha256(previous hash ‖ envelope bytes ‖ payload bytes). Every column of the event is covered,
+ * and through the previous hash, every event before it.
+ */
+export function chainHash(previous: Uint8Array, envelope: ChainedEnvelope, payload: Uint8Array): Uint8Array {
+  // One-shot crypto.hash over one buffer is ~40% cheaper than createHash().update()x3 for events this small.
+  return hash('sha256', Buffer.concat([previous, envelopeBytes(envelope), payload]), 'buffer');
+}

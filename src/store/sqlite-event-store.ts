@@ -1,0 +1,206 @@
+import type Database from 'better-sqlite3';
+import type { Kysely, Selectable } from 'kysely';
+import { createHash } from 'node:crypto';
+import { NotFoundError } from '../errors/flightrec-error.js';
+import { BlobCache } from './blob-cache.js';
+import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
+import { openDatabase, type OpenOptions } from './open-database.js';
+import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
+
+export type RunRow = Selectable<RunsTable>;
+export type EventRow = Selectable<EventsTable>;
+
+/** An event ready to be stored: seq assigned, payload encoded, chain hash computed. */
+export interface PreparedEvent {
+  seq: number;
+  /** Writer-chosen id, or null for the default `<run>:<seq>`. */
+  id: string | null;
+  type: string;
+  v: number;
+  t: number;
+  episode: number | null;
+  step: number | null;
+  decision: number | null;
+  component: string | null;
+  version: string | null;
+  parent: number | null;
+  payload: Uint8Array;
+  hash: Uint8Array;
+}
+
+export interface NewRun {
+  id: string;
+  name: string | null;
+  env: string | null;
+  backend: string | null;
+  sourceRun: string | null;
+}
+
+/** Which of a run's events to read; every filter is optional and they combine with AND. */
+export interface EventFilter {
+  types?: readonly string[];
+  episode?: number;
+  stepFrom?: number;
+  stepTo?: number;
+  decision?: number;
+  component?: string;
+  seqFrom?: number;
+  seqTo?: number;
+}
+
+const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
+
+/**
+ * The event log on SQLite. Appends take the write lock up front (BEGIN IMMEDIATE) and check the
+ * run's head, so a batch is all-or-nothing and a second writer on a run is detected, not merged.
+ * Reads go through kysely; the append hot path uses prepared statements directly.
+ */
+export class SqliteEventStore {
+  private readonly blobCache = new BlobCache(64 * 1024 * 1024);
+  private readonly stmts;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly sqlite: Database.Database,
+    readonly db: Kysely<FlightrecDatabase>,
+  ) {
+    this.stmts = {
+      insertEvent: sqlite.prepare(
+        'insert into events (run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertBlob: sqlite.prepare('insert or ignore into blobs (hash, size, bytes) values (?, ?, ?)'),
+      head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
+      setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
+      setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?'),
+      blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
+      eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
+    };
+  }
+
+  /** Opens or creates the database at `path` and migrates it. */
+  static async open(path: string, options: OpenOptions = {}): Promise<SqliteEventStore> {
+    const { sqlite, db } = await openDatabase(path, options);
+    return new SqliteEventStore(path, sqlite, db);
+  }
+
+  /** Creates an empty run (head seq -1, status 'recording'). Throws when the id is taken. */
+  async createRun(run: NewRun): Promise<RunRow> {
+    return await this.db
+      .insertInto('runs')
+      .values({ id: run.id, name: run.name, created_at: Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async findRun(id: string): Promise<RunRow | undefined> {
+    return await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The run, or NotFoundError naming the id and the runs that do exist (a few). */
+  async getRun(id: string): Promise<RunRow> {
+    const run = await this.findRun(id);
+    if (run !== undefined) return run;
+    const some = await this.db.selectFrom('runs').select('id').orderBy('pk', 'desc').limit(5).execute();
+    throw new NotFoundError('run', id, { hint: some.length ? `recent runs: ${some.map((r) => r.id).join(', ')}` : 'the database has no runs' });
+  }
+
+  /** All runs, newest first. Event count is head_seq + 1 because seq is gapless from 0. */
+  async listRuns(): Promise<RunRow[]> {
+    return await this.db.selectFrom('runs').selectAll().orderBy('pk', 'desc').execute();
+  }
+
+  async setStatus(runPk: number, status: string): Promise<void> {
+    await this.db.updateTable('runs').set({ status }).where('pk', '=', runPk).execute();
+  }
+
+  /** setStatus for exit and signal handlers, which cannot wait for a promise. */
+  setStatusSync(runPk: number, status: string): void {
+    this.stmts.setStatus.run(status, runPk);
+  }
+
+  /**
+   * Appends a batch atomically. `expectedHead` is the seq the writer believes is last; when the
+   * stored head differs, another writer appended and ConcurrencyError is thrown with nothing
+   * written. Blobs are inserted in the same transaction (content-addressed, so duplicates are free).
+   */
+  appendBatch(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>): void {
+    if (events.length === 0) return;
+    const s = this.stmts;
+    const write = this.sqlite.transaction(() => {
+      const head = s.head.get(run.pk) as number | undefined;
+      if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
+      for (const [hex, bytes] of blobs) s.insertBlob.run(Buffer.from(hex, 'hex'), bytes.byteLength, bytes);
+      for (const e of events) {
+        s.insertEvent.run(run.pk, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent, e.payload, e.hash);
+      }
+      const last = events[events.length - 1]!;
+      s.setHead.run(last.seq, last.hash, run.pk);
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        write.immediate();
+        return;
+      } catch (e) {
+        if (e instanceof ConcurrencyError) throw e;
+        const code = (e as { code?: string }).code ?? '';
+        if (SQLITE_BUSY_CODES.has(code) && attempt < 20) continue;
+        throw new StoreWriteError(
+          `could not store ${events.length} events of run ${run.id} (seq ${events[0]!.seq}..${last(events).seq}): ${(e as Error).message}; nothing of this batch was stored`,
+          { run: run.id, sqliteCode: code, firstSeq: events[0]!.seq, count: events.length },
+          e,
+        );
+      }
+    }
+  }
+
+  /** Where an event with this writer-chosen id is stored, if anywhere. */
+  findEventById(id: string): { run: string; seq: number; hash: Uint8Array } | undefined {
+    return this.stmts.eventById.get(id) as { run: string; seq: number; hash: Uint8Array } | undefined;
+  }
+
+  /** A blob's bytes by sha256, verified against the hash on first read; BlobIntegrityError otherwise. */
+  getBlob(hash: Uint8Array): Uint8Array {
+    const key = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
+    const cached = this.blobCache.get(key);
+    if (cached !== undefined) return cached;
+    const bytes = this.stmts.blob.get(hash) as Uint8Array | undefined;
+    if (bytes === undefined) throw new BlobIntegrityError(key, 'missing');
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== key) throw new BlobIntegrityError(key, 'mismatch');
+    this.blobCache.set(key, bytes);
+    return bytes;
+  }
+
+  /**
+   * One page of a run's events after global position `afterPos`, in append order (which is seq
+   * order within a run). Keyset pagination keeps memory bounded whatever the run's length.
+   */
+  async readPage(runPk: number, filter: EventFilter, afterPos: number, limit: number): Promise<EventRow[]> {
+    let q = this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('pos', '>', afterPos);
+    if (filter.types !== undefined && filter.types.length > 0) q = q.where('type', 'in', [...filter.types]);
+    if (filter.episode !== undefined) q = q.where('episode', '=', filter.episode);
+    if (filter.stepFrom !== undefined) q = q.where('step', '>=', filter.stepFrom);
+    if (filter.stepTo !== undefined) q = q.where('step', '<=', filter.stepTo);
+    if (filter.decision !== undefined) q = q.where('decision', '=', filter.decision);
+    if (filter.component !== undefined) q = q.where('component', '=', filter.component);
+    if (filter.seqFrom !== undefined) q = q.where('seq', '>=', filter.seqFrom);
+    if (filter.seqTo !== undefined) q = q.where('seq', '<=', filter.seqTo);
+    return await q.orderBy('pos').limit(limit).execute();
+  }
+
+  /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
+  async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
+    return await this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}
+
+function last<T>(a: readonly T[]): T {
+  return a[a.length - 1]!;
+}

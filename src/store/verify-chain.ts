@@ -1,0 +1,79 @@
+import { decodeValue } from '../events/payload-codec.js';
+import { validatePayload } from '../events/registry.js';
+import { FlightrecError } from '../errors/flightrec-error.js';
+import { chainHash, GENESIS_HASH } from './hash-chain.js';
+import type { SqliteEventStore } from './sqlite-event-store.js';
+
+/** Outcome of recomputing one run's chain, as data (a failed check is a result, not an exception). */
+export interface ChainReport {
+  run: string;
+  events: number;
+  ok: boolean;
+  /** First seq whose stored event is missing, out of place, altered, or not covered by the head. */
+  first_bad_seq: number | null;
+  problem: string | null;
+  head_seq: number;
+  head_hash: string | null;
+}
+
+/** A run head as sealed by `flightrec seal`: kept elsewhere, it exposes a truncated or rewritten chain. */
+export interface RunSeal {
+  run: string;
+  events: number;
+  head_hash: string;
+}
+
+/**
+ * Recomputes a run's hash chain from the stored columns: seq must be gapless from 0, every hash
+ * must equal sha256(previous ‖ envelope ‖ payload), every referenced blob must match its sha256,
+ * every payload must decode and fit its schema, and the last event must be the run's recorded
+ * head (and the seal's, when one is given).
+ */
+export async function verifyChain(store: SqliteEventStore, runId: string, seal?: RunSeal): Promise<ChainReport> {
+  const run = await store.getRun(runId);
+  let prev: Uint8Array = GENESIS_HASH;
+  let expected = 0;
+  const report = (bad: number | null, problem: string | null): ChainReport => ({
+    run: runId,
+    events: expected,
+    ok: bad === null,
+    first_bad_seq: bad,
+    problem,
+    head_seq: run.head_seq,
+    head_hash: run.head_hash ? Buffer.from(run.head_hash).toString('hex') : null,
+  });
+  for (;;) {
+    const rows = await store.readBySeq(run.pk, expected, 2000);
+    for (const row of rows) {
+      if (row.seq !== expected) return report(expected, `event seq ${expected} is missing (next stored seq is ${row.seq})`);
+      const hash = chainHash(prev, { run: runId, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent }, row.payload);
+      if (!Buffer.from(hash).equals(Buffer.from(row.hash))) return report(expected, `event seq ${expected} does not match its hash (altered, swapped or inserted)`);
+      try {
+        validatePayload(row.type, row.v, decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) }));
+      } catch (e) {
+        return report(expected, `event seq ${expected}: ${e instanceof FlightrecError ? e.message : String(e)}`);
+      }
+      prev = hash;
+      expected++;
+    }
+    if (rows.length < 2000) break;
+  }
+  if (expected - 1 !== run.head_seq) {
+    return report(Math.min(expected, run.head_seq + 1), `run head says ${run.head_seq + 1} events but ${expected} are stored`);
+  }
+  if (expected > 0 && (run.head_hash === null || !Buffer.from(run.head_hash).equals(Buffer.from(prev)))) {
+    return report(expected - 1, 'the last event is not the run head recorded in the runs table');
+  }
+  if (seal !== undefined) {
+    if (seal.events > expected) return report(expected, `the seal covers ${seal.events} events but only ${expected} are stored (tail missing)`);
+    const sealedHash = await hashAt(store, run.pk, seal.events - 1);
+    if (sealedHash !== seal.head_hash) return report(seal.events - 1, `event seq ${seal.events - 1} is not the head that was sealed (chain rewritten)`);
+  }
+  return report(null, null);
+}
+
+async function hashAt(store: SqliteEventStore, runPk: number, seq: number): Promise<string | null> {
+  if (seq < 0) return Buffer.from(GENESIS_HASH).toString('hex');
+  const rows = await store.readBySeq(runPk, seq, 1);
+  return rows[0]?.seq === seq ? Buffer.from(rows[0].hash).toString('hex') : null;
+}
