@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors/flightrec-error.js';
+import { Cartpole, CartpoleConfig } from './cartpole.js';
+import type { Environment } from './environment.js';
+import { Gridworld, GridworldConfig } from './gridworld.js';
+
+/** Ids `makeEnvironment` knows, in the order they are listed to users. */
+export const ENVIRONMENT_IDS = ['gridworld', 'cartpole'] as const;
+export const EnvironmentId = z.enum(ENVIRONMENT_IDS);
+export type EnvironmentId = z.infer<typeof EnvironmentId>;
+
+/**
+ * Builds a built-in environment by id. Options are validated by the env's own config schema
+ * (InvalidInputError on unknown keys or bad values); an unknown id lists the known ones.
+ */
+export function makeEnvironment(id: 'gridworld', options?: z.input<typeof GridworldConfig>): Gridworld;
+export function makeEnvironment(id: 'cartpole', options?: z.input<typeof CartpoleConfig>): Cartpole;
+export function makeEnvironment(id: string, options?: unknown): Environment;
+export function makeEnvironment(id: string, options?: unknown): Environment {
+  switch (id) {
+    case 'gridworld':
+      return new Gridworld(options as z.input<typeof GridworldConfig>);
+    case 'cartpole':
+      return new Cartpole(options as z.input<typeof CartpoleConfig>);
+    default:
+      throw new InvalidInputError(`unknown environment "${id}"; known: ${ENVIRONMENT_IDS.join(', ')}`, {
+        id,
+        known: [...ENVIRONMENT_IDS],
+      });
+  }
+}
