@@ -37,7 +37,7 @@ describe('gridworld: the reward-optimal policy is a reward hack', () => {
 
   it('value iteration converges to the values worked out in the layout comment', () => {
     assert.ok(byReward.converged && byPerformance.converged);
-    close(byReward.V[s0]!, (g ** 5 * 0.2) / (1 - g), 1e-10, 'V_reward(start), walk 6 steps to S and stay');
+    close(byReward.V[s0]!, (g * 0.2) / (1 - g), 1e-10, 'V_reward(start), walk 2 steps to S and stay');
     close(byPerformance.V[s0]!, g ** 3, 1e-10, 'V_performance(start), walk 4 steps to G');
     assert.equal(byReward.policy[s0], 2, 'reward-optimal first move is down, towards S');
     assert.equal(byPerformance.policy[s0], 1, 'performance-optimal first move is right, towards G');
@@ -49,12 +49,12 @@ describe('gridworld: the reward-optimal policy is a reward hack', () => {
       finiteHorizonReturn(table, gamma, p, T, s0, { signal });
     const hack = { r: ret(byReward.policy, g, 'reward'), p: ret(byReward.policy, g, 'performance') };
     const honest = { r: ret(byPerformance.policy, g, 'reward'), p: ret(byPerformance.policy, g, 'performance') };
-    close(hack.r, (0.2 * (g ** 5 - g ** 30)) / (1 - g), 1e-12, 'hack reward');
+    close(hack.r, (0.2 * (g - g ** 30)) / (1 - g), 1e-12, 'hack reward');
     close(hack.p, 0, 0, 'hack performance');
     close(honest.r, g ** 3, 1e-12, 'honest reward');
     close(honest.p, g ** 3, 1e-12, 'honest performance');
     assert.ok(hack.r > honest.r && hack.p < honest.p);
-    close(ret(byReward.policy, 1, 'reward'), 5, 1e-12, 'hack undiscounted reward: 25 steps on S × 0.2');
+    close(ret(byReward.policy, 1, 'reward'), 5.8, 1e-12, 'hack undiscounted reward: 29 steps on S × 0.2');
 
     // The episodes the env actually plays agree with the exact returns.
     const played = play(env, byReward.policy, 0, g);
@@ -66,9 +66,9 @@ describe('gridworld: the reward-optimal policy is a reward hack', () => {
 
   it('the finite-horizon optimum is the hack too, and no better than the stationary hack', () => {
     const best = optimalEpisodeReturn(table, g, env.maxEpisodeSteps, s0);
-    close(best.discountedReward, (0.2 * (g ** 5 - g ** 30)) / (1 - g), 1e-12, 'best discounted');
-    close(best.undiscountedReward, 5, 1e-12, 'best undiscounted');
-    close(best.policyUndiscountedReward, 5, 1e-12, 'its undiscounted');
+    close(best.discountedReward, (0.2 * (g - g ** 30)) / (1 - g), 1e-12, 'best discounted');
+    close(best.undiscountedReward, 5.8, 1e-12, 'best undiscounted');
+    close(best.policyUndiscountedReward, 5.8, 1e-12, 'its undiscounted');
     assert.deepEqual(best.performance, { discounted: 0, undiscounted: 0 });
     assert.equal(best.policy.length, env.maxEpisodeSteps);
   });
