@@ -56,6 +56,8 @@ export const WorldModelPredicted = defineEventType({
     actions: Tensor,
     next_states: Tensor,
     rewards: Tensor.nullable(),
+    /** Predicted probability that each transition ends the episode, [N]. */
+    done: Tensor.nullable(),
   }),
 });
 

@@ -1,0 +1,113 @@
+import type { Role } from '../events/event-type.js';
+import type { Tensor } from '../events/tensor.js';
+import type { SeededRng } from '../random/seeded-rng.js';
+
+/**
+ * The five labelled roles of a model-based agent (DESIGN.md). Inputs and outputs are recorded
+ * tensors ({dtype, shape, data}) so that what a component sees and says is exactly what the log
+ * holds; batched calls take [N, ...] tensors. State and randomness are passed in explicitly:
+ * a component's output depends only on its parameters (its version) and its arguments.
+ */
+export interface Component {
+  /** Unique within a run; events name their component by it. */
+  readonly name: string;
+  readonly role: Role;
+  /** Implementation, e.g. 'mlp-critic' or a user's own label. */
+  readonly kind: string;
+  /** Content hash of the parameters in effect; equal parameters give equal versions across runs. */
+  version(): string;
+}
+
+/** Parameters (and optimiser state) of a component at one version. */
+export interface ComponentCheckpoint {
+  architecture: string;
+  parameters: Float32Array;
+  optimizerState: Float32Array | null;
+}
+
+/** A component whose parameters can be saved and restored (a checkpoint in the store). */
+export interface Checkpointable {
+  saveCheckpoint(): ComponentCheckpoint;
+  /** Restores parameters and optimiser state exactly; throws InvalidInputError when the architecture differs. */
+  loadCheckpoint(checkpoint: ComponentCheckpoint): void;
+}
+
+/** Predicts the next state (and whether the episode ends) from state and action. */
+export interface WorldModel extends Component {
+  readonly role: 'world_model';
+  /** states float32 [N, obs], actions int32 [N] → next states float32 [N, obs], done probabilities float32 [N] (or null). */
+  predict(states: Tensor, actions: Tensor): { nextStates: Tensor; done: Tensor | null };
+}
+
+/** The signal the agent is trained on (possibly a proxy for what we value). */
+export interface RewardFunction extends Component {
+  readonly role: 'reward';
+  /** Reward of each transition, float32 [N]; `nextStates` may be null when the function does not need it. */
+  evaluate(states: Tensor, actions: Tensor, nextStates: Tensor | null): Tensor;
+}
+
+/** Estimates the return from a state. */
+export interface Critic extends Component {
+  readonly role: 'critic';
+  /** states float32 [N, obs] → values float32 [N]. */
+  evaluate(states: Tensor): Tensor;
+}
+
+/** Proposes a distribution over actions. */
+export interface Actor extends Component {
+  readonly role: 'actor';
+  /** states float32 [N, obs] → action probabilities float32 [N, A]. */
+  propose(states: Tensor): Tensor;
+}
+
+/** The components a planner searches with; instrumented ones record each call. */
+export interface PlanningComponents {
+  worldModel: WorldModel;
+  reward: RewardFunction;
+  critic: Critic;
+  actor: Actor;
+}
+
+/** One level of a search, as recorded in planner.expanded. */
+export interface SearchLevel {
+  depth: number;
+  actions: Tensor;
+  parents: Tensor | null;
+  states: Tensor | null;
+  rewards: Tensor | null;
+  leafValues: Tensor | null;
+  scores: Tensor;
+  expanded: number[];
+  chosen: number[];
+}
+
+/** What a planner decided, with the evidence. */
+export interface PlanResult {
+  action: number;
+  /** First actions (or plans) considered, [K]. */
+  candidates: Tensor;
+  /** Score of each candidate, [K]. */
+  scores: Tensor;
+  chosenIndex: number;
+  /** The planner's value estimate of the chosen candidate. */
+  value: number | null;
+  /** The search, level by level. */
+  search: SearchLevel[];
+  /** The actor's proposal at the root, when the planner asked for one. */
+  prior: Tensor | null;
+}
+
+/** Where in the run a decision is made (exploration schedules may depend on it). */
+export interface DecisionPoint {
+  episode: number;
+  step: number;
+}
+
+/** Searches through the world model and chooses an action. */
+export interface Planner extends Component {
+  readonly role: 'planner';
+  /** Plans from one observation (float32 [obs]); all randomness comes from `rng`. */
+  plan(observation: Tensor, components: PlanningComponents, rng: SeededRng, at: DecisionPoint): PlanResult;
+}
+
+export type AnyComponent = WorldModel | RewardFunction | Critic | Actor | Planner;

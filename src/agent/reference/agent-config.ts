@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { BeamPlannerConfig } from './beam-planner.js';
+
+/**
+ * Everything that shapes the reference agent, recorded in run.started so that replay can build
+ * the same components. Defaults per environment live in `defaultAgentConfig`.
+ */
+export const AgentConfig = z.strictObject({
+  gamma: z.number().gt(0).max(1),
+  /** λ of the critic's TD(λ) targets. */
+  lambda: z.number().min(0).max(1),
+  hidden: z.array(z.int().positive()).min(1).max(4),
+  lr: z.strictObject({ world_model: z.number().positive(), reward: z.number().positive(), critic: z.number().positive(), actor: z.number().positive() }),
+  batchSize: z.int().positive(),
+  /** One update of each learned component every this many env steps. */
+  trainEvery: z.int().positive(),
+  /** Env steps collected before the first update. */
+  warmupSteps: z.int().nonnegative(),
+  /** A checkpoint of a component every this many of its updates. */
+  checkpointEvery: z.int().positive(),
+  bufferSize: z.int().positive(),
+  planner: BeamPlannerConfig,
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export function defaultAgentConfig(env: string): AgentConfig {
+  if (env === 'cartpole') {
+    return {
+      gamma: 0.97,
+      lambda: 0.8,
+      hidden: [64, 64],
+      lr: { world_model: 3e-3, reward: 3e-3, critic: 2e-3, actor: 2e-3 },
+      batchSize: 64,
+      trainEvery: 2,
+      warmupSteps: 100,
+      checkpointEvery: 100,
+      bufferSize: 20000,
+      planner: { horizon: 4, beam: 8, gamma: 0.97, epsilonStart: 0.3, epsilonDecay: 0.9, epsilonMin: 0.02 },
+    };
+  }
+  return {
+    gamma: 0.95,
+    lambda: 0.8,
+    hidden: [64],
+    lr: { world_model: 5e-3, reward: 5e-3, critic: 3e-3, actor: 3e-3 },
+    batchSize: 32,
+    trainEvery: 2,
+    warmupSteps: 60,
+    checkpointEvery: 100,
+    bufferSize: 5000,
+    planner: { horizon: 2, beam: 8, gamma: 0.95, epsilonStart: 0.6, epsilonDecay: 0.975, epsilonMin: 0.02 },
+  };
+}

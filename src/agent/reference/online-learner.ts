@@ -1,0 +1,146 @@
+import { f32 } from '../../events/tensor.js';
+import type { SeededRng } from '../../random/seeded-rng.js';
+import type { AgentRecorder } from '../../record/agent-recorder.js';
+import type { AgentConfig } from './agent-config.js';
+import type { MlpComponent, TrainingBatch } from './mlp-component.js';
+import type { ReferenceAgent } from './reference-agent.js';
+import { RowBuffer } from './transition-buffer.js';
+
+interface Trajectory {
+  states: Float32Array[];
+  rewards: number[];
+  nextStates: Float32Array[];
+  seqs: number[];
+}
+
+/**
+ * Online training of the reference agent's four learned components. Every `trainEvery` env
+ * steps each component takes one Adam step on a minibatch sampled (seeded) from its buffer;
+ * each step is recorded with the seqs of the env.stepped events it learned from and the exact
+ * input/target tensors, and a checkpoint is saved every `checkpointEvery` updates, so any
+ * version can be rebuilt from the log.
+ *
+ * - world model: (s, a) → (s' − s, terminated)
+ * - reward: (s, a) → r
+ * - critic: s → TD(λ) return, computed at episode end with the critic of that moment
+ * - actor: s → the planner's greedy action (cross-entropy), i.e. the actor distils the planner
+ */
+export class OnlineLearner {
+  private readonly transitions: RowBuffer;
+  private readonly criticData: RowBuffer;
+  private readonly actorData: RowBuffer;
+  private trajectory: Trajectory = { states: [], rewards: [], nextStates: [], seqs: [] };
+  private steps = 0;
+  private readonly obs: number;
+  private readonly actions: number;
+
+  constructor(
+    private readonly agent: ReferenceAgent,
+    private readonly config: AgentConfig,
+    private readonly rng: SeededRng,
+    private readonly recorder: AgentRecorder | null,
+  ) {
+    this.obs = agent.critic.inputSize;
+    this.actions = agent.actor.outputSize;
+    // row: s, onehot(a), r, s', terminated
+    this.transitions = new RowBuffer(config.bufferSize, this.obs * 2 + this.actions + 2);
+    this.criticData = new RowBuffer(config.bufferSize, this.obs + 1);
+    this.actorData = new RowBuffer(config.bufferSize, this.obs + this.actions);
+  }
+
+  /** Saves update-0 checkpoints, the base every later version is rebuilt from. */
+  start(): void {
+    for (const c of this.learned()) this.checkpoint(c);
+  }
+
+  private learned(): MlpComponent[] {
+    return [this.agent.worldModel, this.agent.reward, this.agent.critic, this.agent.actor];
+  }
+
+  observe(s: Float32Array, action: number, reward: number, next: Float32Array, terminated: boolean, envSeq: number, greedyAction: number): void {
+    const { obs, actions } = this;
+    const row = new Float32Array(obs * 2 + actions + 2);
+    row.set(s, 0);
+    row[obs + action] = 1;
+    row[obs + actions] = reward;
+    row.set(next, obs + actions + 1);
+    row[obs * 2 + actions + 1] = terminated ? 1 : 0;
+    this.transitions.push(row, envSeq);
+    const actorRow = new Float32Array(obs + actions);
+    actorRow.set(s, 0);
+    actorRow[obs + greedyAction] = 1;
+    this.actorData.push(actorRow, envSeq);
+    this.trajectory.states.push(s);
+    this.trajectory.rewards.push(reward);
+    this.trajectory.nextStates.push(next);
+    this.trajectory.seqs.push(envSeq);
+    this.steps++;
+    if (this.steps >= this.config.warmupSteps && this.steps % this.config.trainEvery === 0) this.update();
+  }
+
+  /** Turns the finished episode into TD(λ) critic targets (bootstrapped when truncated, 0 after termination). */
+  endEpisode(terminated: boolean): void {
+    const t = this.trajectory;
+    const n = t.states.length;
+    if (n === 0) return;
+    const { gamma, lambda } = this.config;
+    const next = new Float32Array(n * this.obs);
+    t.nextStates.forEach((s, i) => next.set(s, i * this.obs));
+    const v = this.agent.critic.evaluate(f32(next, [n, this.obs])).data;
+    let g = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const bootstrap = i === n - 1 ? (terminated ? 0 : v[i]!) : (1 - lambda) * v[i]! + lambda * g;
+      g = t.rewards[i]! + gamma * bootstrap;
+      const row = new Float32Array(this.obs + 1);
+      row.set(t.states[i]!, 0);
+      row[this.obs] = g;
+      this.criticData.push(row, t.seqs[i]!);
+    }
+    this.trajectory = { states: [], rewards: [], nextStates: [], seqs: [] };
+  }
+
+  private update(): void {
+    const { obs, actions } = this;
+    const B = this.config.batchSize;
+    const tr = this.transitions;
+    const rows = tr.sample(this.rng, B);
+    const sa = tr.gather(rows, 0, obs + actions);
+    const s = tr.gather(rows, 0, obs);
+    const next = tr.gather(rows, obs + actions + 1, obs * 2 + actions + 1);
+    const term = tr.gather(rows, obs * 2 + actions + 1, obs * 2 + actions + 2);
+    const wmTargets = new Float32Array(B * (obs + 1));
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < obs; j++) wmTargets[i * (obs + 1) + j] = next[i * obs + j]! - s[i * obs + j]!;
+      wmTargets[i * (obs + 1) + obs] = term[i]!;
+    }
+    const seqs = rows.map((r) => tr.seqs[r]!);
+    this.step(this.agent.worldModel, { rows: B, inputs: sa, targets: wmTargets }, seqs);
+    this.step(this.agent.reward, { rows: B, inputs: sa, targets: tr.gather(rows, obs + actions, obs + actions + 1) }, seqs);
+    if (this.criticData.size > 0) {
+      const cr = this.criticData.sample(this.rng, B);
+      this.step(this.agent.critic, { rows: B, inputs: this.criticData.gather(cr, 0, obs), targets: this.criticData.gather(cr, obs, obs + 1) }, cr.map((r) => this.criticData.seqs[r]!));
+    }
+    const ar = this.actorData.sample(this.rng, B);
+    this.step(this.agent.actor, { rows: B, inputs: this.actorData.gather(ar, 0, obs), targets: this.actorData.gather(ar, obs, obs + actions) }, ar.map((r) => this.actorData.seqs[r]!));
+  }
+
+  private step(component: MlpComponent & { name: string }, batch: TrainingBatch, seqs: number[]): void {
+    const rngState = this.rng.state();
+    const r = component.train(batch);
+    if (this.recorder !== null) {
+      const inSize = batch.inputs.length / batch.rows;
+      const outSize = batch.targets.length / batch.rows;
+      this.recorder.componentUpdated(
+        component as never,
+        { fromVersion: r.fromVersion, toVersion: r.toVersion, index: component.updates, loss: r.loss, gradNorm: r.gradNorm },
+        { events: seqs.filter((q) => q >= 0), tensors: { inputs: f32(batch.inputs, [batch.rows, inSize]), targets: f32(batch.targets, [batch.rows, outSize]) } },
+        { rng_state_after_sampling: rngState },
+      );
+    }
+    if (component.updates % this.config.checkpointEvery === 0) this.checkpoint(component);
+  }
+
+  private checkpoint(component: MlpComponent & { name: string }): void {
+    this.recorder?.checkpointSaved(component as never, component.updates, component.saveCheckpoint());
+  }
+}

@@ -1,0 +1,47 @@
+import { SeededRng } from '../../random/seeded-rng.js';
+import type { ActionSpec, ObservationSpec } from '../../envs/environment.js';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
+import type { Component } from '../components.js';
+import type { AgentConfig } from './agent-config.js';
+import { BeamPlanner } from './beam-planner.js';
+import { MlpActor } from './mlp-actor.js';
+import { MlpCritic } from './mlp-critic.js';
+import { MlpReward } from './mlp-reward.js';
+import { MlpWorldModel } from './mlp-world-model.js';
+
+/** The reference model-based agent's five labelled components. */
+export interface ReferenceAgent {
+  worldModel: MlpWorldModel;
+  reward: MlpReward;
+  critic: MlpCritic;
+  actor: MlpActor;
+  planner: BeamPlanner;
+}
+
+/** Builds the five components for an environment's specs; initial weights come from `seed` only. */
+export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: ActionSpec, config: AgentConfig, seed: number): ReferenceAgent {
+  if (actionSpec.kind !== 'discrete') {
+    throw new InvalidInputError('the reference agent plans over discrete actions only', { field: 'actionSpec.kind', value: actionSpec.kind });
+  }
+  const obs = obsSpec.shape.reduce((a, b) => a * b, 1);
+  const A = actionSpec.n;
+  const init = SeededRng.fromSeed(seed).fork('init');
+  return {
+    worldModel: new MlpWorldModel('world_model', obs, A, config.hidden, init.fork('world_model'), config.lr.world_model),
+    reward: new MlpReward('reward', obs, A, config.hidden, init.fork('reward'), config.lr.reward),
+    critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic),
+    actor: new MlpActor('actor', obs, A, config.hidden, init.fork('actor'), config.lr.actor),
+    planner: new BeamPlanner('planner', A, config.planner),
+  };
+}
+
+export function agentComponents(agent: ReferenceAgent): Component[] {
+  return [agent.worldModel, agent.reward, agent.critic, agent.actor, agent.planner];
+}
+
+export function disposeAgent(agent: ReferenceAgent): void {
+  agent.worldModel.dispose();
+  agent.reward.dispose();
+  agent.critic.dispose();
+  agent.actor.dispose();
+}
