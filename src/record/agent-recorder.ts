@@ -2,7 +2,7 @@ import type { Json } from '../events/common-schemas.js';
 import { f32, type Tensor } from '../events/tensor.js';
 import type { StepResult } from '../envs/environment.js';
 import type { AnyComponent, Component, ComponentCheckpoint } from '../agent/components.js';
-import type { EventRef, RecordingRun } from './recording-run.js';
+import type { EventRef } from './recording-run.js';
 import { instrument } from './instrument.js';
 
 /** Where the agent is: the envelope fields every event of the current decision carries. */
@@ -14,6 +14,12 @@ export interface Position {
   decisionSeq: number | null;
 }
 
+/** Where an AgentRecorder's events go: a RecordingRun, or an in-memory capture during replay. */
+export interface EventSink {
+  /** Validates and records an event synchronously; returns where it was put. */
+  append(event: unknown): EventRef;
+}
+
 /**
  * Records an agent's life into a run: episodes, decisions, env steps, updates, checkpoints.
  * Components wrapped by `wrap` record their own calls while a decision is open, so the agent's
@@ -21,9 +27,24 @@ export interface Position {
  */
 export class AgentRecorder {
   readonly position: Position = { episode: null, step: null, decision: null, decisionSeq: null };
-  private nextDecision = 0;
+  private nextDecision: number;
 
-  constructor(readonly run: RecordingRun) {}
+  constructor(readonly run: EventSink, firstDecision = 0) {
+    this.nextDecision = firstDecision;
+  }
+
+  /** Positions the recorder inside an existing episode/decision (replay re-runs decisions out of order). */
+  enterDecision(episode: number | null, step: number | null, decision: number, decisionSeq: number): void {
+    this.position.episode = episode;
+    this.position.step = step;
+    this.position.decision = decision;
+    this.position.decisionSeq = decisionSeq;
+  }
+
+  leaveDecision(): void {
+    this.position.decision = null;
+    this.position.decisionSeq = null;
+  }
 
   /** An instrumented twin of `component`: same interface, each call recorded as its role's event. */
   wrap<C extends AnyComponent>(component: C): C {

@@ -64,7 +64,10 @@ export class BeamPlanner implements Planner {
     const A = this.actionCount;
     const { gamma, horizon, beam } = this.config;
     const obsSize = observation.data.length;
-    const prior = components.actor.propose(f32(observation.data, [1, obsSize]));
+    const root = f32(observation.data, [1, obsSize]);
+    const prior = components.actor.propose(root);
+    // V(s) at the real state: not needed to choose, but it is what critic calibration audits against realized returns.
+    components.critic.evaluate(root);
     let frontier: Node[] = [{ state: observation.data as Float32Array, ret: 0, alive: 1, first: -1, path: [], row: -1, parentRow: -1 }];
     const levels: SearchLevel[] = [];
     const levelNodes: Node[][] = [];

@@ -1,0 +1,95 @@
+import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
+import { disposeAgent, type ReferenceAgent } from '../src/agent/reference/reference-agent.js';
+import { FlightrecError } from '../src/errors/flightrec-error.js';
+import type { DecisionRecord } from '../src/store/decision-stream.js';
+import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { applyUpdate, learnedComponent } from './apply-log.js';
+import { compareDecision, type DecisionOutcome } from './compare-decision.js';
+import { buildLiveAgent } from './live-agent.js';
+import { positionAgent } from './position-agent.js';
+import { replayStream } from './replay-stream.js';
+import { rerunDecision } from './rerun-decision.js';
+import { loadRunContext } from './run-context.js';
+
+export interface VerifyOptions {
+  /** Inclusive episode range; all episodes when omitted. */
+  episodes?: { from: number; to: number };
+  onDecision?: (outcome: DecisionOutcome) => void;
+}
+
+export interface VerifyReport {
+  run: string;
+  backend: { recorded: string | null; current: string; same: boolean };
+  decisions: number;
+  reproduced: number;
+  diverged: number;
+  errors: number;
+  /** Every decision that did not reproduce (capped at 100), in order. */
+  problems: DecisionOutcome[];
+}
+
+/**
+ * Re-runs every selected decision with the component versions and random state it recorded and
+ * compares the events it produces with the log. Components follow the log: checkpoints are
+ * loaded and updates re-applied in order, each checked against its recorded version.
+ * Outcomes are data (reproduced / diverged at the first differing event and field / error).
+ */
+export async function verifyReplay(store: SqliteEventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const ctx = await loadRunContext(store, runId);
+  const recordedBackend = ctx.started.payload.backend?.name ?? null;
+  const backend = await initNumericBackend('auto');
+  const report: VerifyReport = {
+    run: runId,
+    backend: { recorded: recordedBackend, current: backend.name, same: recordedBackend === backend.name },
+    decisions: 0,
+    reproduced: 0,
+    diverged: 0,
+    errors: 0,
+    problems: [],
+  };
+  const agent: ReferenceAgent = buildLiveAgent(ctx);
+  try {
+    const range = options.episodes;
+    const { fromSeq, skip } = range ? await positionAgent(store, runId, agent, range.from) : { fromSeq: 0, skip: new Map<string, number>() };
+    for await (const item of replayStream(store, runId, fromSeq)) {
+      if (item.kind !== 'decision') {
+        if (item.kind === 'update' && item.event.seq > (skip.get(item.event.component ?? '') ?? -1)) {
+          const c = learnedComponent(agent, item.event.component);
+          if (c !== null) applyUpdate(c, item.event);
+        }
+        continue;
+      }
+      const rec = item.record;
+      if (range && rec.episode !== null && rec.episode > range.to) break;
+      if (range && (rec.episode === null || rec.episode < range.from)) continue;
+      const outcome = verifyDecision(rec, agent);
+      report.decisions++;
+      if (outcome.status === 'reproduced') report.reproduced++;
+      else {
+        if (outcome.status === 'diverged') report.diverged++;
+        else report.errors++;
+        if (report.problems.length < 100) report.problems.push(outcome);
+      }
+      options.onDecision?.(outcome);
+    }
+  } finally {
+    disposeAgent(agent);
+  }
+  return report;
+}
+
+function verifyDecision(rec: DecisionRecord, agent: ReferenceAgent): DecisionOutcome {
+  const where = { decision: rec.decision, episode: rec.episode, step: rec.step };
+  try {
+    for (const [name, version] of Object.entries(rec.started.payload.versions)) {
+      const live = [agent.worldModel, agent.reward, agent.critic, agent.actor, agent.planner].find((c) => c.name === name);
+      if (live !== undefined && version !== null && live.version() !== version) {
+        return { ...where, status: 'diverged', seq: rec.started.seq, event_type: 'decision.started', field: `payload.versions.${name}`, recorded: version, replayed: live.version() };
+      }
+    }
+    const rerun = rerunDecision(rec, agent);
+    return compareDecision(rec, rerun.events);
+  } catch (e) {
+    return { ...where, status: 'error', code: e instanceof FlightrecError ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+  }
+}
