@@ -8,16 +8,17 @@ export type ReplayItem =
   | { kind: 'update'; event: RecordedEvent<'component.updated'> }
   | { kind: 'checkpoint'; event: RecordedEvent<'checkpoint.saved'> };
 
-const TYPES = [...EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type), 'component.updated', 'checkpoint.saved'];
+const DECISION_TYPES = EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type);
+const TYPES = [...DECISION_TYPES, 'component.updated', 'checkpoint.saved'];
 
 /**
  * A run's decisions interleaved with its parameter changes, in log order: what a replay walks to
  * keep live components at the versions each decision used. Decisions complete at env.stepped or
  * when the next decision starts; memory holds one open decision.
  */
-export async function* replayStream(store: SqliteEventStore, runId: string, fromSeq = 0): AsyncGenerator<ReplayItem> {
+export async function* replayStream(store: SqliteEventStore, runId: string, fromSeq = 0, options: { decisionsOnly?: boolean } = {}): AsyncGenerator<ReplayItem> {
   let open: DecisionRecord | null = null;
-  for await (const e of readEvents(store, runId, { types: TYPES, seqFrom: fromSeq })) {
+  for await (const e of readEvents(store, runId, { types: options.decisionsOnly ? DECISION_TYPES : TYPES, seqFrom: fromSeq })) {
     if (e.type === 'component.updated' || e.type === 'checkpoint.saved') {
       if (open !== null) {
         yield { kind: 'decision', record: open };

@@ -60,8 +60,9 @@ export class AgentRecorder {
   }
 
   /** Opens a decision at the current step; returns its id (unique in the run, from 0). */
-  decisionStarted(step: number, observation: Float32Array, rngState: string, components: readonly Component[], envState: Json | null): number {
-    const decision = this.nextDecision++;
+  decisionStarted(step: number, observation: Float32Array, rngState: string, components: readonly Component[], envState: Json | null, decisionId?: number): number {
+    const decision = decisionId ?? this.nextDecision;
+    this.nextDecision = decision + 1;
     this.position.step = step;
     this.position.decision = decision;
     const versions: Record<string, string> = {};

@@ -29,7 +29,15 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export class Recorder {
   private readonly runs = new Set<RecordingRun>();
 
-  private constructor(readonly store: SqliteEventStore) {}
+  private constructor(
+    readonly store: SqliteEventStore,
+    private readonly ownsStore = true,
+  ) {}
+
+  /** A recorder writing into an already open store (replays write derived runs beside their source); `close` leaves the store open. */
+  static using(store: SqliteEventStore): Recorder {
+    return new Recorder(store, false);
+  }
 
   /** Opens (creating and migrating when needed) the database at `path`. */
   static async open(path: string, options: OpenOptions = {}): Promise<Recorder> {
@@ -95,7 +103,7 @@ export class Recorder {
     const errors: unknown[] = [];
     for (const run of [...this.runs]) await run.close().catch((e: unknown) => errors.push(e));
     if (errors.length > 0) throw errors[0];
-    await this.store.close();
+    if (this.ownsStore) await this.store.close();
   }
 }
 

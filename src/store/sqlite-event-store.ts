@@ -71,6 +71,9 @@ export class SqliteEventStore {
       ),
       insertBlob: sqlite.prepare('insert or ignore into blobs (hash, size, bytes) values (?, ?, ?)'),
       head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
+      history: sqlite.prepare(
+        "select * from events where run_pk = ? and component = ? and type in ('component.updated', 'checkpoint.saved') and seq between ? and ? order by seq",
+      ),
       setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
       setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?'),
       blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
@@ -192,6 +195,15 @@ export class SqliteEventStore {
   /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
   async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
     return await this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
+  }
+
+  /**
+   * A component's parameter history (updates and checkpoints) in a seq range, synchronously:
+   * replay materialises a component in the middle of a decision, where component calls cannot
+   * await. Bounded by the range the caller asks for.
+   */
+  componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[] {
+    return this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[];
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,44 @@
+import type { MlpComponent } from '../src/agent/reference/mlp-component.js';
+import type { RecordedEvent } from '../src/events/registry.js';
+import { decodeRow } from '../src/store/decode-row.js';
+import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { applyUpdate, loadCheckpoint } from './apply-log.js';
+import { VersionRebuildError } from './replay-errors.js';
+
+/**
+ * Keeps one live component in step with a run's log, lazily: `materialize(version, seq)` brings
+ * it to the parameters it had at log position `seq` by loading the last checkpoint in between
+ * (when there is one) and re-applying the updates after it. A component whose outputs a replay
+ * serves from the log is never materialised at all — that is the recomputation it avoids.
+ */
+export class ComponentHistory {
+  private cursor: number;
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    private readonly runPk: number,
+    private readonly runId: string,
+    readonly live: MlpComponent,
+    /** Log position the live parameters already reflect (every history event with seq ≤ cursor). */
+    cursor = 0,
+  ) {
+    this.cursor = cursor;
+  }
+
+  materialize(version: string, atSeq: number): void {
+    if (atSeq > this.cursor) {
+      const events = this.store.componentHistorySync(this.runPk, this.live.name, this.cursor + 1, atSeq).map((r) => decodeRow(r, this.runId, this.store));
+      let from = 0;
+      for (let i = events.length - 1; i >= 0; i--) {
+        if (events[i]!.type === 'checkpoint.saved') {
+          loadCheckpoint(this.live, events[i] as RecordedEvent<'checkpoint.saved'>);
+          from = i + 1;
+          break;
+        }
+      }
+      for (const e of events.slice(from)) if (e.type === 'component.updated') applyUpdate(this.live, e);
+      this.cursor = atSeq;
+    }
+    if (this.live.version() !== version) throw new VersionRebuildError(this.live.name, -1, atSeq, version, this.live.version());
+  }
+}

@@ -1,0 +1,166 @@
+import type { AnyComponent, Component, Planner } from '../src/agent/components.js';
+import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
+import { BeamPlanner, BeamPlannerConfig } from '../src/agent/reference/beam-planner.js';
+import { disposeAgent } from '../src/agent/reference/reference-agent.js';
+import { InvalidInputError } from '../src/errors/flightrec-error.js';
+import type { Json } from '../src/events/common-schemas.js';
+import { SeededRng } from '../src/random/seeded-rng.js';
+import { AgentRecorder } from '../src/record/agent-recorder.js';
+import { Recorder } from '../src/record/recorder.js';
+import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { ComponentHistory } from './component-history.js';
+import type { SwapSpec } from './component-spec.js';
+import { DecisionLog } from './decision-log.js';
+import { buildLiveAgent } from './live-agent.js';
+import { logBackedActor, logBackedCritic, logBackedReward, logBackedWorldModel } from './log-backed-components.js';
+import { replayStream } from './replay-stream.js';
+import { resolveSwap, type ResolvedSwap } from './resolve-swap.js';
+import { loadRunContext } from './run-context.js';
+
+export interface ReevaluateOptions {
+  swaps: SwapSpec[];
+  /** Planner settings to override, e.g. { horizon: 8 }. */
+  plannerSettings?: Record<string, number | boolean>;
+  episodes?: { from: number; to: number };
+  /** Id for the derived run (default: a fresh one). */
+  runId?: string;
+  onDecision?: (done: number) => void;
+}
+
+export interface ChangedDecision {
+  decision: number;
+  episode: number | null;
+  step: number | null;
+  action_before: number;
+  action_after: number;
+  value_before: number | null;
+  value_after: number | null;
+}
+
+export interface ReevaluateReport {
+  source_run: string;
+  derived_run: string;
+  decisions: number;
+  flipped: number;
+  flip_rate: number;
+  mean_abs_delta_value: number | null;
+  /** The decisions that changed most: flips first, then by |Δ value|. */
+  most_changed: ChangedDecision[];
+}
+
+/**
+ * Open-loop counterfactual: re-decides at every recorded state with some components swapped
+ * or planner settings changed, everything else at the versions the source recorded, and the
+ * recorded random state. The result is a new run in the same store, whose run.started names the
+ * source and the overrides, so it can be listed, shown, audited and diffed like any run.
+ * Unchanged components answer from the log when asked what they were asked then.
+ */
+export async function reevaluate(store: SqliteEventStore, sourceRun: string, options: ReevaluateOptions): Promise<ReevaluateReport> {
+  if (options.swaps.length === 0 && Object.keys(options.plannerSettings ?? {}).length === 0) {
+    throw new InvalidInputError('nothing to re-evaluate: give at least one --swap or --set (or use --verify to reproduce the run as recorded)', { field: '--swap' });
+  }
+  const ctx = await loadRunContext(store, sourceRun);
+  const backend = await initNumericBackend('auto');
+  const roles = new Set<string>();
+  for (const s of options.swaps) {
+    if (roles.has(s.role)) throw new InvalidInputError(`--swap ${s.role} is given twice`, { field: '--swap', value: s.text });
+    roles.add(s.role);
+  }
+  const resolved: ResolvedSwap[] = [];
+  const agent = buildLiveAgent(ctx);
+  try {
+    for (const s of options.swaps) resolved.push(await resolveSwap(store, ctx, s));
+    const swapped = new Map<string, AnyComponent>(resolved.map((r) => [r.spec.role, r.component]));
+    const log = new DecisionLog();
+    const history = <C extends { name: string }>(live: C) => new ComponentHistory(store, ctx.run.pk, ctx.run.id, live as never, 0) as ComponentHistory & { live: C };
+    const components = {
+      worldModel: (swapped.get('world_model') as never) ?? logBackedWorldModel(history(agent.worldModel), log),
+      reward: (swapped.get('reward') as never) ?? logBackedReward(history(agent.reward), log),
+      critic: (swapped.get('critic') as never) ?? logBackedCritic(history(agent.critic), log),
+      actor: (swapped.get('actor') as never) ?? logBackedActor(history(agent.actor), log),
+    };
+    const planner: Planner = (swapped.get('planner') as Planner | undefined) ?? plannerWith(agent.planner, options.plannerSettings ?? {});
+    const all: Component[] = [components.worldModel, components.reward, components.critic, components.actor, planner];
+
+    const recorder = Recorder.using(store);
+    const derived = await recorder.startRun({
+      ...(options.runId === undefined ? {} : { id: options.runId }),
+      name: `open-loop replay of ${sourceRun}`,
+      config: ctx.started.payload.config,
+      seed: ctx.seed,
+      env: ctx.env,
+      components: all.map((c) => ({ name: c.name, role: c.role, kind: (c as { kind?: string }).kind ?? 'module', version: null })),
+      backend: { name: backend.name, tfjsVersion: backend.tfjsVersion, backendVersion: backend.backendVersion },
+      codeVersion: ctx.started.payload.code_version,
+      sourceRun,
+      overrides: { mode: 'open-loop', swap: Object.fromEntries(options.swaps.map((s) => [s.role, s.text])), set: (options.plannerSettings ?? {}) as Json, episodes: (options.episodes ?? null) as Json },
+    });
+    const ar = new AgentRecorder(derived);
+    const use = { worldModel: ar.wrap(components.worldModel), reward: ar.wrap(components.reward), critic: ar.wrap(components.critic), actor: ar.wrap(components.actor) };
+    const wrappedPlanner = ar.wrap(planner);
+    const report: ReevaluateReport = { source_run: sourceRun, derived_run: derived.id, decisions: 0, flipped: 0, flip_rate: 0, mean_abs_delta_value: null, most_changed: [] };
+    let sumDelta = 0;
+    let deltas = 0;
+    const changed: ChangedDecision[] = [];
+    try {
+      for await (const item of replayStream(store, sourceRun, 0, { decisionsOnly: true })) {
+        if (item.kind !== 'decision') continue;
+        const rec = item.record;
+        const range = options.episodes;
+        if (range && rec.episode !== null && rec.episode > range.to) break;
+        if (range && (rec.episode === null || rec.episode < range.from)) continue;
+        if (rec.chose === null) continue;
+        log.set(rec);
+        const episode = rec.episode ?? 0;
+        const step = rec.step ?? 0;
+        ar.position.episode = episode;
+        ar.decisionStarted(step, rec.started.payload.observation.data as Float32Array, rec.started.payload.rng_state, all, rec.started.payload.env_state, rec.decision);
+        const plan = wrappedPlanner.plan(rec.started.payload.observation, use, SeededRng.fromState(rec.started.payload.rng_state), { episode, step });
+        ar.leaveDecision();
+        const before = rec.chose.payload;
+        const beforeAction = typeof before.action === 'number' ? before.action : -1;
+        const d: ChangedDecision = { decision: rec.decision, episode: rec.episode, step: rec.step, action_before: beforeAction, action_after: plan.action, value_before: before.value, value_after: plan.value };
+        report.decisions++;
+        if (plan.action !== beforeAction) report.flipped++;
+        if (before.value !== null && plan.value !== null && Number.isFinite(before.value - plan.value)) {
+          sumDelta += Math.abs(before.value - plan.value);
+          deltas++;
+        }
+        keepMostChanged(changed, d, 10);
+        options.onDecision?.(report.decisions);
+        if (report.decisions % 256 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await derived.end('completed', null, { decisions: report.decisions });
+    } catch (e) {
+      await derived.end('failed', e instanceof Error ? e.message : String(e)).catch(() => undefined);
+      throw e;
+    }
+    report.flip_rate = report.decisions === 0 ? 0 : report.flipped / report.decisions;
+    report.mean_abs_delta_value = deltas === 0 ? null : sumDelta / deltas;
+    report.most_changed = changed;
+    return report;
+  } finally {
+    for (const r of resolved) r.dispose();
+    disposeAgent(agent);
+  }
+}
+
+/** The recorded planner, or one with some settings overridden (validated like the original). */
+export function plannerWith(base: BeamPlanner, settings: Record<string, number | boolean>): Planner {
+  if (Object.keys(settings).length === 0) return base;
+  const merged = { ...base.config, ...settings };
+  const parsed = BeamPlannerConfig.safeParse(merged);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const key = String(i.path[0] ?? '');
+    throw new InvalidInputError(`invalid --set planner.${key}=${String((settings as Record<string, unknown>)[key])}: ${i.message}; planner settings are ${Object.keys(base.config).join(', ')}`, { field: '--set', value: key });
+  }
+  return new BeamPlanner(base.name, base.actionCount, parsed.data);
+}
+
+function keepMostChanged(list: ChangedDecision[], d: ChangedDecision, k: number): void {
+  const score = (x: ChangedDecision) => (x.action_before !== x.action_after ? 1e9 : 0) + Math.abs((x.value_after ?? 0) - (x.value_before ?? 0));
+  list.push(d);
+  list.sort((a, b) => score(b) - score(a) || a.decision - b.decision);
+  if (list.length > k) list.length = k;
+}

@@ -1,0 +1,19 @@
+import type { CliCommand } from './cli-command.js';
+import { demoCommand } from './commands/demo-command.js';
+import { eventsCommand } from './commands/events-command.js';
+import { exportCommand } from './commands/export-command.js';
+import { importCommand } from './commands/import-command.js';
+import { runsCommand } from './commands/runs-command.js';
+import { sealCommand } from './commands/seal-command.js';
+import { verifyCommand } from './commands/verify-command.js';
+
+/** Every command, in help order. Each lives in its own file. */
+export const COMMANDS: readonly CliCommand[] = [
+  demoCommand,
+  runsCommand,
+  eventsCommand,
+  verifyCommand,
+  sealCommand,
+  exportCommand,
+  importCommand,
+];

@@ -1,0 +1,90 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { recordReferenceTraining } from '../../agent/reference/record-training.js';
+import type { EpisodeSummary } from '../../agent/reference/training-loop.js';
+import { EnvironmentId } from '../../envs/registry.js';
+import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+
+const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60 } as const;
+
+const DemoOptions = GlobalOptions.extend({
+  env: EnvironmentId.default('gridworld'),
+  episodes: IntOption('--episodes').pipe(z.int().min(1).max(100000)).optional(),
+  seed: IntOption('--seed').pipe(z.int().min(0).max(2 ** 32 - 1)).default(1),
+});
+
+/** Mean of the last tenth of episodes (at least one): "where training ended", less noisy than the last episode alone. */
+function finalMean(summaries: EpisodeSummary[], pick: (e: EpisodeSummary) => number | null): number | null {
+  const tail = summaries.slice(-Math.max(1, Math.floor(summaries.length / 10)));
+  const values = tail.map(pick).filter((v): v is number => v !== null);
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** `flightrec demo`: trains the reference model-based agent and records every deliberation. */
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  register(program, run) {
+    program
+      .command('demo')
+      .description('train the reference model-based agent on a built-in environment and record everything')
+      .option('--env <id>', 'environment: gridworld (reward hacking) or cartpole', 'gridworld')
+      .option('--episodes <n>', `episodes to train (default: gridworld ${DEFAULT_EPISODES.gridworld}, cartpole ${DEFAULT_EPISODES.cartpole})`)
+      .option('--seed <n>', 'seed of every random draw', '1')
+      .action((_opts: unknown, cmd: Command) =>
+        run(async () => {
+          const o = parseOptions(DemoOptions, cmd.optsWithGlobals());
+          const episodes = o.episodes ?? DEFAULT_EPISODES[o.env];
+          const bar = process.stderr.isTTY
+            ? new cliProgress.SingleBar({ format: 'training {bar} {value}/{total} episodes | return {ret} | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+            : null;
+          bar?.start(episodes, 0, { ret: '-' });
+          let result;
+          try {
+            result = await recordReferenceTraining({
+              db: o.db,
+              env: o.env,
+              episodes,
+              seed: o.seed,
+              onEpisode: (e) => {
+                bar?.update(e.episode + 1, { ret: e.return.toFixed(2) });
+                if (bar === null && !o.json && (e.episode + 1) % Math.max(1, Math.floor(episodes / 10)) === 0) {
+                  process.stderr.write(`episode ${e.episode + 1}/${episodes}: return ${e.return.toFixed(2)}\n`);
+                }
+              },
+            });
+          } finally {
+            bar?.stop();
+          }
+          const summary = {
+            run: result.run,
+            db: o.db,
+            env: result.env,
+            backend: result.backend,
+            episodes: result.episodes,
+            decisions: result.decisions,
+            events: result.events,
+            final_reward_return: finalMean(result.summaries, (e) => e.return),
+            final_performance_return: finalMean(result.summaries, (e) => e.performanceReturn),
+          };
+          if (o.json) {
+            printJson(summary);
+            return EXIT.ok;
+          }
+          const fmt = (v: number | null) => (v === null ? 'n/a (this env has no hidden performance signal)' : v.toFixed(2));
+          const dbFlag = o.db === './flightrec.db' ? '' : ` --db ${o.db}`;
+          print(`recorded run ${summary.run} into ${o.db}`);
+          print(`  env ${summary.env}, backend ${summary.backend}`);
+          print(`  ${summary.episodes} episodes, ${summary.decisions} decisions, ${summary.events} events`);
+          print(`  final reward return      ${fmt(summary.final_reward_return)}   (mean of the last tenth of episodes)`);
+          print(`  final performance return ${fmt(summary.final_performance_return)}`);
+          print('');
+          print('next:');
+          print(`  flightrec runs${dbFlag}`);
+          print(`  flightrec events ${summary.run} --decision ${Math.max(0, summary.decisions - 1)}${dbFlag}`);
+          print(`  flightrec verify ${summary.run}${dbFlag}`);
+          return EXIT.ok;
+        }),
+      );
+  },
+};

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { NotFoundError } from '../../errors/flightrec-error.js';
+import { importNdjson } from '../../store/ndjson/import-ndjson.js';
+import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { withStore } from './with-store.js';
+
+const Options = GlobalOptions.extend({ file: z.string().min(1) });
+
+/** `flightrec import <file.ndjson>`: validates the whole file, then stores the run (idempotent). */
+export const importCommand: CliCommand = {
+  name: 'import',
+  register(program, run) {
+    program
+      .command('import')
+      .description('import a run written by `flightrec export`; every line is checked first, and re-importing is a no-op')
+      .argument('<file>', 'NDJSON file')
+      .action((file: string, _opts: unknown, cmd: Command) =>
+        run(async () => {
+          const o = parseOptions(Options, { ...cmd.optsWithGlobals(), file });
+          // Checked before opening the database, so a mistyped file name does not create one.
+          const info = await stat(o.file).catch(() => undefined);
+          if (info === undefined || !info.isFile()) throw new NotFoundError('file', o.file, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
+          const r = await withStore(o.db, (store) => importNdjson(store, o.file), {});
+          if (o.json) printJson({ ...r, file: o.file });
+          else print(`imported run ${r.run} from ${o.file}: ${r.events} events appended, ${r.skipped} already present`);
+          return EXIT.ok;
+        }),
+      );
+  },
+};

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { COMMANDS } from './commands.js';
+import { EXIT, type ExitCode } from './cli-command.js';
+import { handleError } from './handle-error.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs the CLI on argv and resolves with the exit code (never calls process.exit itself). */
+export async function main(argv: string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = new Command()
+    .name('flightrec')
+    .description('A flight recorder for model-based RL agents: record, show, replay, audit and diff every decision.')
+    .version(pkg.version)
+    .option('--db <path>', 'flightrec database file', './flightrec.db')
+    .option('--json', 'machine-readable output on stdout', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const run = async (action: () => Promise<ExitCode>): Promise<void> => {
+    try {
+      code = await action();
+    } catch (e) {
+      code = handleError(e);
+    }
+  };
+  for (const c of COMMANDS) c.register(program, run);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    return handleError(e);
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = handleError(e);
+  },
+);

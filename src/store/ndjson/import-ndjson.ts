@@ -1,0 +1,168 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { describeValue } from '../../events/event-errors.js';
+import { FlightrecError, NotFoundError } from '../../errors/flightrec-error.js';
+import { GENESIS_HASH } from '../hash-chain.js';
+import type { PreparedEvent, SqliteEventStore } from '../sqlite-event-store.js';
+import { ConcurrencyError } from '../store-errors.js';
+import type { NdjsonHeader } from './ndjson-format.js';
+import { NdjsonImportError } from './ndjson-import-error.js';
+import { LineIssueError, parseEventLine, parseHeaderLine, type ChainPosition, type ParsedEvent } from './parse-event-line.js';
+
+export interface ImportResult {
+  run: string;
+  /** Events appended by this import. */
+  events: number;
+  /** Events of the file that the run already held (same seq, same hash). */
+  skipped: number;
+}
+
+const BATCH = 1000;
+
+/**
+ * Imports an NDJSON file written by exportRun. Two passes over the file keep memory bounded: the
+ * first validates every line (and, when the run exists, that the file agrees with its stored
+ * chain); only a fully valid file is written, in one transaction, with the file's seq, ids, times
+ * and hashes. Importing a file again is a no-op; a longer file appends its missing tail.
+ * Throws NdjsonImportError naming the first bad line and field; nothing is stored then.
+ */
+export async function importNdjson(store: SqliteEventStore, path: string): Promise<ImportResult> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
+  const plan = await checkFile(store, path);
+  return await writeRun(store, path, plan);
+}
+
+interface Plan {
+  header: NdjsonHeader;
+  /** Events in the file. */
+  events: number;
+  /** Head seq of the run as stored when checked; null when the run does not exist. */
+  storedHead: number | null;
+}
+
+async function checkFile(store: SqliteEventStore, path: string): Promise<Plan> {
+  let header: NdjsonHeader | undefined;
+  let at: ChainPosition = { run: '', seq: 0, previous: GENESIS_HASH };
+  let storedHead: number | null = null;
+  let storedHash: (seq: number) => Promise<string | null> = async () => null;
+  const fileIds = new Set<string>();
+  for await (const { no, text } of numberedLines(path)) {
+    try {
+      if (header === undefined) {
+        header = parseHeaderLine(text);
+        const run = await store.findRun(header.run.id);
+        storedHead = run?.head_seq ?? null;
+        if (run !== undefined) storedHash = storedHashes(store, run.pk);
+        at = { run: header.run.id, seq: 0, previous: GENESIS_HASH };
+        continue;
+      }
+      const e = parseEventLine(text, at, false);
+      if (storedHead !== null && e.row.seq <= storedHead) await checkStored(e, at.run, storedHash);
+      else if (e.customId !== null) checkIdFree(store, e.customId, fileIds);
+      at = { run: at.run, seq: at.seq + 1, previous: e.row.hash };
+    } catch (err) {
+      if (err instanceof LineIssueError) throw new NdjsonImportError(path, no, err.issue);
+      throw err;
+    }
+  }
+  if (header === undefined) throw new NdjsonImportError(path, 1, { path: '(file)', problem: 'expected a header line {"flightrec":"events",...}', received: 'an empty file' });
+  return { header, events: at.seq, storedHead };
+}
+
+async function checkStored(e: ParsedEvent, run: string, storedHash: (seq: number) => Promise<string | null>): Promise<void> {
+  const stored = await storedHash(e.row.seq);
+  const mine = Buffer.from(e.row.hash).toString('hex');
+  if (stored !== mine) {
+    throw new LineIssueError({ path: 'hash', problem: `run ${run} already has a different event at seq ${e.row.seq} (stored hash ${stored ?? 'missing'})`, received: describeValue(mine) });
+  }
+}
+
+function checkIdFree(store: SqliteEventStore, id: string, fileIds: Set<string>): void {
+  if (fileIds.has(id)) throw new LineIssueError({ path: 'id', problem: 'is used by an earlier line of this file', received: describeValue(id) });
+  fileIds.add(id);
+  const found = store.findEventById(id);
+  if (found !== undefined) throw new LineIssueError({ path: 'id', problem: `is already the id of event seq ${found.seq} of run ${found.run}`, received: describeValue(id) });
+}
+
+async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Promise<ImportResult> {
+  const { header } = plan;
+  const id = header.run.id;
+  // One transaction for the whole file: a failure halfway (disk full, a concurrent writer) leaves nothing behind.
+  store.sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    const found = await store.findRun(id);
+    if ((found?.head_seq ?? null) !== plan.storedHead) throw new ConcurrencyError(id, plan.storedHead ?? -1, found?.head_seq ?? -1);
+    const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run }));
+    const storedHead = found?.head_seq ?? -1;
+    let head = storedHead;
+    let batch: PreparedEvent[] = [];
+    let blobs = new Map<string, Uint8Array>();
+    const flush = () => {
+      store.appendBatch({ pk: run.pk, id }, head, batch, blobs);
+      head = batch[batch.length - 1]!.seq;
+      batch = [];
+      blobs = new Map();
+    };
+    let at: ChainPosition = { run: id, seq: 0, previous: GENESIS_HASH };
+    let sawHeader = false;
+    for await (const { no, text } of numberedLines(path)) {
+      if (!sawHeader) {
+        sawHeader = true;
+        continue;
+      }
+      let e: ParsedEvent;
+      try {
+        e = parseEventLine(text, at, at.seq > storedHead);
+      } catch (err) {
+        if (err instanceof LineIssueError) throw new NdjsonImportError(path, no, err.issue);
+        throw err;
+      }
+      at = { run: id, seq: at.seq + 1, previous: e.row.hash };
+      if (e.row.seq <= storedHead) continue;
+      batch.push(e.row);
+      for (const [k, v] of e.blobs) blobs.set(k, v);
+      if (batch.length >= BATCH) flush();
+    }
+    if (batch.length > 0) flush();
+    if (at.seq !== plan.events) throw new FlightrecError('IMPORT_FILE_CHANGED', `${path} changed while importing (${plan.events} events when checked, ${at.seq} now); nothing was imported`, { file: path });
+    const appended = head - storedHead;
+    if (found === undefined || appended > 0) await store.setStatus(run.pk, header.run.status);
+    store.sqlite.exec('COMMIT');
+    return { run: id, events: appended, skipped: plan.events - appended };
+  } catch (e) {
+    if (store.sqlite.inTransaction) store.sqlite.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/** Non-blank lines with their 1-based line numbers (blank lines still count, so numbers match an editor's). */
+async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: string }> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let no = 0;
+  try {
+    for await (const raw of lines) {
+      no++;
+      const text = no === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (text.trim() !== '') yield { no, text };
+    }
+  } finally {
+    // The consumer stops at the first bad line; release the file then, not at exit.
+    lines.close();
+    input.destroy();
+  }
+}
+
+/** Stored hashes by seq, read a page at a time as the file advances. */
+function storedHashes(store: SqliteEventStore, runPk: number): (seq: number) => Promise<string | null> {
+  let page = new Map<number, string>();
+  return async (seq) => {
+    if (!page.has(seq)) {
+      const rows = await store.readBySeq(runPk, seq, BATCH);
+      page = new Map(rows.map((r) => [r.seq, Buffer.from(r.hash).toString('hex')]));
+    }
+    return page.get(seq) ?? null;
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { recordFixture, tempDir } from './record-fixture.js';
+import { flightrec, jsonLines } from './run-cli.js';
+
+describe('flightrec export / import', () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'source.db');
+  let count: number;
+
+  before(async () => {
+    count = await recordFixture(db, 'orig');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('export writes NDJSON to stdout: a header, then one line per event', () => {
+    const r = flightrec(dir, '--db', db, 'export', 'orig');
+    assert.equal(r.code, 0, r.stderr);
+    const [header, ...events] = jsonLines(r.stdout) as Record<string, any>[];
+    assert.deepEqual(header, { flightrec: 'events', format: 1, run: { id: 'orig', name: 'fixture orig', env: 'gridworld', backend: null, source_run: null, status: 'completed' } });
+    assert.deepEqual(events.map((e) => e.seq), [...Array(count).keys()]);
+    assert.deepEqual(events[14]!.payload.loss, { $num: 'NaN', bits: 'fff8000000000000' });
+    assert.deepEqual(events[14]!.payload.grad_norm, { $num: '-0' });
+    assert.deepEqual(Object.keys(events[3]!.payload.values.$tensor), ['dtype', 'shape', 'b64']);
+  });
+
+  it('export --out then import into an empty database reproduces the run, and re-import is a no-op', () => {
+    const exported = flightrec(dir, '--db', db, 'export', 'orig', '--out', 'orig.ndjson');
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(exported.stdout, `exported ${count} events of run orig to orig.ndjson\n`);
+    const copy = path.join(dir, 'copy.db');
+    const first = flightrec(dir, '--db', copy, 'import', 'orig.ndjson');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, `imported run orig from orig.ndjson: ${count} events appended, 0 already present\n`);
+    const again = flightrec(dir, '--db', copy, 'import', 'orig.ndjson', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), { run: 'orig', events: 0, skipped: count, file: 'orig.ndjson' });
+    assert.equal(flightrec(dir, '--db', copy, 'verify', 'orig').code, 0);
+    // Same hashes, same bytes: exporting the copy gives the same file.
+    assert.equal(flightrec(dir, '--db', copy, 'export', 'orig').stdout, readFileSync(path.join(dir, 'orig.ndjson'), 'utf8'));
+    const runs = JSON.parse(flightrec(dir, '--db', copy, 'runs', '--json').stdout) as { id: string; status: string; events: number }[];
+    assert.deepEqual(runs.map((r) => [r.id, r.status, r.events]), [['orig', 'completed', count]]);
+  });
+
+  it('import of a bad line exits 2 naming the line and field, and stores nothing', () => {
+    const lines = readFileSync(path.join(dir, 'orig.ndjson'), 'utf8').trimEnd().split('\n');
+    const e = JSON.parse(lines[3]!) as Record<string, unknown>;
+    e.type = 'critic.guessed';
+    lines[3] = JSON.stringify(e);
+    writeFileSync(path.join(dir, 'bad.ndjson'), `${lines.join('\n')}\n`);
+    const target = path.join(dir, 'bad-target.db');
+    const r = flightrec(dir, '--db', target, 'import', 'bad.ndjson');
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /line 4: type: unknown event type "critic\.guessed"; known types: .*, received "critic\.guessed"/);
+    assert.match(r.stderr, /nothing from bad\.ndjson was imported/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.deepEqual(JSON.parse(flightrec(dir, '--db', target, 'runs', '--json').stdout), []);
+  });
+
+  it('import of a missing file exits 2 and creates no database', () => {
+    const target = path.join(dir, 'never.db');
+    const r = flightrec(dir, '--db', target, 'import', 'nowhere.ndjson');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /file not found: nowhere\.ndjson/);
+    assert.equal(existsSync(target), false);
+  });
+
+  it('export of an unknown run exits 2 naming it, leaving no file behind', () => {
+    const r = flightrec(dir, '--db', db, 'export', 'ghost', '--out', 'ghost.ndjson');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /run not found: ghost/);
+    assert.equal(existsSync(path.join(dir, 'ghost.ndjson')), false);
+  });
+});
