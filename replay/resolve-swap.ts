@@ -54,7 +54,7 @@ export async function resolveSwap(store: SqliteEventStore, source: RunContext, s
     }
   } catch (e) {
     release();
-    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path);
+    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path, { hint: 'write one with `flightrec checkpoint <run> <role> --at <version> --out <file>`' });
     throw e;
   }
   return { spec, component: component as unknown as AnyComponent, dispose: release };

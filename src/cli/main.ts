@@ -35,6 +35,12 @@ export async function main(argv: string[]): Promise<ExitCode> {
   return code;
 }
 
+// A reader that stops early (`flightrec events … | head`) closes stdout; that ends the output, it is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { recordReferenceTraining } from '../../agent/reference/record-training.js';
 import type { EpisodeSummary } from '../../agent/reference/training-loop.js';
 import { EnvironmentId } from '../../envs/registry.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -39,6 +38,8 @@ export const demoCommand: CliCommand = {
             ? new cliProgress.SingleBar({ format: 'training {bar} {value}/{total} episodes | return {ret} | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
             : null;
           bar?.start(episodes, 0, { ret: '-' });
+          // Loaded on use: TensorFlow.js takes longer to import than most commands take to run.
+          const { recordReferenceTraining } = await import('../../agent/reference/record-training.js');
           let result;
           try {
             result = await recordReferenceTraining({

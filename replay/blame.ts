@@ -1,0 +1,114 @@
+import type { AnyComponent } from '../src/agent/components.js';
+import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
+import { disposeAgent } from '../src/agent/reference/reference-agent.js';
+import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
+import type { Role } from '../src/events/event-type.js';
+import type { DecisionRecord } from '../src/store/decision-stream.js';
+import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { ComponentHistory } from './component-history.js';
+import type { SwapSpec } from './component-spec.js';
+import { buildLiveAgent } from './live-agent.js';
+import { replayStream } from './replay-stream.js';
+import { rerunDecision, type DecisionComponents } from './rerun-decision.js';
+import { resolveSwap, type ResolvedSwap } from './resolve-swap.js';
+import { loadRunContext } from './run-context.js';
+
+export interface BlameTrial {
+  /** Roles taken from the --against set; the others are as recorded. */
+  swapped: Role[];
+  action: number;
+  value: number | null;
+  flipped: boolean;
+}
+
+export interface BlameReport {
+  run: string;
+  decision: number;
+  episode: number | null;
+  step: number | null;
+  recorded_action: number;
+  /** The decision re-run with every recorded component (should equal the recorded action). */
+  baseline_action: number;
+  against_action: number;
+  differs: boolean;
+  singles: BlameTrial[];
+  pairs: BlameTrial[];
+  /** Smallest sets of swaps that flip the action on their own. */
+  culprits: Role[][];
+}
+
+const ROLE_KEY: Record<Exclude<Role, 'planner'>, keyof Omit<DecisionComponents, 'planner'>> = { world_model: 'worldModel', reward: 'reward', critic: 'critic', actor: 'actor' };
+
+/**
+ * For one decision, compares the recorded component set with another (`against`) and finds
+ * which components are responsible for a different action: re-decides with each swap alone and
+ * with each pair, everything else as recorded, same random state.
+ */
+export async function blame(store: SqliteEventStore, runId: string, decision: number, against: SwapSpec[]): Promise<BlameReport> {
+  if (against.length === 0) throw new InvalidInputError('--against needs at least one <role>=<spec>', { field: '--against' });
+  const ctx = await loadRunContext(store, runId);
+  await initNumericBackend('auto');
+  const rec = await findDecision(store, runId, decision);
+  const agent = buildLiveAgent(ctx);
+  const resolved: ResolvedSwap[] = [];
+  try {
+    for (const live of [agent.worldModel, agent.reward, agent.critic, agent.actor]) {
+      const version = rec.started.payload.versions[live.name];
+      if (version) new ComponentHistory(store, ctx.run.pk, ctx.run.id, live, 0).materialize(version, rec.started.seq);
+    }
+    for (const s of against) resolved.push(await resolveSwap(store, ctx, s));
+    const alt = new Map<Role, AnyComponent>(resolved.map((r) => [r.spec.role, r.component]));
+    const base: DecisionComponents = { worldModel: agent.worldModel, reward: agent.reward, critic: agent.critic, actor: agent.actor, planner: agent.planner };
+    const decide = (roles: Role[]) => {
+      const set = { ...base } as DecisionComponents;
+      for (const role of roles) {
+        const c = alt.get(role)!;
+        if (role === 'planner') set.planner = c as DecisionComponents['planner'];
+        else (set as unknown as Record<string, AnyComponent>)[ROLE_KEY[role]] = c;
+      }
+      return rerunDecision(rec, set).plan;
+    };
+    const baseline = decide([]);
+    const all = [...alt.keys()];
+    const full = decide(all);
+    const trial = (roles: Role[]): BlameTrial => {
+      const p = decide(roles);
+      return { swapped: roles, action: p.action, value: p.value, flipped: p.action !== baseline.action };
+    };
+    const singles = all.map((r) => trial([r]));
+    const pairs: BlameTrial[] = [];
+    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) pairs.push(trial([all[i]!, all[j]!]));
+    const culprits = singles.filter((t) => t.flipped).map((t) => t.swapped);
+    if (culprits.length === 0) {
+      for (const p of pairs) if (p.flipped) culprits.push(p.swapped);
+    }
+    const recorded = rec.chose?.payload.action;
+    return {
+      run: runId,
+      decision,
+      episode: rec.episode,
+      step: rec.step,
+      recorded_action: typeof recorded === 'number' ? recorded : -1,
+      baseline_action: baseline.action,
+      against_action: full.action,
+      differs: full.action !== baseline.action,
+      singles,
+      pairs,
+      culprits,
+    };
+  } finally {
+    for (const r of resolved) r.dispose();
+    disposeAgent(agent);
+  }
+}
+
+async function findDecision(store: SqliteEventStore, runId: string, decision: number): Promise<DecisionRecord> {
+  const run = await store.getRun(runId);
+  const rows = await store.readPage(run.pk, { decision, types: ['decision.started'] }, -1, 1);
+  const first = rows[0];
+  if (first === undefined) throw new NotFoundError(`decision in run ${runId}`, decision);
+  for await (const item of replayStream(store, runId, first.seq, { decisionsOnly: true })) {
+    if (item.kind === 'decision' && item.record.decision === decision) return item.record;
+  }
+  throw new NotFoundError(`decision in run ${runId}`, decision);
+}

@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
+import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { withStore } from './with-store.js';
+
+const EpisodeRange = z.string().transform((s, ctx) => {
+  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(s.trim());
+  if (m === null) {
+    ctx.addIssue({ code: 'custom', message: 'expected A..B (or A), e.g. 10..20' });
+    return z.NEVER;
+  }
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (to < from) {
+    ctx.addIssue({ code: 'custom', message: `the range ends (${to}) before it starts (${from})` });
+    return z.NEVER;
+  }
+  return { from, to };
+});
+
+const ReplayOptions = GlobalOptions.extend({
+  verify: z.boolean().default(false),
+  swap: z.array(z.string()).default([]),
+  set: z.array(z.string()).default([]),
+  episodes: EpisodeRange.optional(),
+  closedLoop: z.boolean().default(false),
+  from: IntOption('--from').pipe(z.int().nonnegative()).optional(),
+  steps: IntOption('--steps').pipe(z.int().positive()).optional(),
+});
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function progress(json: boolean): (n: number) => void {
+  if (json || !process.stderr.isTTY) return () => undefined;
+  return (n) => {
+    if (n % 200 === 0) process.stderr.write(`\r${n} decisions…`);
+  };
+}
+
+/** `flightrec replay`: reproduce a run exactly, or re-evaluate it with components swapped. */
+export const replayCommand: CliCommand = {
+  name: 'replay',
+  register(program, run) {
+    program
+      .command('replay')
+      .description('re-run recorded decisions: --verify reproduces them exactly; --swap/--set re-decides with other components or planner settings (a new derived run)')
+      .argument('<run>', 'run id')
+      .option('--verify', 're-run every decision with its recorded versions and random state and compare with the log')
+      .option('--swap <role=spec>', 'swap a component: critic=<run>@<version> | critic=@latest | critic=file:<checkpoint> | reward=module:<path> (repeatable)', collect)
+      .option('--set <component.setting=value>', 'override a planner setting, e.g. planner.horizon=3 (repeatable)', collect)
+      .option('--episodes <A..B>', 'only decisions of these episodes')
+      .option('--closed-loop', 'continue the environment from --from <decision> with the modified agent')
+      .option('--from <decision>', 'decision to continue from (with --closed-loop)')
+      .option('--steps <n>', 'with --closed-loop, stop after n steps (default: the end of the episode)')
+      .action((runId: string, _opts: unknown, cmd: Command) =>
+        run(async () => {
+          const o = parseOptions(ReplayOptions, cmd.optsWithGlobals());
+          const { parseSet, parseSwap } = await import('../../../replay/component-spec.js');
+          const swaps = o.swap.map(parseSwap);
+          const settings: Record<string, number | boolean> = {};
+          for (const s of o.set.map(parseSet)) {
+            if (s.path[0] !== 'planner') throw new InvalidInputError(`invalid --set ${s.path.join('.')}: only planner settings can be set (learned components are swapped with --swap)`, { field: '--set', value: s.path.join('.') });
+            settings[s.path[1]!] = s.value;
+          }
+          if (o.verify && (swaps.length > 0 || o.set.length > 0 || o.closedLoop)) throw new InvalidInputError('--verify reproduces the run as recorded; it cannot be combined with --swap, --set or --closed-loop', { field: '--verify' });
+          if (o.closedLoop !== (o.from !== undefined)) throw new InvalidInputError('--closed-loop and --from <decision> go together', { field: o.closedLoop ? '--from' : '--closed-loop' });
+          return await withStore(o.db, async (store) => {
+            if (o.verify) {
+              const { verifyReplay } = await import('../../../replay/verify-replay.js');
+              let n = 0;
+              const tick = progress(o.json);
+              const r = await verifyReplay(store, runId, { ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
+              if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
+              if (o.json) {
+                printJson({ run: r.run, backend: r.backend, problems: r.problems.slice(0, 20) });
+                printJson({ decisions: r.decisions, reproduced: r.reproduced, diverged: r.diverged, errors: r.errors });
+              } else {
+                const pct = r.decisions === 0 ? 0 : (100 * r.reproduced) / r.decisions;
+                print(`run ${r.run}: reproduced ${r.reproduced} of ${r.decisions} decisions (${pct.toFixed(1)}%), ${r.diverged} diverged, ${r.errors} errors`);
+                print(`backend: recorded on ${r.backend.recorded ?? 'unknown'}, replayed on ${r.backend.current}${r.backend.same ? '' : ' — exact reproduction is only promised on the same backend'}`);
+                for (const p of r.problems.slice(0, 10)) {
+                  if (p.status === 'diverged') print(`  decision ${p.decision} (episode ${p.episode}, step ${p.step}) diverged at seq ${p.seq} ${p.event_type} ${p.field}: recorded ${p.recorded}, replayed ${p.replayed}`);
+                  else if (p.status === 'error') print(`  decision ${p.decision} (episode ${p.episode}, step ${p.step}) error [${p.code}]: ${p.message}`);
+                }
+              }
+              return r.diverged + r.errors > 0 ? EXIT.problem : EXIT.ok;
+            }
+            if (o.closedLoop) {
+              const { closedLoop } = await import('../../../replay/closed-loop.js');
+              const r = await closedLoop(store, runId, { from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) });
+              if (o.json) printJson(r);
+              else {
+                print(`closed-loop replay of ${r.source_run} from decision ${r.from_decision} (episode ${r.episode}, step ${r.start_step}) → run ${r.derived_run}`);
+                print(`  ${r.steps} steps, ended by ${r.ended_by}; reward return ${r.reward_return.toFixed(3)} (recorded run: ${r.source_reward_return.toFixed(3)} over ${r.source_steps} steps)`);
+                if (r.performance_return !== null) print(`  performance return ${r.performance_return.toFixed(3)} (recorded run: ${(r.source_performance_return ?? 0).toFixed(3)})`);
+                print(`  first action ${r.first_action} (recorded ${r.source_first_action}); components frozen at the versions of decision ${r.from_decision}, no learning`);
+              }
+              return EXIT.ok;
+            }
+            const { reevaluate } = await import('../../../replay/reevaluate.js');
+            let n = 0;
+            const tick = progress(o.json);
+            const r = await reevaluate(store, runId, { swaps, plannerSettings: settings, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
+            if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
+            if (o.json) printJson(r);
+            else {
+              print(`open-loop replay of ${r.source_run} → derived run ${r.derived_run}`);
+              print(`  ${r.decisions} decisions re-decided; ${r.flipped} flipped (flip rate ${(100 * r.flip_rate).toFixed(2)}%); mean |Δ value| ${r.mean_abs_delta_value === null ? 'n/a' : r.mean_abs_delta_value.toFixed(4)}`);
+              if (r.most_changed.length > 0) {
+                print('  most changed decisions:');
+                for (const d of r.most_changed) {
+                  const flip = d.action_before !== d.action_after ? `action ${d.action_before} → ${d.action_after}` : `action ${d.action_before} (same)`;
+                  print(`    decision ${d.decision} (episode ${d.episode}, step ${d.step}): ${flip}, value ${fmt(d.value_before)} → ${fmt(d.value_after)}`);
+                }
+              }
+              print(`next: flightrec diff ${r.source_run} ${r.derived_run}${o.db === './flightrec.db' ? '' : ` --db ${o.db}`}`);
+            }
+            return EXIT.ok;
+          });
+        }),
+      );
+  },
+};
+
+function fmt(v: number | null): string {
+  return v === null ? 'n/a' : v.toFixed(4);
+}
