@@ -1,8 +1,11 @@
 import type { CliCommand } from './cli-command.js';
+import { blameCommand } from './commands/blame-command.js';
+import { checkpointCommand } from './commands/checkpoint-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
+import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { verifyCommand } from './commands/verify-command.js';
@@ -13,6 +16,9 @@ export const COMMANDS: readonly CliCommand[] = [
   runsCommand,
   eventsCommand,
   verifyCommand,
+  replayCommand,
+  blameCommand,
+  checkpointCommand,
   sealCommand,
   exportCommand,
   importCommand,
