@@ -24,6 +24,12 @@ export function inputKey(...tensors: (Tensor | null)[]): string {
 export class DecisionLog {
   private readonly calls = new Map<string, RecordedEvent>();
   private record: DecisionRecord | null = null;
+  /** Per component: calls answered from the log and calls that had to compute. */
+  readonly calls_by_component: Record<string, { reused: number; computed: number }> = {};
+
+  count(component: string, how: 'reused' | 'computed'): void {
+    (this.calls_by_component[component] ??= { reused: 0, computed: 0 })[how]++;
+  }
 
   set(record: DecisionRecord): void {
     this.record = record;

@@ -15,6 +15,7 @@ function inEffect(log: DecisionLog, history: ComponentHistory): string {
 }
 
 function compute(log: DecisionLog, history: ComponentHistory): void {
+  log.count(history.live.name, 'computed');
   history.materialize(inEffect(log, history), log.decisionSeq);
 }
 
@@ -27,7 +28,10 @@ export function logBackedWorldModel(history: ComponentHistory & { live: MlpWorld
     version: () => inEffect(log, history),
     predict(states, actions) {
       const hit = log.find(live.name, 'world_model.predicted', inputKey(states, actions));
-      if (hit !== undefined) return { nextStates: hit.payload.next_states, done: hit.payload.done };
+      if (hit !== undefined) {
+        log.count(live.name, 'reused');
+        return { nextStates: hit.payload.next_states, done: hit.payload.done };
+      }
       compute(log, history);
       return live.predict(states, actions);
     },
@@ -43,7 +47,10 @@ export function logBackedReward(history: ComponentHistory & { live: MlpReward },
     version: () => inEffect(log, history),
     evaluate(states, actions, nextStates) {
       const hit = log.find(live.name, 'reward.evaluated', inputKey(states, actions, nextStates));
-      if (hit !== undefined) return hit.payload.rewards;
+      if (hit !== undefined) {
+        log.count(live.name, 'reused');
+        return hit.payload.rewards;
+      }
       compute(log, history);
       return live.evaluate(states, actions);
     },
@@ -59,7 +66,10 @@ export function logBackedCritic(history: ComponentHistory & { live: MlpCritic },
     version: () => inEffect(log, history),
     evaluate(states) {
       const hit = log.find(live.name, 'critic.evaluated', inputKey(states));
-      if (hit !== undefined) return hit.payload.values;
+      if (hit !== undefined) {
+        log.count(live.name, 'reused');
+        return hit.payload.values;
+      }
       compute(log, history);
       return live.evaluate(states);
     },
@@ -75,7 +85,10 @@ export function logBackedActor(history: ComponentHistory & { live: MlpActor }, l
     version: () => inEffect(log, history),
     propose(states) {
       const hit = log.find(live.name, 'actor.proposed', inputKey(states));
-      if (hit !== undefined && hit.payload.probs !== null) return hit.payload.probs;
+      if (hit !== undefined && hit.payload.probs !== null) {
+        log.count(live.name, 'reused');
+        return hit.payload.probs;
+      }
       compute(log, history);
       return live.propose(states);
     },

@@ -46,6 +46,8 @@ export interface ReevaluateReport {
   mean_abs_delta_value: number | null;
   /** The decisions that changed most: flips first, then by |Δ value|. */
   most_changed: ChangedDecision[];
+  /** Calls of unchanged components answered from the log vs computed (no wasted recomputation). */
+  calls: Record<string, { reused: number; computed: number }>;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
     const ar = new AgentRecorder(derived);
     const use = { worldModel: ar.wrap(components.worldModel), reward: ar.wrap(components.reward), critic: ar.wrap(components.critic), actor: ar.wrap(components.actor) };
     const wrappedPlanner = ar.wrap(planner);
-    const report: ReevaluateReport = { source_run: sourceRun, derived_run: derived.id, decisions: 0, flipped: 0, flip_rate: 0, mean_abs_delta_value: null, most_changed: [] };
+    const report: ReevaluateReport = { source_run: sourceRun, derived_run: derived.id, decisions: 0, flipped: 0, flip_rate: 0, mean_abs_delta_value: null, most_changed: [], calls: log.calls_by_component };
     let sumDelta = 0;
     let deltas = 0;
     const changed: ChangedDecision[] = [];

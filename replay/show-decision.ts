@@ -47,6 +47,8 @@ export interface DecisionShow {
   /** For a derived run (replay, re-evaluation): the run it was derived from. */
   source_run: string | null;
   env: string | null;
+  /** Names of the env's discrete actions by index; null when the env is unknown or its actions continuous. */
+  action_names: string[] | null;
   decision: number;
   episode: number | null;
   step: number | null;
@@ -120,6 +122,7 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
     run: runId,
     source_run: run.source_run,
     env: run.env,
+    action_names: vocabulary.actionNames === null ? null : [...vocabulary.actionNames],
     decision,
     episode: started.episode,
     step: started.step,

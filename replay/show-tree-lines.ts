@@ -58,7 +58,7 @@ export function treeLines(tree: SearchTree, actionNames: readonly string[] | nul
       ? [r.label, '', '', '', r.note]
       : [r.label, cell(r.node.reward), cell(r.node.leaf_value), formatValue(r.node.score), [r.node.expanded ? 'expanded' : '', r.node.imagined ?? ''].filter(Boolean).join('  ')],
   );
-  const header = ['action', 'r̂', 'leaf v', 'score', 'imagined'];
+  const header = ['action', 'reward', 'leaf v', 'score', 'imagined'];
   const w = header.map((h, i) => Math.max(h.length, ...cells.filter((c) => c[1] !== '' || i === 0).map((c) => c[i]!.length)));
   const line = (c: readonly string[]) =>
     c[1] === '' && c[3] === '' && c !== header

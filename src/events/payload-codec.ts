@@ -47,6 +47,9 @@ export interface DecodeOptions {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 const keyCache = new Map<string, Uint8Array>();
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Integers in [-2^52, 2^52) have a zigzag varint that is still a safe integer (so the decoder accepts it); others are floats. */
+const INT_LIMIT = 2 ** 52;
 
 /** Growable output buffer; reused across encodes to keep the hot path allocation-light. */
 class Writer {
@@ -111,6 +114,8 @@ export function encodeValue(value: unknown, options: EncodeOptions = { blobThres
 function writeKey(w: Writer, key: string): void {
   let b = key.length <= 64 ? keyCache.get(key) : undefined;
   if (b === undefined) {
+    // TextEncoder would silently replace a lone surrogate with U+FFFD: refuse rather than record another string.
+    if (LONE_SURROGATE.test(key)) throw new PayloadCodecError(`string ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} has a lone UTF-16 surrogate and cannot be encoded as UTF-8`, {});
     b = textEncoder.encode(key);
     if (key.length <= 64 && keyCache.size < 4096) keyCache.set(key, b);
   }
@@ -125,7 +130,7 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
     case 'boolean':
       return w.byte(v ? TAG_TRUE : TAG_FALSE);
     case 'number':
-      if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+      if (Number.isInteger(v) && v >= -INT_LIMIT && v < INT_LIMIT && !Object.is(v, -0)) {
         w.byte(TAG_INT);
         w.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
       } else {
@@ -157,6 +162,7 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
   }
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  if (keys.includes('__proto__')) throw new PayloadCodecError(`payload key __proto__ is not allowed at ${path || '(root)'}`, { path });
   w.byte(TAG_OBJECT);
   w.uvarint(keys.length);
   for (const k of keys) {

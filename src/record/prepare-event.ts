@@ -19,7 +19,9 @@ export function prepareEvent(
   blobThreshold = DEFAULT_BLOB_THRESHOLD,
 ): PreparedEvent {
   const v = input.v ?? eventType(input.type).v;
-  const t = input.t ?? Date.now();
+  // -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored.
+  const int = (x: number | null | undefined): number | null => (x === undefined || x === null ? null : x + 0);
+  const t = (input.t ?? Date.now()) + 0;
   const payload = encodeValue(input.payload, {
     blobThreshold,
     putBlob: (hash, bytes) => {
@@ -33,12 +35,12 @@ export function prepareEvent(
     type: input.type,
     v,
     t,
-    episode: input.episode ?? null,
-    step: input.step ?? null,
-    decision: input.decision ?? null,
+    episode: int(input.episode),
+    step: int(input.step),
+    decision: int(input.decision),
     component: input.component ?? null,
     version: input.version ?? null,
-    parent: input.parent ?? null,
+    parent: int(input.parent),
   };
   const hash = chainHash(previousHash, envelope, payload);
   return { ...envelope, payload, hash };

@@ -55,11 +55,13 @@ export class RecordingRun {
   private readonly failures$ = new Subject<FlightrecError>();
   private readonly subscription: Subscription;
   private backlog: Pending[] = [];
-  private readonly pendingIds = new Set<string>();
+  /** Writer-chosen ids of events not yet stored (still in the batch operator or the backlog), with their seq. */
+  private readonly pendingIds = new Map<string, number>();
   private nextSeq: number;
   private headHash: Uint8Array;
   private storedHead: number;
   private lastError: FlightrecError | null = null;
+  private writeAttempts = 0;
   private state: 'open' | 'ended' | 'closed' = 'open';
 
   constructor(
@@ -120,10 +122,26 @@ export class RecordingRun {
       }
     }
     return new Promise<EventRef>((resolve, reject) => {
+      // The batch timer is unref'd, so a caller awaiting a commit needs a ref'd handle until it settles.
+      const hold = setTimeout(() => undefined, 2 ** 31 - 1);
+      const release = (): void => clearTimeout(hold);
       try {
-        const ref = this.enqueue(event, { resolve: () => resolve(ref), reject });
-        if (ref.duplicate) resolve(ref);
+        const ref = this.enqueue(event, {
+          resolve: () => {
+            release();
+            resolve(ref);
+          },
+          reject: (e) => {
+            release();
+            reject(e);
+          },
+        });
+        if (ref.duplicate) {
+          release();
+          resolve(ref);
+        }
       } catch (e) {
+        release();
         reject(e);
       }
     });
@@ -143,7 +161,7 @@ export class RecordingRun {
     const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, blobs, this.options.blobThreshold);
     this.nextSeq++;
     this.headHash = row.hash;
-    if (input.id !== undefined) this.pendingIds.add(input.id);
+    if (input.id !== undefined) this.pendingIds.set(input.id, row.seq);
     const pending: Pending = { row, input, blobs: blobs.size ? blobs : null };
     if (committed !== undefined) pending.committed = committed;
     this.input$.next(pending);
@@ -151,10 +169,8 @@ export class RecordingRun {
   }
 
   private findExisting(id: string): EventRef | undefined {
-    if (this.pendingIds.has(id)) {
-      const p = [...this.backlog].reverse().find((x) => x.input.id === id);
-      if (p !== undefined) return { run: this.id, seq: p.row.seq, id, duplicate: true };
-    }
+    const pending = this.pendingIds.get(id);
+    if (pending !== undefined) return { run: this.id, seq: pending, id, duplicate: true };
     const stored = this.store.findEventById(id);
     return stored === undefined ? undefined : { run: stored.run, seq: stored.seq, id, duplicate: true };
   }
@@ -167,12 +183,15 @@ export class RecordingRun {
 
   /** Synchronous flush for exit and signal handlers (better-sqlite3 writes synchronously). */
   flushSync(): void {
+    const attemptsBefore = this.writeAttempts;
     this.flush$.next();
-    if (this.backlog.length > 0) this.writeBacklog();
+    // The flush signal already tried the backlog when it closed a batch; one failure reported once.
+    if (this.backlog.length > 0 && this.writeAttempts === attemptsBefore) this.writeBacklog();
   }
 
   private writeBacklog(): void {
     if (this.backlog.length === 0) return;
+    this.writeAttempts++;
     const batch = this.backlog;
     const blobs = new Map<string, Uint8Array>();
     for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);

@@ -163,9 +163,9 @@ export class SqliteEventStore {
   }
 
   /** A blob's bytes by sha256, verified against the hash on first read; BlobIntegrityError otherwise. */
-  getBlob(hash: Uint8Array): Uint8Array {
+  getBlob(hash: Uint8Array, options: { bypassCache?: boolean } = {}): Uint8Array {
     const key = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
-    const cached = this.blobCache.get(key);
+    const cached = options.bypassCache ? undefined : this.blobCache.get(key);
     if (cached !== undefined) return cached;
     const bytes = this.stmts.blob.get(hash) as Uint8Array | undefined;
     if (bytes === undefined) throw new BlobIntegrityError(key, 'missing');

@@ -45,11 +45,12 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
   for (;;) {
     const rows = await store.readBySeq(run.pk, expected, 2000);
     for (const row of rows) {
+      if (row.seq < expected) return report(row.seq, `event seq ${row.seq} is stored more than once`);
       if (row.seq !== expected) return report(expected, `event seq ${expected} is missing (next stored seq is ${row.seq})`);
       const hash = chainHash(prev, { run: runId, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent }, row.payload);
       if (!Buffer.from(hash).equals(Buffer.from(row.hash))) return report(expected, `event seq ${expected} does not match its hash (altered, swapped or inserted)`);
       try {
-        validatePayload(row.type, row.v, decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) }));
+        validatePayload(row.type, row.v, decodeValue(row.payload, { getBlob: (h) => store.getBlob(h, { bypassCache: true }) }));
       } catch (e) {
         return report(expected, `event seq ${expected}: ${e instanceof FlightrecError ? e.message : String(e)}`);
       }
