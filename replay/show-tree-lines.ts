@@ -35,19 +35,23 @@ export function treeLines(tree: SearchTree, actionNames: readonly string[] | nul
   let shown = 0;
   const visit = (group: readonly SearchNode[], indent: string) => {
     const sorted = [...group].sort(byScore);
-    let keep = sorted.slice(0, Math.min(perNode, Math.max(0, maxNodes - shown)));
+    let top = sorted.slice(0, perNode);
     const chosen = sorted.find((n) => n.chosen);
-    if (chosen !== undefined && !keep.includes(chosen)) keep = [...keep.slice(0, Math.max(0, Math.min(perNode, maxNodes - shown) - 1)), chosen].sort(byScore);
-    for (const n of keep) {
+    if (chosen !== undefined && !top.includes(chosen)) top = [...top.slice(0, perNode - 1), chosen];
+    const hidden = sorted.filter((n) => !top.includes(n));
+    for (const n of top) {
+      if (!n.chosen && shown >= maxNodes) {
+        hidden.push(n);
+        continue;
+      }
       rows.push({ label: `${indent}${n.chosen ? '* ' : '  '}${actionLabel(n, actionNames)}`, node: n, note: '' });
       shown++;
       visit(kids(n), `${indent}  `);
     }
-    const hidden = sorted.filter((n) => !keep.includes(n));
     if (hidden.length > 0) {
       const nodes = hidden.reduce((a, n) => a + size(n), 0);
       const scores = hidden.map((n) => n.score);
-      rows.push({ label: `${indent}  … ${hidden.length} more`, node: null, note: `${nodes} nodes, scores ${formatValue(Math.max(...scores))} to ${formatValue(Math.min(...scores))}` });
+      rows.push({ label: `${indent}  … ${hidden.length} more`, node: null, note: `${nodes > hidden.length ? `${nodes} nodes with descendants, ` : ''}${scores.length === 1 ? `score ${formatValue(scores[0]!)}` : `scores ${formatValue(Math.max(...scores))} to ${formatValue(Math.min(...scores))}`}` });
     }
   };
   visit(children.get('root') ?? [], '');

@@ -8,6 +8,7 @@ import { importCommand } from './commands/import-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { sealCommand } from './commands/seal-command.js';
+import { showCommand } from './commands/show-command.js';
 import { verifyCommand } from './commands/verify-command.js';
 
 /** Every command, in help order. Each lives in its own file. */
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   runsCommand,
   eventsCommand,
+  showCommand,
   verifyCommand,
   replayCommand,
   blameCommand,

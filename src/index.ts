@@ -1,0 +1,70 @@
+/**
+ * flightrec's public API. Everything a library user may import is listed here by name;
+ * nothing else is public.
+ */
+
+// Errors
+export { FlightrecError, InvalidInputError, NotFoundError } from './errors/flightrec-error.js';
+export { EventValidationError, UnknownEventTypeError, EventVersionError, type EventIssue } from './events/event-errors.js';
+export { TensorCodecError } from './events/tensor-codec.js';
+export { ConcurrencyError, SchemaTooNewError, StoreWriteError, BlobIntegrityError } from './store/store-errors.js';
+
+// Events
+export { EVENT_TYPES, EventInput, parseEventInput, safeParseEventInput, eventType, type EventType, type EventInputOf, type PayloadOf, type RecordedEvent } from './events/registry.js';
+export { Role, type EventTypeDefinition } from './events/event-type.js';
+export { Tensor, Dtype, f32, f64, i32, u8, type TensorData } from './events/tensor.js';
+export type { StoredEnvelope } from './events/envelope.js';
+
+// Recording
+export { Recorder, newRunId, type RunStart } from './record/recorder.js';
+export { RecordingRun, RunClosedError, type Durability, type EventRef, type BatchingOptions } from './record/recording-run.js';
+export { AgentRecorder, type EventSink, type Position } from './record/agent-recorder.js';
+export { instrument } from './record/instrument.js';
+
+// Store and reading
+export { SqliteEventStore, type RunRow, type EventFilter } from './store/sqlite-event-store.js';
+export { readEvents, readEvents$, readEventsOfType, type ReadOptions } from './store/event-reader.js';
+export { readDecisions, eventsOf, type DecisionRecord } from './store/decision-stream.js';
+export { verifyChain, type ChainReport, type RunSeal } from './store/verify-chain.js';
+
+// Agents: the component contracts and the reference agent
+export type {
+  Component,
+  ComponentCheckpoint,
+  Checkpointable,
+  WorldModel,
+  RewardFunction,
+  Critic,
+  Actor,
+  Planner,
+  PlanningComponents,
+  PlanResult,
+  SearchLevel,
+  DecisionPoint,
+  AnyComponent,
+} from './agent/components.js';
+export { initNumericBackend, type NumericBackendInfo, type NumericBackendPreference } from './agent/backend/numeric-backend.js';
+export { AgentConfig, defaultAgentConfig } from './agent/reference/agent-config.js';
+export { BeamPlanner, BeamPlannerConfig } from './agent/reference/beam-planner.js';
+export { createReferenceAgent, type ReferenceAgent } from './agent/reference/reference-agent.js';
+export { trainReferenceAgent, type EpisodeSummary, type TrainingOptions } from './agent/reference/training-loop.js';
+export { recordReferenceTraining, type RecordTrainingOptions, type RecordTrainingResult } from './agent/reference/record-training.js';
+
+// Environments
+export { ObservationSpec, ActionSpec, StepResult, EnvState, type Environment } from './envs/environment.js';
+export { makeEnvironment, ENVIRONMENT_IDS, EnvironmentId } from './envs/registry.js';
+export { Gridworld, GRIDWORLD_LAYOUT, GRIDWORLD_GAMMA } from './envs/gridworld.js';
+export { Cartpole } from './envs/cartpole.js';
+export { valueIteration, policyEvaluation, finiteHorizonReturn, optimalEpisodeReturn } from './envs/tabular-solver.js';
+
+// Randomness
+export { SeededRng, RngState } from './random/seeded-rng.js';
+
+// Replay
+export { verifyReplay, type VerifyReport, type VerifyOptions } from '../replay/verify-replay.js';
+export type { DecisionOutcome } from '../replay/compare-decision.js';
+export { reevaluate, type ReevaluateOptions, type ReevaluateReport } from '../replay/reevaluate.js';
+export { closedLoop, type ClosedLoopOptions, type ClosedLoopReport } from '../replay/closed-loop.js';
+export { blame, type BlameReport } from '../replay/blame.js';
+export { parseSwap, type SwapSpec, type ComponentSource } from '../replay/component-spec.js';
+export type { ComponentFactoryContext } from '../replay/resolve-swap.js';
