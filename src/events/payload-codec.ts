@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FlightrecError } from '../errors/flightrec-error.js';
+import type { KnownBlobs } from './known-blobs.js';
 import { Dtype, isTensor, type Tensor } from './tensor.js';
 import { tensorBytes, tensorFromBytes } from './tensor-codec.js';
 
@@ -36,7 +37,9 @@ export interface EncodeOptions {
   /** Tensors with more bytes than this go to the blob table. Infinity keeps every tensor inline. */
   blobThreshold: number;
   /** Receives each blob (hash, bytes) that the encoded value references. */
-  putBlob?: (hash: Uint8Array, bytes: Uint8Array) => void;
+  putBlob?: (hash: Uint8Array, bytes: Uint8Array) => Uint8Array | void;
+  /** Blobs this writer already stored: a known tensor is referenced without hashing or storing it again. */
+  knownBlobs?: KnownBlobs;
 }
 
 export interface DecodeOptions {
@@ -181,8 +184,12 @@ function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: string): void
   w.uvarint(t.shape.length);
   for (const d of t.shape) w.uvarint(d);
   if (toBlob) {
-    const hash = createHash('sha256').update(bytes).digest();
-    o.putBlob!(hash, bytes);
+    let hash = o.knownBlobs?.get(t.data, bytes);
+    if (hash === undefined) {
+      hash = createHash('sha256').update(bytes).digest();
+      const stored = o.putBlob!(hash, bytes);
+      o.knownBlobs?.set(t.data, hash, stored ?? bytes.slice());
+    }
     w.bytes(hash);
   } else {
     w.uvarint(bytes.byteLength);

@@ -1,3 +1,4 @@
+import type { KnownBlobs } from '../events/known-blobs.js';
 import { encodeValue } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
 import { chainHash } from '../store/hash-chain.js';
@@ -17,6 +18,7 @@ export function prepareEvent(
   previousHash: Uint8Array,
   blobs: Map<string, Uint8Array>,
   blobThreshold = DEFAULT_BLOB_THRESHOLD,
+  knownBlobs?: KnownBlobs,
 ): PreparedEvent {
   const v = input.v ?? eventType(input.type).v;
   // -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored.
@@ -25,8 +27,11 @@ export function prepareEvent(
   const payload = encodeValue(input.payload, {
     blobThreshold,
     putBlob: (hash, bytes) => {
-      blobs.set(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex'), bytes.slice());
+      const copy = bytes.slice();
+      blobs.set(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex'), copy);
+      return copy;
     },
+    ...(knownBlobs === undefined ? {} : { knownBlobs }),
   });
   const envelope = {
     run,

@@ -3,6 +3,7 @@ import { defaultEventId } from '../events/envelope.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
 import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-store.js';
+import { KnownBlobs } from '../events/known-blobs.js';
 import { batchEvents } from './batch-events.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from './prepare-event.js';
 
@@ -62,6 +63,7 @@ export class RecordingRun {
   private storedHead: number;
   private lastError: FlightrecError | null = null;
   private writeAttempts = 0;
+  private readonly knownBlobs = new KnownBlobs();
   private state: 'open' | 'ended' | 'closed' = 'open';
 
   constructor(
@@ -158,7 +160,7 @@ export class RecordingRun {
       throw new FlightrecError('INVALID_EVENT', `run.started may only be the first event of a run (seq 0), not seq ${this.nextSeq}`, { type: input.type });
     }
     const blobs = new Map<string, Uint8Array>();
-    const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, blobs, this.options.blobThreshold);
+    const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, blobs, this.options.blobThreshold, this.knownBlobs);
     this.nextSeq++;
     this.headHash = row.hash;
     if (input.id !== undefined) this.pendingIds.set(input.id, row.seq);

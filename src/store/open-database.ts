@@ -44,8 +44,20 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   }
   const db = new Kysely<FlightrecDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await refuseNewerSchema(sqlite, path);
-    if (!options.readonly) await migrate(db, path);
+    if (options.readonly) await refuseNewerSchema(sqlite, path);
+    else {
+      // kysely runs SQLite migrations without a transaction or a lock; ours makes them atomic and
+      // serialises processes that open a new file at the same moment (the second finds them applied).
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        await refuseNewerSchema(sqlite, path);
+        await migrate(db, path);
+        sqlite.exec('COMMIT');
+      } catch (e) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw e;
+      }
+    }
   } catch (e) {
     await db.destroy().catch(() => undefined);
     if (e instanceof FlightrecError) throw e;

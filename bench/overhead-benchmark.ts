@@ -1,0 +1,81 @@
+import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
+import { defaultAgentConfig } from '../src/agent/reference/agent-config.js';
+import { trainReferenceAgent } from '../src/agent/reference/training-loop.js';
+import { AgentRecorder } from '../src/record/agent-recorder.js';
+import { Recorder } from '../src/record/recorder.js';
+import type { Benchmark } from './benchmark.js';
+import { intFlag } from './benchmark.js';
+import { collectGarbage, fixed, now, round, table } from './bench-util.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Recording on vs off: the same seeded training run of the reference agent (identical
+ * decisions and updates either way), alternated in one process so that machine noise hits both.
+ */
+export const overheadBenchmark: Benchmark = {
+  name: 'overhead',
+  description: 'the same seeded training run with recording off and on, alternated; ratio of wall times',
+  async run(args) {
+    const env = typeof args.flags.env === 'string' ? args.flags.env : 'gridworld';
+    const episodes = intFlag(args, 'episodes', env === 'cartpole' ? 15 : 60);
+    const rounds = intFlag(args, 'rounds', 3);
+    const backend = await initNumericBackend('auto');
+    const config = defaultAgentConfig(env);
+    const dir = mkdtempSync(join(tmpdir(), 'flightrec-overhead-'));
+    const off: number[] = [];
+    const on: number[] = [];
+    let events = 0;
+    let bytes = 0;
+    let decisions = 0;
+    try {
+      // Warm-up: wasm compilation and JIT, not measured.
+      await trainReferenceAgent({ env, episodes: 2, seed: 1, config });
+      for (let r = 0; r < rounds; r++) {
+        for (const recording of r % 2 === 0 ? [false, true] : [true, false]) {
+          collectGarbage();
+          const t0 = now();
+          if (!recording) {
+            decisions = (await trainReferenceAgent({ env, episodes, seed: 1, config })).decisions;
+            off.push(now() - t0);
+            continue;
+          }
+          const file = join(dir, `on-${r}.db`);
+          const recorder = await Recorder.open(file);
+          const run = await recorder.startRun({ env, seed: 1, config: { agent: config, episodes, env } });
+          await trainReferenceAgent({ env, episodes, seed: 1, config, recorder: new AgentRecorder(run) });
+          await run.end('completed');
+          events = run.seq;
+          await recorder.close();
+          on.push(now() - t0);
+          bytes = statSync(file).size;
+        }
+        args.log(`round ${r + 1}/${rounds}: off ${fixed(off[off.length - 1]! / 1000)} s, on ${fixed(on[on.length - 1]! / 1000)} s`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const ratio = median(on) / median(off);
+    for (const line of table(['', 'median s', 'decisions/s'], [
+      ['recording off', fixed(median(off) / 1000), fixed(decisions / (median(off) / 1000), 0)],
+      ['recording on', fixed(median(on) / 1000), fixed(decisions / (median(on) / 1000), 0)],
+    ])) args.log(line);
+    args.log(`ratio on/off ${fixed(ratio, 3)} (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'missed'}); ${events} events, ${fixed(bytes / events, 0)} bytes/event, ${fixed(events / decisions, 1)} events/decision`);
+    return {
+      env,
+      episodes,
+      rounds,
+      backend: `${backend.name} ${backend.backendVersion}`,
+      decisions,
+      events,
+      bytes_per_event: round(bytes / events, 1),
+      off_s: round(median(off) / 1000),
+      on_s: round(median(on) / 1000),
+      ratio_on_vs_off: round(ratio),
+      target_met: ratio <= 1.1,
+    };
+  },
+};
