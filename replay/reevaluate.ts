@@ -1,4 +1,4 @@
-import type { AnyComponent, Component, Planner } from '../src/agent/components.js';
+import type { AnyComponent, Component, Critic, Planner } from '../src/agent/components.js';
 import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
 import { BeamPlanner, BeamPlannerConfig } from '../src/agent/reference/beam-planner.js';
 import { disposeAgent } from '../src/agent/reference/reference-agent.js';
@@ -16,6 +16,11 @@ import { logBackedActor, logBackedCritic, logBackedReward, logBackedWorldModel }
 import { replayStream } from './replay-stream.js';
 import { resolveSwap, type ResolvedSwap } from './resolve-swap.js';
 import { loadRunContext } from './run-context.js';
+import { PrefetchedCritic } from './prefetched-critic.js';
+import type { DecisionRecord } from '../src/store/decision-stream.js';
+
+/** Decisions whose swapped-critic questions are batched together. */
+const PREFETCH_DECISIONS = 256;
 
 export interface ReevaluateOptions {
   swaps: SwapSpec[];
@@ -48,6 +53,8 @@ export interface ReevaluateReport {
   most_changed: ChangedDecision[];
   /** Calls of unchanged components answered from the log vs computed (no wasted recomputation). */
   calls: Record<string, { reused: number; computed: number }>;
+  /** For a swapped critic: calls answered from batched forward passes, calls computed alone, and forward passes in all. */
+  swapped_critic: { prefetched: number; computed: number; forwardPasses: number } | null;
 }
 
 /**
@@ -75,10 +82,12 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
     const swapped = new Map<string, AnyComponent>(resolved.map((r) => [r.spec.role, r.component]));
     const log = new DecisionLog();
     const history = <C extends { name: string }>(live: C) => new ComponentHistory(store, ctx.run.pk, ctx.run.id, live as never, 0) as ComponentHistory & { live: C };
+    // With the world model answering from the log, a swapped critic's questions are known a block ahead: batch them.
+    const prefetched = swapped.has('critic') && !swapped.has('world_model') ? new PrefetchedCritic(swapped.get('critic') as Critic) : null;
     const components = {
       worldModel: (swapped.get('world_model') as never) ?? logBackedWorldModel(history(agent.worldModel), log),
       reward: (swapped.get('reward') as never) ?? logBackedReward(history(agent.reward), log),
-      critic: (swapped.get('critic') as never) ?? logBackedCritic(history(agent.critic), log),
+      critic: prefetched ?? (swapped.get('critic') as never) ?? logBackedCritic(history(agent.critic), log),
       actor: (swapped.get('actor') as never) ?? logBackedActor(history(agent.actor), log),
     };
     const planner: Planner = (swapped.get('planner') as Planner | undefined) ?? plannerWith(agent.planner, options.plannerSettings ?? {});
@@ -100,18 +109,13 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
     const ar = new AgentRecorder(derived);
     const use = { worldModel: ar.wrap(components.worldModel), reward: ar.wrap(components.reward), critic: ar.wrap(components.critic), actor: ar.wrap(components.actor) };
     const wrappedPlanner = ar.wrap(planner);
-    const report: ReevaluateReport = { source_run: sourceRun, derived_run: derived.id, decisions: 0, flipped: 0, flip_rate: 0, mean_abs_delta_value: null, most_changed: [], calls: log.calls_by_component };
+    const report: ReevaluateReport = { source_run: sourceRun, derived_run: derived.id, decisions: 0, flipped: 0, flip_rate: 0, mean_abs_delta_value: null, most_changed: [], calls: log.calls_by_component, swapped_critic: prefetched?.stats ?? null };
     let sumDelta = 0;
     let deltas = 0;
     const changed: ChangedDecision[] = [];
     try {
-      for await (const item of replayStream(store, sourceRun, 0, { decisionsOnly: true })) {
-        if (item.kind !== 'decision') continue;
-        const rec = item.record;
-        const range = options.episodes;
-        if (range && rec.episode !== null && rec.episode > range.to) break;
-        if (range && (rec.episode === null || rec.episode < range.from)) continue;
-        if (rec.chose === null) continue;
+      const decide = (rec: DecisionRecord): void => {
+        const chose = rec.chose!;
         log.set(rec);
         const episode = rec.episode ?? 0;
         const step = rec.step ?? 0;
@@ -119,7 +123,7 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
         ar.decisionStarted(step, rec.started.payload.observation.data as Float32Array, rec.started.payload.rng_state, all, rec.started.payload.env_state, rec.decision);
         const plan = wrappedPlanner.plan(rec.started.payload.observation, use, SeededRng.fromState(rec.started.payload.rng_state), { episode, step });
         ar.leaveDecision();
-        const before = rec.chose.payload;
+        const before = chose.payload;
         const beforeAction = typeof before.action === 'number' ? before.action : -1;
         const d: ChangedDecision = { decision: rec.decision, episode: rec.episode, step: rec.step, action_before: beforeAction, action_after: plan.action, value_before: before.value, value_after: plan.value };
         report.decisions++;
@@ -130,8 +134,26 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
         }
         keepMostChanged(changed, d, 10);
         options.onDecision?.(report.decisions);
-        if (report.decisions % 256 === 0) await new Promise((r) => setImmediate(r));
+      };
+      const source = agent.critic.name;
+      let block: DecisionRecord[] = [];
+      const flush = async (): Promise<void> => {
+        prefetched?.prefetch(block, source);
+        for (const rec of block) decide(rec);
+        block = [];
+        await new Promise((r) => setImmediate(r));
+      };
+      for await (const item of replayStream(store, sourceRun, 0, { decisionsOnly: true })) {
+        if (item.kind !== 'decision') continue;
+        const rec = item.record;
+        const range = options.episodes;
+        if (range && rec.episode !== null && rec.episode > range.to) break;
+        if (range && (rec.episode === null || rec.episode < range.from)) continue;
+        if (rec.chose === null) continue;
+        block.push(rec);
+        if (block.length >= PREFETCH_DECISIONS) await flush();
       }
+      await flush();
       await derived.end('completed', null, { decisions: report.decisions });
     } catch (e) {
       await derived.end('failed', e instanceof Error ? e.message : String(e)).catch(() => undefined);
