@@ -1,4 +1,5 @@
 import type { CliCommand } from './cli-command.js';
+import { auditCommand } from './commands/audit-command.js';
 import { blameCommand } from './commands/blame-command.js';
 import { checkpointCommand } from './commands/checkpoint-command.js';
 import { demoCommand } from './commands/demo-command.js';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CliCommand[] = [
   sealCommand,
   exportCommand,
   importCommand,
+  auditCommand,
 ];

@@ -1,0 +1,106 @@
+import { InvalidInputError } from '../errors/flightrec-error.js';
+import { readDecisions } from '../store/decision-stream.js';
+import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { ActorConsistencyAudit, type ActorConsistencyResult } from './actor-consistency-audit.js';
+import { readAuditContext, type AuditContext } from './audit-context.js';
+import { CHECK_NAMES, type AuditProjection, type CheckName, type Verdict } from './audit-types.js';
+import { CriticCalibrationAudit, type CriticCalibrationResult } from './critic-calibration-audit.js';
+import { DecisionView } from './decision-view.js';
+import type { ReferenceReward } from './reference-reward.js';
+import { RewardDivergenceAudit, type ReDecideUnderReference, type RewardDivergenceResult } from './reward-divergence-audit.js';
+import { WorldModelAudit, type WorldModelResult } from './world-model-audit.js';
+
+export interface AuditOptions {
+  /** Which audits; all by default. */
+  checks?: readonly CheckName[];
+  /** Discount used when the run config has no agent.gamma. */
+  gamma?: number;
+  /** Reference reward; null or absent = the run's performance signal where it has one. */
+  reference?: ReferenceReward | null;
+  /** Extension point: re-decide a decision under the reference reward (the replay module provides it). */
+  reDecide?: ReDecideUnderReference;
+  /** Called every 500 decisions with the count so far. */
+  onProgress?: (decisions: number) => void;
+}
+
+/** Every audit's result, keyed as in JSON output. */
+export interface AuditChecks {
+  critic?: CriticCalibrationResult;
+  actor?: ActorConsistencyResult;
+  world_model?: WorldModelResult;
+  reward?: RewardDivergenceResult;
+}
+
+export interface AuditReport {
+  run: string;
+  env: string | null;
+  gamma: number | null;
+  gamma_source: AuditContext['gammaSource'];
+  decisions: number;
+  episodes: number;
+  /** Worst verdict over the checks run (not_available only when none could be judged). */
+  verdict: Verdict;
+  checks: AuditChecks;
+}
+
+const NEEDS_GAMMA: readonly CheckName[] = ['critic', 'actor', 'world-model'];
+
+/**
+ * Feeds every decision of a run to the projections in one pass, telling them where episodes end
+ * unfinished (the next decision is in another episode, or the run stops mid-episode).
+ */
+export async function runProjections(store: SqliteEventStore, run: string, ctx: AuditContext, audits: readonly AuditProjection[], onProgress?: (decisions: number) => void): Promise<{ decisions: number; episodes: number }> {
+  let decisions = 0;
+  let episodes = 0;
+  let open: number | null | undefined; // episode of the last decision while it has not ended
+  const abandon = async () => {
+    for (const a of audits) await a.abandonEpisode();
+    open = undefined;
+  };
+  for await (const record of readDecisions(store, run)) {
+    const view = new DecisionView(record, ctx.roleNames, ctx.plannerGamma);
+    if (open !== undefined && view.episode !== open) await abandon();
+    if (open === undefined) episodes++;
+    open = view.episode;
+    for (const a of audits) await a.observe(view);
+    decisions++;
+    if (onProgress && decisions % 500 === 0) onProgress(decisions);
+    const out = view.outcome;
+    if (out === null) await abandon();
+    else if (out.terminated || out.truncated) open = undefined;
+  }
+  if (open !== undefined) await abandon();
+  return { decisions, episodes };
+}
+
+/**
+ * Runs the audits over a run in one pass of its decisions (readDecisions streams them, so memory
+ * does not grow with the run). Throws NotFoundError for an unknown run and InvalidInputError when
+ * an audit needs a discount the run config does not give and the caller did not pass.
+ */
+export async function auditRun(store: SqliteEventStore, run: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const checks = options.checks ?? CHECK_NAMES;
+  const ctx = await readAuditContext(store, run, options.gamma === undefined ? {} : { gamma: options.gamma });
+  const needing = checks.filter((c) => NEEDS_GAMMA.includes(c));
+  if (ctx.gamma === null && needing.length > 0) {
+    throw new InvalidInputError(`run ${run} records no discount (run config agent.gamma) and the ${needing.join(', ')} audit${needing.length > 1 ? 's need' : ' needs'} one: pass --gamma <γ>`, { field: '--gamma', value: null });
+  }
+  const audits: AuditProjection[] = [];
+  if (checks.includes('critic')) audits.push(new CriticCalibrationAudit(ctx));
+  if (checks.includes('actor')) audits.push(new ActorConsistencyAudit(ctx));
+  if (checks.includes('world-model')) audits.push(new WorldModelAudit(ctx));
+  if (checks.includes('reward')) audits.push(new RewardDivergenceAudit({ reference: options.reference ?? null, ...(options.reDecide ? { reDecide: options.reDecide } : {}) }));
+  const { decisions, episodes } = await runProjections(store, run, ctx, audits, options.onProgress);
+  const result: AuditChecks = {};
+  for (const a of audits) {
+    const r = await a.finish();
+    if (a.check === 'critic') result.critic = r as CriticCalibrationResult;
+    else if (a.check === 'actor') result.actor = r as ActorConsistencyResult;
+    else if (a.check === 'world-model') result.world_model = r as WorldModelResult;
+    else result.reward = r as RewardDivergenceResult;
+  }
+  const verdicts = Object.values(result).map((r) => r.verdict as Verdict);
+  const order: Verdict[] = ['not_available', 'pass', 'warn', 'fail'];
+  const verdict = verdicts.reduce<Verdict>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'not_available');
+  return { run, env: ctx.env, gamma: ctx.gamma, gamma_source: ctx.gammaSource, decisions, episodes, verdict, checks: result };
+}

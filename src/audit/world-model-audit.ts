@@ -1,0 +1,282 @@
+import type { Environment } from '../envs/environment.js';
+import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } from './audit-types.js';
+import type { AuditContext } from './audit-context.js';
+import type { DecisionView } from './decision-view.js';
+import { DoneCalibration, type DoneCalibrationFigures } from './done-calibration.js';
+import { FollowedPlans } from './followed-plans.js';
+import { formatFigure } from './format-figure.js';
+import type { PlanLeaf } from './plan-tree.js';
+import { rollOutPlan, rolloutEnvironment } from './plan-rollout.js';
+import { stateError } from './state-error.js';
+import { FINAL_SHARE, MIN_SAMPLES, THRESHOLDS, worst } from './thresholds.js';
+import { TopK } from './top-k.js';
+import { verdictReason } from './verdict-reason.js';
+import { VersionWindows, type VersionWindow } from './version-windows.js';
+import { Welford } from './welford.js';
+
+/** Non-chosen plans rolled out per decision at most (evenly spaced over the search's leaves). */
+const MAX_ROLLOUTS = 32;
+
+export interface WorldModelFigures {
+  /** Decisions with a world-model row at (observation, real action). */
+  n: number;
+  /** Mean over those decisions of the per-element MSE between predicted and real next observation. */
+  one_step_error: number | null;
+  one_step_max_abs: number | null;
+  /** One-step SSE / SS of the real next observations about their run-wide mean, scaled to the decisions counted (1 − R²). */
+  relative_one_step_error: number | null;
+  /** Chosen plans: mean of imagined − realized discounted return over the plan's steps. */
+  optimism: number | null;
+  /** The same for plans the search considered and did not choose (built-in envs: real rollouts). */
+  optimism_non_chosen: number | null;
+  /** Mean over decisions of (chosen optimism − mean non-chosen optimism). */
+  exploitation: number | null;
+  /** std of the realized returns of every plan measured: the scale optimism is judged against. */
+  realized_return_std: number | null;
+  relative_optimism: number | null;
+  exploitation_gap: number | null;
+  optimism_plans: { chosen: number; non_chosen: number };
+}
+
+export interface WorldModelWindowFigures extends WorldModelFigures {
+  first_decision: number;
+  last_decision: number;
+  versions: number;
+  first_version: string;
+  last_version: string;
+}
+
+export interface WorldModelResult extends AuditOutcome, WorldModelFigures {
+  /** Where realized plan returns come from: real rollouts from env_state, or the trajectory where actions followed the plan. */
+  optimism_source: 'env-rollout' | 'trajectory' | null;
+  /** k-step error along chosen plans where the real actions followed them: mean per-element MSE by k = 1..horizon. */
+  k_step: { k: number; n: number; error: number }[];
+  /** P(done) of the row at (observation, real action) against real termination (truncation is not an end the model sees). */
+  done: DoneCalibrationFigures;
+  final: WorldModelWindowFigures | null;
+  windows: WorldModelWindowFigures[];
+}
+
+interface Window {
+  n: number;
+  sumMse: number;
+  sse: number;
+  maxAbs: number;
+  chosenN: number;
+  sumChosen: number;
+  nonN: number;
+  sumNon: number;
+  gapN: number;
+  sumGap: number;
+  realized: Welford;
+  worstOptimism: TopK<DrivingDecision>;
+  worstError: TopK<DrivingDecision>;
+}
+
+/**
+ * World-model fidelity and exploitation (DESIGN.md, Audits).
+ * - one step: the world-model row at (observation, real action) against the real next
+ *   observation; P(done) calibration against real termination;
+ * - k steps: the chosen plan's imagined states against the real observations while the real
+ *   actions followed the plan;
+ * - optimism: a plan's imagined discounted return (search rewards weighted by P(alive), no leaf
+ *   value) − the realized return of the same actions over the same steps. On built-in envs the
+ *   chosen plan and up to 32 others are rolled out from decision.started's env_state, so chosen
+ *   and non-chosen plans are measured alike; elsewhere only chosen plans the agent followed are.
+ *   A planner that exploits model errors picks the plans the model flatters: chosen-plan
+ *   optimism above non-chosen optimism.
+ * Windows follow the world-model version.
+ */
+export class WorldModelAudit implements AuditProjection<WorldModelResult> {
+  readonly check = 'world-model' as const;
+  private readonly windows = new VersionWindows<Window>(emptyWindow, mergeWindow);
+  private readonly env: Environment | null;
+  private readonly followed = new FollowedPlans();
+  private readonly done = new DoneCalibration();
+  private readonly realDims: Welford[] = [];
+  private noPlan = 0;
+  private noPrediction = 0;
+  private noRollout = 0;
+  private doneMissing = false;
+
+  constructor(private readonly ctx: AuditContext) {
+    this.env = rolloutEnvironment(ctx.env);
+  }
+
+  observe(view: DecisionView): void {
+    const out = view.outcome;
+    const action = view.action;
+    const w = this.windows.at(view.versionOf('world_model'), view.id);
+    if (out === null || action === null) return;
+    const real = out.observation.data;
+    for (let j = 0; j < real.length; j++) (this.realDims[j] ??= new Welford()).add(real[j]!);
+    const wm = view.predicted(view.observationKey, action);
+    if (wm === null) this.noPrediction++;
+    else {
+      const { mse, maxAbs } = stateError(wm.next, real);
+      w.n++;
+      w.sumMse += mse;
+      w.sse += mse * real.length;
+      w.maxAbs = Math.max(w.maxAbs, maxAbs);
+      w.worstError.add(mse, { decision: view.id, episode: view.episode, step: view.step, value: mse, why: `one-step MSE ${formatFigure(mse)} (max |Δ| ${formatFigure(maxAbs)})` });
+      if (wm.done !== null) this.done.add(wm.done, out.terminated);
+    }
+    const tree = view.planTree();
+    const gamma = this.ctx.plannerGamma;
+    if (tree === null || tree.chosenLeaf === null) this.noPlan++;
+    else {
+      this.doneMissing ||= tree.doneMissing;
+      this.followed.start(view.id, tree.chosenLeaf);
+      if (this.env !== null && gamma !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, tree.leaves, tree.chosenLeaf, gamma);
+    }
+    for (const p of this.followed.step(action, out.reward, real, out.terminated, gamma ?? 1)) {
+      // Without rollouts, chosen-plan optimism comes from the plans the agent then followed.
+      if (this.env !== null || p.optimism === null) continue;
+      w.chosenN++;
+      w.sumChosen += p.optimism;
+      w.worstOptimism.add(p.optimism, { decision: p.decision, episode: view.episode, step: null, value: p.optimism, why: optimismWhy(p.actions, p.optimism) });
+    }
+    if (out.terminated || out.truncated) this.followed.clear();
+  }
+
+  /** Rolls the chosen plan and up to MAX_ROLLOUTS others out in the real dynamics from the decision's env_state. */
+  private rollOut(view: DecisionView, w: Window, leaves: readonly PlanLeaf[], chosen: PlanLeaf, gamma: number): void {
+    const optimismOf = (leaf: PlanLeaf): number | null => {
+      const r = rollOutPlan(this.env!, view.record.started.payload.env_state!, leaf.actions, gamma);
+      if (r === null || r.returns.length === 0) return null;
+      const steps = r.returns.length;
+      const realized = r.returns[steps - 1]!;
+      // Truncated early: compare over the steps the env allowed; terminated: the rest pays 0.
+      const imagined = r.stopped === 'truncated' ? leaf.returns[steps - 1] : leaf.imaginedReturn;
+      if (imagined === null || imagined === undefined) return null;
+      w.realized.add(realized);
+      return imagined - realized;
+    };
+    const c = optimismOf(chosen);
+    if (c === null) {
+      this.noRollout++;
+      return;
+    }
+    w.chosenN++;
+    w.sumChosen += c;
+    w.worstOptimism.add(c, { decision: view.id, episode: view.episode, step: view.step, value: c, why: optimismWhy(chosen.actions, c) });
+    const others = leaves.filter((l) => !l.chosen && l.imaginedReturn !== null);
+    const stride = Math.max(1, others.length / MAX_ROLLOUTS);
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < others.length && n < MAX_ROLLOUTS; i += stride) {
+      const o = optimismOf(others[Math.floor(i)]!);
+      if (o === null) continue;
+      sum += o;
+      n++;
+    }
+    if (n === 0) return;
+    w.nonN += n;
+    w.sumNon += sum;
+    w.gapN++;
+    w.sumGap += c - sum / n;
+  }
+
+  abandonEpisode(): void {
+    this.followed.clear();
+  }
+
+  finish(): WorldModelResult {
+    const windows = this.windows.windows.map((w) => this.figuresOf([w]));
+    const all = this.figuresOf(this.windows.windows);
+    const tail = this.windows.tail(FINAL_SHARE, (a) => a.n);
+    const final = tail.length === 0 ? null : this.figuresOf(tail);
+    const done = this.done.figures();
+    const notes: string[] = [];
+    if (this.noPrediction > 0) notes.push(`${this.noPrediction} decisions have no world-model row at (observation, real action)`);
+    if (this.noPlan > 0) notes.push(`${this.noPlan} decisions recorded no planner search with a chosen path (no k-step error or optimism for them)`);
+    if (this.ctx.plannerGamma === null) notes.push('no discount: optimism needs agent.gamma (or agent.planner.gamma) in the run config, or --gamma');
+    if (this.doneMissing) notes.push('some search steps have no world-model row for their parent state: P(alive) counts them as alive');
+    if (this.noRollout > 0) notes.push(`${this.noRollout} chosen plans could not be rolled out from their env_state`);
+    if (this.env === null) notes.push(`environment ${this.ctx.env ?? '(none)'} is not built in: optimism is measured on chosen plans the agent followed; non-chosen plans are not available`);
+    const reasons: VerdictReason[] = [];
+    const decisions: DrivingDecision[] = [];
+    if (final === null || final.n < MIN_SAMPLES) {
+      notes.push(`fewer than ${MIN_SAMPLES} decisions with a one-step prediction: no verdict`);
+    } else {
+      const T = THRESHOLDS.world_model;
+      reasons.push(verdictReason('final.relative_one_step_error', 'one-step MSE / Var(next obs)', final.relative_one_step_error, T.relative_one_step_error));
+      if (done.n >= MIN_SAMPLES) reasons.push(verdictReason('done.calibration_error', 'P(done) calibration error', done.calibration_error, T.done_calibration_error));
+      if (final.optimism_plans.chosen >= MIN_SAMPLES) reasons.push(verdictReason('final.relative_optimism', 'chosen-plan optimism / std(realized)', final.relative_optimism, T.relative_optimism));
+      if (final.optimism_plans.non_chosen >= MIN_SAMPLES) reasons.push(verdictReason('final.exploitation_gap', '(chosen − non-chosen optimism) / std(realized)', final.exploitation_gap, T.exploitation_gap));
+      const byOptimism = new TopK<DrivingDecision>(5);
+      const byError = new TopK<DrivingDecision>(5);
+      for (const w of tail) {
+        byOptimism.merge(w.agg.worstOptimism);
+        byError.merge(w.agg.worstError);
+      }
+      // List first the decisions behind the rule that sets the verdict.
+      const verdict = worst(reasons.map((r) => r.verdict));
+      const optimismDrives = reasons.some((r) => r.verdict === verdict && /optimism|exploitation/.test(r.metric));
+      const seen = new Set<number>();
+      for (const d of optimismDrives ? [...byOptimism.list(), ...byError.list()] : [...byError.list(), ...byOptimism.list()]) {
+        if (!seen.has(d.decision)) decisions.push(d);
+        seen.add(d.decision);
+      }
+    }
+    const { first_decision: _a, last_decision: _b, versions: _c, first_version: _d, last_version: _e, ...figures } = all;
+    return {
+      verdict: worst(reasons.map((r) => r.verdict)),
+      reasons,
+      decisions,
+      notes,
+      ...figures,
+      optimism_source: all.optimism_plans.chosen === 0 ? null : this.env !== null ? 'env-rollout' : 'trajectory',
+      k_step: this.followed.kStepErrors(),
+      done,
+      final,
+      windows,
+    };
+  }
+
+  private figuresOf(ws: readonly VersionWindow<Window>[]): WorldModelWindowFigures {
+    const t = emptyWindow();
+    for (const w of ws) mergeWindow(t, w.agg);
+    // SS of the real next observations about their mean, at the run's variance, for this many decisions.
+    const perDecision = this.realDims.reduce((s, d) => s + (d.n === 0 ? 0 : d.m2 / d.n), 0);
+    const ssReal = perDecision * t.n;
+    const std = t.realized.std();
+    const optimism = t.chosenN === 0 ? null : t.sumChosen / t.chosenN;
+    const gap = t.gapN === 0 ? null : t.sumGap / t.gapN;
+    const rel = (v: number | null) => (v === null || std === null || !(std > 1e-9) ? null : v / std);
+    return {
+      first_decision: ws[0]?.firstDecision ?? -1,
+      last_decision: ws[ws.length - 1]?.lastDecision ?? -1,
+      versions: ws.reduce((s, w) => s + w.versions, 0),
+      first_version: ws[0]?.firstVersion ?? '',
+      last_version: ws[ws.length - 1]?.lastVersion ?? '',
+      n: t.n,
+      one_step_error: t.n === 0 ? null : t.sumMse / t.n,
+      one_step_max_abs: t.n === 0 ? null : t.maxAbs,
+      relative_one_step_error: t.n === 0 || !(ssReal > 0) ? null : t.sse / ssReal,
+      optimism,
+      optimism_non_chosen: t.nonN === 0 ? null : t.sumNon / t.nonN,
+      exploitation: gap,
+      realized_return_std: std,
+      relative_optimism: rel(optimism),
+      exploitation_gap: rel(gap),
+      optimism_plans: { chosen: t.chosenN, non_chosen: t.nonN },
+    };
+  }
+}
+
+function optimismWhy(actions: readonly number[], optimism: number): string {
+  return `chosen plan [${actions.join(',')}] imagined ${formatFigure(optimism)} more return than reality paid`;
+}
+
+function emptyWindow(): Window {
+  return { n: 0, sumMse: 0, sse: 0, maxAbs: 0, chosenN: 0, sumChosen: 0, nonN: 0, sumNon: 0, gapN: 0, sumGap: 0, realized: new Welford(), worstOptimism: new TopK(5), worstError: new TopK(5) };
+}
+
+function mergeWindow(a: Window, b: Window): void {
+  for (const k of ['n', 'sumMse', 'sse', 'chosenN', 'sumChosen', 'nonN', 'sumNon', 'gapN', 'sumGap'] as const) a[k] += b[k];
+  a.maxAbs = Math.max(a.maxAbs, b.maxAbs);
+  a.realized.merge(b.realized);
+  a.worstOptimism.merge(b.worstOptimism);
+  a.worstError.merge(b.worstError);
+}
