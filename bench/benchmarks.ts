@@ -1,0 +1,16 @@
+import type { Benchmark } from './benchmark.js';
+
+export interface RegisteredBenchmark {
+  readonly description: string;
+  /** Part of the default set, run when `main.js` is given no name. */
+  readonly inDefault: boolean;
+  /** Loaded lazily, so one benchmark's heavy imports do not slow the others. */
+  readonly load: () => Promise<Benchmark>;
+}
+
+/** Every benchmark by name; adding one is one line. */
+export const BENCHMARKS: Readonly<Record<string, RegisteredBenchmark>> = {
+  record: { description: 'recording throughput and bytes/event against raw better-sqlite3 and JSONL', inDefault: true, load: async () => (await import('./record-benchmark.js')).recordBenchmark },
+  overhead: { description: 'recording on vs off for the same seeded training run of the reference agent', inDefault: true, load: async () => (await import('./overhead-benchmark.js')).overheadBenchmark },
+  replay: { description: 'counterfactual re-evaluation with a swapped critic against its raw batched forward passes', inDefault: true, load: async () => (await import('./replay-benchmark.js')).replayBenchmark },
+};
