@@ -81,9 +81,13 @@ export const demoCommand: CliCommand = {
           print(`  final performance return ${fmt(summary.final_performance_return)}`);
           print('');
           print('next:');
-          print(`  flightrec runs${dbFlag}`);
-          print(`  flightrec events ${summary.run} --decision ${Math.max(0, summary.decisions - 1)}${dbFlag}`);
-          print(`  flightrec verify ${summary.run}${dbFlag}`);
+          const last = Math.max(0, summary.decisions - 1);
+          print(`  flightrec show ${summary.run} ${last}${dbFlag}                 # the last decision, whole`);
+          print(`  flightrec audit ${summary.run}${dbFlag}                    # critic, actor, world model, reward`);
+          print(`  flightrec replay ${summary.run} --verify${dbFlag}          # reproduce every decision exactly`);
+          if (summary.env === 'gridworld') print(`  flightrec replay ${summary.run} --swap reward=module:examples/goal-reward.mjs${dbFlag}`);
+          else print(`  flightrec replay ${summary.run} --swap critic=@latest${dbFlag}`);
+          print(`  flightrec verify ${summary.run}${dbFlag}                   # recompute the hash chain`);
           return EXIT.ok;
         }),
       );
