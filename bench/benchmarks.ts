@@ -13,4 +13,5 @@ export const BENCHMARKS: Readonly<Record<string, RegisteredBenchmark>> = {
   record: { description: 'recording throughput and bytes/event against raw better-sqlite3 and JSONL', inDefault: true, load: async () => (await import('./record-benchmark.js')).recordBenchmark },
   overhead: { description: 'recording on vs off for the same seeded training run of the reference agent', inDefault: true, load: async () => (await import('./overhead-benchmark.js')).overheadBenchmark },
   replay: { description: 'counterfactual re-evaluation with a swapped critic against its raw batched forward passes', inDefault: true, load: async () => (await import('./replay-benchmark.js')).replayBenchmark },
+  diff: { description: 'diff two runs of ≥ 1M events each: seconds and peak RSS, with a stage breakdown', inDefault: true, load: async () => (await import('./diff-benchmark.js')).diffBenchmark },
 };

@@ -3,6 +3,7 @@ import { auditCommand } from './commands/audit-command.js';
 import { blameCommand } from './commands/blame-command.js';
 import { checkpointCommand } from './commands/checkpoint-command.js';
 import { demoCommand } from './commands/demo-command.js';
+import { diffCommand } from './commands/diff-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CliCommand[] = [
   exportCommand,
   importCommand,
   auditCommand,
+  diffCommand,
 ];

@@ -12,7 +12,7 @@ export interface ReadOptions extends EventFilter {
 
 /**
  * A run's events in seq order, filtered, tensors decoded, as an async iterable. Reads page by
- * page (keyset on position), so a million-event run streams in bounded memory.
+ * page (keyset on seq), so a million-event run streams in bounded memory.
  * Throws NotFoundError when the run does not exist.
  */
 export async function* readEvents(store: SqliteEventStore, runId: string, options: ReadOptions = {}): AsyncGenerator<RecordedEvent> {
@@ -25,7 +25,7 @@ export async function* readEvents(store: SqliteEventStore, runId: string, option
     for (const row of rows) yield decodeRow(row, runId, store);
     if (rows.length < Math.min(pageSize, remaining)) return;
     remaining -= rows.length;
-    after = rows[rows.length - 1]!.pos;
+    after = rows[rows.length - 1]!.seq;
   }
 }
 

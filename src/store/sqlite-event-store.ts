@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors/flightrec-error.js';
 import { BlobCache } from './blob-cache.js';
@@ -87,13 +87,17 @@ export class SqliteEventStore {
     return new SqliteEventStore(path, sqlite, db);
   }
 
-  /** Creates an empty run (head seq -1, status 'recording'). Throws when the id is taken. */
+  /** Creates an empty run (head seq -1, status 'recording'). Throws StoreWriteError when SQLite refuses (id taken, disk full...). */
   async createRun(run: NewRun): Promise<RunRow> {
-    return await this.db
-      .insertInto('runs')
-      .values({ id: run.id, name: run.name, created_at: Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    try {
+      return await this.db
+        .insertInto('runs')
+        .values({ id: run.id, name: run.name, created_at: Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (e) {
+      throw writeFailed(`could not create run ${run.id}`, { run: run.id }, e);
+    }
   }
 
   async findRun(id: string): Promise<RunRow | undefined> {
@@ -114,7 +118,11 @@ export class SqliteEventStore {
   }
 
   async setStatus(runPk: number, status: string): Promise<void> {
-    await this.db.updateTable('runs').set({ status }).where('pk', '=', runPk).execute();
+    try {
+      await this.db.updateTable('runs').set({ status }).where('pk', '=', runPk).execute();
+    } catch (e) {
+      throw writeFailed(`could not set the status of run pk ${runPk} to ${status}`, { runPk, status }, e);
+    }
   }
 
   /** setStatus for exit and signal handlers, which cannot wait for a promise. */
@@ -176,12 +184,18 @@ export class SqliteEventStore {
   }
 
   /**
-   * One page of a run's events after global position `afterPos`, in append order (which is seq
-   * order within a run). Keyset pagination keeps memory bounded whatever the run's length.
+   * One page of a run's events with seq greater than `afterSeq`, in seq order. Keyset pagination
+   * on (run, seq) walks the unique index without sorting, so reading a whole run is linear and
+   * memory stays bounded by one page whatever the run's length.
    */
-  async readPage(runPk: number, filter: EventFilter, afterPos: number, limit: number): Promise<EventRow[]> {
-    let q = this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('pos', '>', afterPos);
-    if (filter.types !== undefined && filter.types.length > 0) q = q.where('type', 'in', [...filter.types]);
+  async readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]> {
+    // A decision or an episode is a few rows: reach them through their own index (the unary + keeps
+    // SQLite from preferring a scan of the (run, seq) range) and sort just those.
+    const point = filter.decision !== undefined || filter.episode !== undefined;
+    let q = this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where(point ? sql<number>`+seq` : sql<number>`seq`, '>', afterSeq);
+    if (filter.types !== undefined && filter.types.length === 1) q = q.where('type', '=', filter.types[0]!);
+    // Unary + keeps SQLite on the (run, seq) index for type lists: the type index would need a sort per page.
+    else if (filter.types !== undefined && filter.types.length > 1) q = q.where(sql<string>`+type`, 'in', [...filter.types]);
     if (filter.episode !== undefined) q = q.where('episode', '=', filter.episode);
     if (filter.stepFrom !== undefined) q = q.where('step', '>=', filter.stepFrom);
     if (filter.stepTo !== undefined) q = q.where('step', '<=', filter.stepTo);
@@ -189,7 +203,7 @@ export class SqliteEventStore {
     if (filter.component !== undefined) q = q.where('component', '=', filter.component);
     if (filter.seqFrom !== undefined) q = q.where('seq', '>=', filter.seqFrom);
     if (filter.seqTo !== undefined) q = q.where('seq', '<=', filter.seqTo);
-    return await q.orderBy('pos').limit(limit).execute();
+    return await q.orderBy(point ? sql<number>`+seq` : sql<number>`seq`).limit(limit).execute();
   }
 
   /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
@@ -211,6 +225,11 @@ export class SqliteEventStore {
     this.closed = true;
     await this.db.destroy();
   }
+}
+
+/** A StoreWriteError for a single-statement write that SQLite refused; nothing of it was stored. */
+function writeFailed(what: string, details: Record<string, unknown>, e: unknown): StoreWriteError {
+  return new StoreWriteError(`${what}: ${(e as Error).message}; nothing was stored`, { ...details, sqliteCode: (e as { code?: string }).code ?? '' }, e);
 }
 
 function last<T>(a: readonly T[]): T {
