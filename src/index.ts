@@ -68,3 +68,11 @@ export { closedLoop, type ClosedLoopOptions, type ClosedLoopReport } from '../re
 export { blame, type BlameReport } from '../replay/blame.js';
 export { parseSwap, type SwapSpec, type ComponentSource } from '../replay/component-spec.js';
 export type { ComponentFactoryContext } from '../replay/resolve-swap.js';
+export { showDecision, type DecisionShow } from '../replay/show-decision.js';
+export { createReDecider, type ReDecider } from '../replay/reference-redecider.js';
+
+// Audits and diffs
+export { auditRun, type AuditOptions, type AuditReport, type AuditChecks } from './audit/audit-run.js';
+export { THRESHOLDS } from './audit/thresholds.js';
+export { diffRuns, type DiffSide, type DiffOptions } from './diff/diff-runs.js';
+export type { DiffReport, FirstDivergence } from './diff/diff-report.js';
