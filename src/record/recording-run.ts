@@ -4,6 +4,7 @@ import { FlightrecError } from '../errors/flightrec-error.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
 import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-store.js';
 import { KnownBlobs } from '../events/known-blobs.js';
+import { storedEnvelope } from '../store/stored-envelope.js';
 import { batchEvents } from './batch-events.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from './prepare-event.js';
 
@@ -263,21 +264,5 @@ export class RecordingRun {
 }
 
 function toRecorded(run: string, p: Pending): RecordedEvent {
-  const r = p.row;
-  return {
-    run,
-    seq: r.seq,
-    id: r.id ?? defaultEventId(run, r.seq),
-    type: r.type,
-    v: r.v,
-    t: r.t,
-    episode: r.episode,
-    step: r.step,
-    decision: r.decision,
-    component: r.component,
-    version: r.version,
-    parent: r.parent,
-    payload: p.input.payload,
-    hash: Buffer.from(r.hash).toString('hex'),
-  } as RecordedEvent;
+  return { ...storedEnvelope(run, p.row), payload: p.input.payload } as RecordedEvent;
 }

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors/flightrec-error.js';
 import { BlobCache } from './blob-cache.js';
+import type { ChainedEnvelope } from './hash-chain.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
@@ -10,23 +11,11 @@ import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-e
 export type RunRow = Selectable<RunsTable>;
 export type EventRow = Selectable<EventsTable>;
 
-/** An event ready to be stored: seq assigned, payload encoded, chain hash computed. */
-export interface PreparedEvent {
-  seq: number;
-  /** Writer-chosen id, or null for the default `<run>:<seq>`. */
-  id: string | null;
-  type: string;
-  v: number;
-  t: number;
-  episode: number | null;
-  step: number | null;
-  decision: number | null;
-  component: string | null;
-  version: string | null;
-  parent: number | null;
+/** An event ready to be stored: seq assigned, payload encoded, chain hash computed (the chained envelope minus the run, which the store knows). */
+export type PreparedEvent = Omit<ChainedEnvelope, 'run'> & {
   payload: Uint8Array;
   hash: Uint8Array;
-}
+};
 
 export interface NewRun {
   id: string;

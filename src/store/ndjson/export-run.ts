@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { defaultEventId } from '../../events/envelope.js';
+import { storedEnvelope } from '../stored-envelope.js';
 import { decodeValue } from '../../events/payload-codec.js';
 import type { EventRow, SqliteEventStore } from '../sqlite-event-store.js';
 import { NDJSON_FORMAT, type NdjsonEvent, type NdjsonHeader } from './ndjson-format.js';
@@ -50,22 +50,7 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
 
 function eventLine(run: string, row: EventRow, store: SqliteEventStore): NdjsonEvent {
   const payload = decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) });
-  return {
-    run,
-    seq: row.seq,
-    id: row.id ?? defaultEventId(run, row.seq),
-    type: row.type,
-    v: row.v,
-    t: row.t,
-    episode: row.episode,
-    step: row.step,
-    decision: row.decision,
-    component: row.component,
-    version: row.version,
-    parent: row.parent,
-    hash: Buffer.from(row.hash).toString('hex'),
-    payload: toNdjsonValue(payload),
-  };
+  return { ...storedEnvelope(run, row), payload: toNdjsonValue(payload) } as NdjsonEvent;
 }
 
 /** Buffers lines into chunks and waits for 'drain' when the stream asks; a stream error rejects the next write. */
