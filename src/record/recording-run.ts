@@ -34,7 +34,8 @@ interface Pending {
   row: PreparedEvent;
   input: EventInput;
   blobs: Map<string, Uint8Array> | null;
-  committed?: { resolve: () => void; reject: (e: unknown) => void };
+  ref: EventRef;
+  committed?: { resolve: (ref: EventRef) => void; reject: (e: unknown) => void };
 }
 
 /** The run was ended (or closed) and takes no more events. */
@@ -129,10 +130,11 @@ export class RecordingRun {
       const hold = setTimeout(() => undefined, 2 ** 31 - 1);
       const release = (): void => clearTimeout(hold);
       try {
+        // A full batch is written inside enqueue, so the callback gets the ref as an argument.
         const ref = this.enqueue(event, {
-          resolve: () => {
+          resolve: (committedRef) => {
             release();
-            resolve(ref);
+            resolve(committedRef);
           },
           reject: (e) => {
             release();
@@ -165,10 +167,11 @@ export class RecordingRun {
     this.nextSeq++;
     this.headHash = row.hash;
     if (input.id !== undefined) this.pendingIds.set(input.id, row.seq);
-    const pending: Pending = { row, input, blobs: blobs.size ? blobs : null };
+    const ref: EventRef = { run: this.id, seq: row.seq, id: input.id ?? defaultEventId(this.id, row.seq), duplicate: false };
+    const pending: Pending = { row, input, blobs: blobs.size ? blobs : null, ref };
     if (committed !== undefined) pending.committed = committed;
     this.input$.next(pending);
-    return { run: this.id, seq: row.seq, id: input.id ?? defaultEventId(this.id, row.seq), duplicate: false };
+    return ref;
   }
 
   private findExisting(id: string): EventRef | undefined {
@@ -213,7 +216,7 @@ export class RecordingRun {
     this.storedHead = batch[batch.length - 1]!.row.seq;
     for (const p of batch) {
       if (p.input.id !== undefined) this.pendingIds.delete(p.input.id);
-      p.committed?.resolve();
+      p.committed?.resolve(p.ref);
     }
     if (this.recorded$.observed) for (const p of batch) this.recorded$.next(toRecorded(this.id, p));
   }
