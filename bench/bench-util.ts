@@ -1,6 +1,6 @@
 /** Helpers shared by benchmarks: timing, GC between measurements, temp files, file sizes, tables. */
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -41,6 +41,21 @@ export async function gcMsBetween(t0: number, t1: number): Promise<number> {
   const keepFrom = gcPauses.findIndex((p) => p.start > t1);
   gcPauses.splice(0, keepFrom < 0 ? gcPauses.length : keepFrom);
   return ms;
+}
+
+/**
+ * CPU time (user + system, ms, 10 ms resolution) of the calling thread alone, from Linux's
+ * /proc/thread-self/stat; NaN elsewhere. Unlike wall time it barely moves when other processes
+ * compete for the cores, and unlike process.cpuUsage() it leaves out V8's GC helper threads.
+ */
+export function threadCpuMs(): number {
+  try {
+    const f = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return NaN;
+  }
 }
 
 export function now(): number {
