@@ -113,6 +113,28 @@ export function encodeValue(value: unknown, options: EncodeOptions = { blobThres
   }
 }
 
+/**
+ * Encodes `head` and then `body` after the raw bytes `prefix`, in one pass into one buffer:
+ * `joined` is prefix ‖ encode(head) ‖ encode(body) (a view, valid until the next encode), `body`
+ * a copy of body's encoding. It is what a hash chain hashes, without concatenating three buffers.
+ */
+export function encodeJoined(prefix: Uint8Array, head: unknown, body: unknown, options: EncodeOptions): { joined: Uint8Array; body: Uint8Array } {
+  const w = shared.pos === 0 ? shared : new Writer();
+  try {
+    w.bytes(prefix);
+    writeValue(w, head, { blobThreshold: Infinity }, 0, '');
+    const start = w.pos;
+    writeValue(w, body, options, 0, '');
+    const joined = w.buf.subarray(0, w.pos);
+    const out = { joined, body: w.buf.slice(start, w.pos) };
+    w.pos = 0;
+    return out;
+  } catch (e) {
+    w.pos = 0;
+    throw e;
+  }
+}
+
 /** Writes a length-prefixed UTF-8 string; short strings (keys, types, component names) are encoded once and cached. */
 function writeKey(w: Writer, key: string): void {
   let b = key.length <= 64 ? keyCache.get(key) : undefined;

@@ -1,7 +1,8 @@
 import type { KnownBlobs } from '../events/known-blobs.js';
-import { encodeValue } from '../events/payload-codec.js';
+import { hash } from 'node:crypto';
+import { encodeJoined } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
-import { chainHash } from '../store/hash-chain.js';
+import { envelopeTuple } from '../store/hash-chain.js';
 import type { PreparedEvent } from '../store/sqlite-event-store.js';
 
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */
@@ -16,7 +17,8 @@ export function prepareEvent(
   run: string,
   seq: number,
   previousHash: Uint8Array,
-  blobs: Map<string, Uint8Array>,
+  /** Receives the blobs the payload references (only events with large tensors have any). */
+  blobs: { set(hashHex: string, bytes: Uint8Array): unknown },
   blobThreshold = DEFAULT_BLOB_THRESHOLD,
   knownBlobs?: KnownBlobs,
 ): PreparedEvent {
@@ -24,17 +26,7 @@ export function prepareEvent(
   // -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored.
   const int = (x: number | null | undefined): number | null => (x === undefined || x === null ? null : x + 0);
   const t = (input.t ?? Date.now()) + 0;
-  const payload = encodeValue(input.payload, {
-    blobThreshold,
-    putBlob: (hash, bytes) => {
-      const copy = bytes.slice();
-      blobs.set(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex'), copy);
-      return copy;
-    },
-    ...(knownBlobs === undefined ? {} : { knownBlobs }),
-  });
-  const envelope = {
-    run,
+  const row: PreparedEvent = {
     seq,
     id: input.id ?? null,
     type: input.type,
@@ -46,7 +38,22 @@ export function prepareEvent(
     component: input.component ?? null,
     version: input.version ?? null,
     parent: int(input.parent),
+    payload: EMPTY,
+    hash: EMPTY,
   };
-  const hash = chainHash(previousHash, envelope, payload);
-  return { ...envelope, payload, hash };
+  // previous hash ‖ envelope ‖ payload encoded in one pass and hashed once (see chainHash, which verify uses).
+  const { joined, body } = encodeJoined(previousHash, envelopeTuple({ run, ...row }), input.payload, {
+    blobThreshold,
+    putBlob: (hash, bytes) => {
+      const copy = bytes.slice();
+      blobs.set(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex'), copy);
+      return copy;
+    },
+    ...(knownBlobs === undefined ? {} : { knownBlobs }),
+  });
+  row.hash = hash('sha256', joined, 'buffer');
+  row.payload = body;
+  return row;
 }
+
+const EMPTY: Uint8Array = new Uint8Array(0);

@@ -23,7 +23,12 @@ export interface ChainedEnvelope {
 
 /** Canonical bytes of an envelope: its columns as one array in the payload codec. */
 export function envelopeBytes(e: ChainedEnvelope): Uint8Array {
-  return encodeValue([e.run, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent]);
+  return encodeValue(envelopeTuple(e));
+}
+
+/** The envelope columns in the order the chain encodes them. */
+export function envelopeTuple(e: ChainedEnvelope): unknown[] {
+  return [e.run, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent];
 }
 
 /**
