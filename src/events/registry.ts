@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventValidationError, EventVersionError, issuesFrom, UnknownEventTypeError } from './event-errors.js';
 import type { EventTypeDefinition } from './event-type.js';
+import { isTensor } from './tensor.js';
 import { inputSchemaOf, type StoredEnvelope } from './envelope.js';
 import { Annotation } from './families/annotation-events.js';
 import {
@@ -89,11 +90,29 @@ export function isKnownEventType(type: unknown): type is EventType {
 
 export type ParseResult = { success: true; data: EventInput } | { success: false; error: UnknownEventTypeError | EventValidationError };
 
+/** Deepest nesting the payload codec stores; deeper payloads are refused before zod recurses into them (and overflows the stack). */
+const MAX_PAYLOAD_DEPTH = 64;
+
+/** Path to the first value nested deeper than the payload codec allows (a tensor counts as one value), or null. */
+function tooDeep(v: unknown, depth: number): string[] | null {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || isTensor(v)) return null;
+  for (const [k, x] of Object.entries(v)) {
+    if (depth + 1 > MAX_PAYLOAD_DEPTH) return [k];
+    const p = tooDeep(x, depth + 1);
+    if (p !== null) return [k, ...p];
+  }
+  return null;
+}
+
 /** Validates a writer's event without throwing. Unknown keys anywhere are errors, not stripped. */
 export function safeParseEventInput(input: unknown): ParseResult {
   const type = input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
   const schema = typeof type === 'string' ? schemaByType.get(type) : undefined;
   if (schema === undefined) return { success: false, error: new UnknownEventTypeError(type, typeNames) };
+  const deep = tooDeep((input as { payload?: unknown }).payload, 0);
+  if (deep !== null) {
+    return { success: false, error: new EventValidationError(type as string, [{ path: ['payload', ...deep].join('.'), message: `payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`, received: 'a deeper value' }]) };
+  }
   const r = schema.safeParse(input);
   if (r.success) return { success: true, data: r.data as EventInput };
   return { success: false, error: new EventValidationError(type as string, issuesFrom(r.error, input)) };

@@ -27,7 +27,9 @@ export interface RunSeal {
  * Recomputes a run's hash chain from the stored columns: seq must be gapless from 0, every hash
  * must equal sha256(previous ‖ envelope ‖ payload), every referenced blob must match its sha256,
  * every payload must decode and fit its schema, and the last event must be the run's recorded
- * head (and the seal's, when one is given).
+ * head (and the seal's, when one is given). The chain is checked up to the head read at the start,
+ * so a run that another process is still appending to verifies; events stored past that head must
+ * be covered by the run's head by the time the check ends.
  */
 export async function verifyChain(store: SqliteEventStore, runId: string, seal?: RunSeal): Promise<ChainReport> {
   const run = await store.getRun(runId);
@@ -42,10 +44,15 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
     head_seq: run.head_seq,
     head_hash: run.head_hash ? Buffer.from(run.head_hash).toString('hex') : null,
   });
-  for (;;) {
+  let beyondHead = false;
+  while (!beyondHead) {
     const rows = await store.readBySeq(run.pk, expected, 2000);
     for (const row of rows) {
       if (row.seq < expected) return report(row.seq, `event seq ${row.seq} is stored more than once`);
+      if (expected > run.head_seq) {
+        beyondHead = true; // appended since the head was read, or inserted behind the run's back: checked below
+        break;
+      }
       if (row.seq !== expected) return report(expected, `event seq ${expected} is missing (next stored seq is ${row.seq})`);
       const hash = chainHash(prev, { run: runId, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent }, row.payload);
       if (!Buffer.from(hash).equals(Buffer.from(row.hash))) return report(expected, `event seq ${expected} does not match its hash (altered, swapped or inserted)`);
@@ -59,8 +66,12 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
     }
     if (rows.length < 2000) break;
   }
-  if (expected - 1 !== run.head_seq) {
-    return report(Math.min(expected, run.head_seq + 1), `run head says ${run.head_seq + 1} events but ${expected} are stored`);
+  if (expected - 1 < run.head_seq) return report(expected, `run head says ${run.head_seq + 1} events but ${expected} are stored`);
+  if (beyondHead) {
+    // Rows past the head seen at the start must be covered by the head now (a writer commits rows and head together).
+    const last = await store.db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).where('run_pk', '=', run.pk).executeTakeFirst();
+    const now = await store.getRun(runId);
+    if ((last?.seq ?? -1) > now.head_seq) return report(expected, `run head says ${now.head_seq + 1} events but events up to seq ${last?.seq} are stored`);
   }
   if (expected > 0 && (run.head_hash === null || !Buffer.from(run.head_hash).equals(Buffer.from(prev)))) {
     return report(expected - 1, 'the last event is not the run head recorded in the runs table');

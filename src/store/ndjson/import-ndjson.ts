@@ -1,6 +1,6 @@
+import { constants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { describeValue } from '../../events/event-errors.js';
 import { FlightrecError, NotFoundError } from '../../errors/flightrec-error.js';
 import { GENESIS_HASH } from '../hash-chain.js';
@@ -137,22 +137,63 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Prom
   }
 }
 
-/** Non-blank lines with their 1-based line numbers (blank lines still count, so numbers match an editor's). */
+/** Longest line read: the longest string JavaScript can hold (a longer line could not be parsed anyway). */
+const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Non-blank lines with their 1-based line numbers (blank lines still count, so numbers match an
+ * editor's). Lines are split on LF (a CR before it is dropped) and decoded as strict UTF-8: an
+ * invalid byte or an over-long line is an NdjsonImportError naming the line, never a silently
+ * replaced character or a crash.
+ */
 async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: string }> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const input = createReadStream(path);
   let no = 0;
+  let parts: Buffer[] = [];
+  let size = 0;
+  const line = (bytes: Buffer): string => {
+    no++;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    let text: string;
+    try {
+      text = utf8.decode(bytes.subarray(0, end));
+    } catch {
+      throw new NdjsonImportError(path, no, { path: '(line)', problem: 'is not valid UTF-8', received: `${end} bytes` });
+    }
+    return no === 1 ? text.replace(/^\uFEFF/, '') : text;
+  };
   try {
-    for await (const raw of lines) {
-      no++;
-      const text = no === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+        parts.push(chunk.subarray(start, nl));
+        const bytes = Buffer.concat(parts);
+        parts = [];
+        size = 0;
+        start = nl + 1;
+        if (bytes.length > MAX_LINE_BYTES) throw tooLong(path, no + 1);
+        const text = line(bytes);
+        if (text.trim() !== '') yield { no, text };
+      }
+      if (start < chunk.length) {
+        parts.push(chunk.subarray(start));
+        size += chunk.length - start;
+        if (size > MAX_LINE_BYTES) throw tooLong(path, no + 1);
+      }
+    }
+    if (size > 0) {
+      const text = line(Buffer.concat(parts));
       if (text.trim() !== '') yield { no, text };
     }
   } finally {
     // The consumer stops at the first bad line; release the file then, not at exit.
-    lines.close();
     input.destroy();
   }
+}
+
+function tooLong(path: string, no: number): NdjsonImportError {
+  return new NdjsonImportError(path, no, { path: '(line)', problem: `is longer than ${MAX_LINE_BYTES} bytes, the longest line that can be read`, received: `more than ${MAX_LINE_BYTES} bytes` });
 }
 
 /** Stored hashes by seq, read a page at a time as the file advances. */

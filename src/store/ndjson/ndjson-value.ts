@@ -64,12 +64,15 @@ const NumMarker = z.strictObject({
   $num: z.enum(['NaN', 'Infinity', '-Infinity', '-0']),
   bits: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits').optional(),
 });
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Deepest nesting of a payload value: the payload codec's limit, checked here before recursing so deep JSON cannot overflow the stack. */
+const MAX_DEPTH = 64;
 
 /** Inverse of toNdjsonValue; throws NdjsonValueError naming the path and the value received. */
-export function fromNdjsonValue(v: unknown, path: string): unknown {
+export function fromNdjsonValue(v: unknown, path: string, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new NdjsonValueError(path, `payload nests deeper than ${MAX_DEPTH} levels`, Array.isArray(v) ? 'an array' : v !== null && typeof v === 'object' ? 'an object' : describeValue(v));
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x, i) => fromNdjsonValue(x, `${path}.${i}`));
+  if (Array.isArray(v)) return v.map((x, i) => fromNdjsonValue(x, `${path}.${i}`, depth + 1));
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
   if (keys.includes('$tensor')) return tensorFrom(o, keys, path);
@@ -78,16 +81,16 @@ export function fromNdjsonValue(v: unknown, path: string): unknown {
     if (keys.length !== 1 || o.$obj === null || typeof o.$obj !== 'object' || Array.isArray(o.$obj)) {
       throw new NdjsonValueError(`${path}.$obj`, '$obj must be the only key and hold an object', describeValue(o.$obj));
     }
-    return objectFrom(o.$obj as Record<string, unknown>, path);
+    return objectFrom(o.$obj as Record<string, unknown>, path, depth);
   }
-  return objectFrom(o, path);
+  return objectFrom(o, path, depth);
 }
 
-function objectFrom(o: Record<string, unknown>, path: string): Record<string, unknown> {
+function objectFrom(o: Record<string, unknown>, path: string, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) {
     if (k === '__proto__') throw new NdjsonValueError(`${path}.${k}`, 'key __proto__ is not allowed', describeValue(x));
-    out[k] = fromNdjsonValue(x, `${path}.${k}`);
+    out[k] = fromNdjsonValue(x, `${path}.${k}`, depth + 1);
   }
   return out;
 }
@@ -101,8 +104,9 @@ function tensorFrom(o: Record<string, unknown>, keys: string[], path: string): u
     throw new NdjsonValueError(at, i.message, describeValue(i.path.reduce<unknown>((x, k) => (x as Record<PropertyKey, unknown>)?.[k], o.$tensor)));
   }
   const { dtype, shape, b64 } = r.data;
-  if (!BASE64.test(b64)) throw new NdjsonValueError(`${path}.$tensor.b64`, 'not canonical base64', describeValue(b64));
+  // Canonical means the bytes re-encode to the same text (a regex over megabytes of base64 overflows the stack).
   const bytes = Buffer.from(b64, 'base64');
+  if (bytes.toString('base64') !== b64) throw new NdjsonValueError(`${path}.$tensor.b64`, 'not canonical base64', describeValue(b64));
   try {
     return tensorFromBytes(dtype, shape, bytes);
   } catch (e) {
