@@ -1,20 +1,10 @@
-import { decodeValue, PayloadCodecError, type DecodeOptions } from '../events/payload-codec.js';
+import { decodeValue, PayloadCodecError, TAG, type DecodeOptions } from '../events/payload-codec.js';
 import { Dtype } from '../events/tensor.js';
 
-// Tags of the canonical payload codec (src/events/payload-codec.ts); the diff reads encoded
-// payloads without decoding them, so it must know the layout. test/diff/payload-view.test.ts
-// checks every field of every event type against decodeValue, so a codec change that this file
-// does not follow fails there.
-const TAG_NULL = 0;
-const TAG_FALSE = 1;
-const TAG_TRUE = 2;
-const TAG_INT = 3;
-const TAG_FLOAT = 4;
-const TAG_STRING = 5;
-const TAG_ARRAY = 6;
-const TAG_OBJECT = 7;
-const TAG_TENSOR = 8;
-const TAG_TENSOR_BLOB = 9;
+// The diff reads encoded payloads without decoding them, so it walks the codec's layout with the
+// codec's own tags. test/diff/payload-view.test.ts checks every field of every event type against
+// decodeValue, so a layout change that this file does not follow fails there.
+const { NULL: TAG_NULL, FALSE: TAG_FALSE, TRUE: TAG_TRUE, INT: TAG_INT, FLOAT: TAG_FLOAT, STRING: TAG_STRING, ARRAY: TAG_ARRAY, OBJECT: TAG_OBJECT, TENSOR: TAG_TENSOR, TENSOR_BLOB: TAG_TENSOR_BLOB } = TAG;
 const DTYPES = Dtype.options;
 
 const textEncoder = new TextEncoder();

@@ -13,16 +13,18 @@ import { tensorBytes, tensorFromBytes } from './tensor-codec.js';
  * Tensors are raw bytes; those above `blobThreshold` bytes are replaced by their sha256 and
  * handed to `putBlob`, so a repeated tensor is stored once.
  */
-const TAG_NULL = 0;
-const TAG_FALSE = 1;
-const TAG_TRUE = 2;
-const TAG_INT = 3;
-const TAG_FLOAT = 4;
-const TAG_STRING = 5;
-const TAG_ARRAY = 6;
-const TAG_OBJECT = 7;
-const TAG_TENSOR = 8;
-const TAG_TENSOR_BLOB = 9;
+/** The codec's value tags (exported for readers that walk encoded payloads without decoding them, like the diff). */
+export const TAG = { NULL: 0, FALSE: 1, TRUE: 2, INT: 3, FLOAT: 4, STRING: 5, ARRAY: 6, OBJECT: 7, TENSOR: 8, TENSOR_BLOB: 9 } as const;
+const TAG_NULL = TAG.NULL;
+const TAG_FALSE = TAG.FALSE;
+const TAG_TRUE = TAG.TRUE;
+const TAG_INT = TAG.INT;
+const TAG_FLOAT = TAG.FLOAT;
+const TAG_STRING = TAG.STRING;
+const TAG_ARRAY = TAG.ARRAY;
+const TAG_OBJECT = TAG.OBJECT;
+const TAG_TENSOR = TAG.TENSOR;
+const TAG_TENSOR_BLOB = TAG.TENSOR_BLOB;
 
 const DTYPES = Dtype.options;
 const DTYPE_CODE = new Map(DTYPES.map((d, i) => [d, i]));
