@@ -4,7 +4,7 @@ import { ComponentDeltas } from './component-deltas.js';
 import type { DecisionUnit } from './diff-unit.js';
 import { DecodedFields, RawFields, type EventFields } from './event-fields.js';
 import { PayloadView } from './payload-view.js';
-import { samePayload, type RawEvent } from './raw-event.js';
+import { samePayload, type RawEvent } from '../store/raw-event.js';
 import { jsonValue, renderValue } from './render-value.js';
 import { firstDifference, type ValueDifference } from './value-difference.js';
 

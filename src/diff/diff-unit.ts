@@ -1,4 +1,4 @@
-import type { RawEvent } from './raw-event.js';
+import type { RawEvent } from '../store/raw-event.js';
 
 /** One decision of a run: its decision.started first, then its other events in seq order. */
 export interface DecisionUnit {

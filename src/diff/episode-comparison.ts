@@ -3,7 +3,7 @@ import type { DiffReport, EpisodeReturnDiff } from './diff-report.js';
 import type { EpisodeEndUnit } from './diff-unit.js';
 import { RawFields } from './event-fields.js';
 import { PayloadView } from './payload-view.js';
-import { samePayload } from './raw-event.js';
+import { samePayload } from '../store/raw-event.js';
 import { jsonValue } from './render-value.js';
 
 const LISTED = 10;

@@ -1,4 +1,4 @@
-import type { RawEvent } from './raw-event.js';
+import type { RawEvent } from '../store/raw-event.js';
 import { compareKeys, formatKey, type DecisionUnit, type DiffUnit } from './diff-unit.js';
 import { RunOrderError, UnlocatedDecisionError } from './diff-errors.js';
 

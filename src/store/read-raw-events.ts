@@ -1,10 +1,6 @@
 import { sql } from 'kysely';
-import { EVENT_TYPES } from '../events/registry.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { SqliteEventStore } from './sqlite-event-store.js';
 import type { RawEvent } from './raw-event.js';
-
-/** What the diff reads: every event that is part of a decision, and episode ends (for returns). */
-export const DIFF_EVENT_TYPES: readonly string[] = [...EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type), 'episode.ended'];
 
 export interface RawReadOptions {
   /** Most rows per page. */
@@ -20,13 +16,14 @@ export interface RawReadStats {
   bytes: number;
 }
 
-const TYPE_LIST = `,${DIFF_EVENT_TYPES.join(',')},`;
-/** instr() offset in TYPE_LIST of each type (1-based, at its leading comma) → type. */
-const TYPE_AT = new Map<number, string>();
-for (const t of DIFF_EVENT_TYPES) TYPE_AT.set(TYPE_LIST.indexOf(`,${t},`) + 1, t);
+/** The types as one comma-framed string, and instr() offset in it (1-based, at the leading comma) → type. */
+function typeList(types: readonly string[]): { list: string; at: Map<number, string> } {
+  const list = `,${types.join(',')},`;
+  return { list, at: new Map(types.map((t) => [list.indexOf(`,${t},`) + 1, t])) };
+}
 
 /**
- * A run's decision events and episode ends in seq order, in pages of raw rows (payloads not
+ * A run's events of the given types in seq order, in pages of raw rows (payloads not
  * decoded), keyset-paginated on the store's unique (run, seq) index, so memory is bounded by one
  * page whatever the run's length.
  *
@@ -38,7 +35,8 @@ for (const t of DIFF_EVENT_TYPES) TYPE_AT.set(TYPE_LIST.indexOf(`,${t},`) + 1, t
  * increasing and lengths adding up to the blob, so an aggregate that did not keep the subquery's
  * order or bytes would be an error, not a misread.
  */
-export async function* readRawEvents(store: SqliteEventStore, runPk: number, options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
+export async function* readRawEvents(store: SqliteEventStore, runPk: number, types: readonly string[], options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
+  const { list: TYPE_LIST, at: TYPE_AT } = typeList(types);
   const maxRows = options.maxRows ?? 4096;
   const targetBytes = options.targetBytes ?? 256 * 1024;
   let rows = Math.min(256, maxRows);
@@ -49,7 +47,7 @@ export async function* readRawEvents(store: SqliteEventStore, runPk: number, opt
       .select(['seq', 'v', 'episode', 'step', 'decision', 'type', 'payload'])
       .where('run_pk', '=', runPk)
       .where('seq', '>', after)
-      .where('type', 'in', [...DIFF_EVENT_TYPES])
+      .where('type', 'in', [...types])
       .orderBy('seq')
       .limit(rows)
       .as('page');
@@ -63,7 +61,7 @@ export async function* readRawEvents(store: SqliteEventStore, runPk: number, opt
       .executeTakeFirstOrThrow();
     const n = Number(packed.n);
     if (n === 0) return;
-    const events = unpack(n, packed.payloads, packed.columns ?? '');
+    const events = unpack(n, packed.payloads, packed.columns ?? '', TYPE_AT);
     if (stats !== undefined) {
       stats.pages++;
       stats.rows += n;
@@ -78,7 +76,7 @@ export async function* readRawEvents(store: SqliteEventStore, runPk: number, opt
 }
 
 /** Splits a packed page: `columns` is `seq,v,episode,step,decision,length,type;...` (empty for null). */
-function unpack(n: number, blob: Uint8Array | null, columns: string): RawEvent[] {
+function unpack(n: number, blob: Uint8Array | null, columns: string, TYPE_AT: ReadonlyMap<number, string>): RawEvent[] {
   const payloads = blob === null ? Buffer.alloc(0) : Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const out = new Array<RawEvent>(n);
   let p = 0;
