@@ -7,8 +7,18 @@ import type { DiffReport } from './diff-report.js';
  * (JSON.stringify would turn them into null and hide exactly the divergence being reported).
  */
 export function diffReportJson(report: DiffReport, options: { series?: boolean } = {}): unknown {
-  const { series, ...rest } = report;
-  return jsonSafe(options.series ? report : rest);
+  const { series, unaligned, flips, ...rest } = report;
+  // Headline counts are plain numbers (scripts compare them); their breakdowns sit beside them.
+  const flat = {
+    ...rest,
+    unaligned: unaligned.only_in_a + unaligned.only_in_b + unaligned.observation_differs,
+    unaligned_detail: unaligned,
+    flips: flips.count,
+    flip_share: flips.share,
+    first_flips: flips.first,
+    ...(options.series ? { series } : {}),
+  };
+  return jsonSafe(flat);
 }
 
 function jsonSafe(v: unknown): unknown {

@@ -47,8 +47,10 @@ describe('flightrec diff', () => {
     assert.equal(typeof j.first_divergence.episode, 'number');
     assert.equal(typeof j.first_divergence.step, 'number');
     assert.ok('value_a' in j.first_divergence && 'value_b' in j.first_divergence);
-    assert.deepEqual(j.unaligned, { only_in_a: 0, only_in_b: 0, observation_differs: 0 });
-    assert.equal(typeof j.flips.count, 'number');
+    assert.equal(j.unaligned, 0);
+    assert.deepEqual(j.unaligned_detail, { only_in_a: 0, only_in_b: 0, observation_differs: 0 });
+    assert.equal(j.flips, 0);
+    assert.equal(typeof j.flip_share, 'number');
     assert.ok(!('series' in j), 'chart series stay out of --json');
   });
 
