@@ -65,6 +65,8 @@ export class RecordingRun {
   private storedHead: number;
   private lastError: FlightrecError | null = null;
   private writeAttempts = 0;
+  /** run.ended's seq and status: the batch that stores it also sets the run's status, in one transaction. */
+  private ending: { seq: number; status: string } | null = null;
   private readonly knownBlobs = new KnownBlobs();
   private state: 'open' | 'ended' | 'closed' = 'open';
 
@@ -207,7 +209,8 @@ export class RecordingRun {
     const blobs = new Map<string, Uint8Array>();
     for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
     try {
-      this.store.appendBatch({ pk: this.runPk, id: this.id }, this.storedHead, batch.map((p) => p.row), blobs);
+      const ends = this.ending !== null && batch.some((p) => p.row.seq === this.ending!.seq);
+      this.store.appendBatch({ pk: this.runPk, id: this.id }, this.storedHead, batch.map((p) => p.row), blobs, ends ? this.ending!.status : undefined);
     } catch (e) {
       const err = e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e });
       this.lastError = err;
@@ -232,11 +235,10 @@ export class RecordingRun {
    */
   async end(status: 'completed' | 'failed' | 'interrupted' = 'completed', reason: string | null = null, counts: { episodes?: number; decisions?: number } = {}): Promise<void> {
     if (this.state === 'open') {
-      this.append({ type: 'run.ended', payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } });
+      this.ending = { seq: this.append({ type: 'run.ended', payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }).seq, status };
       this.state = 'ended';
     }
     await this.flush();
-    await this.store.setStatus(this.runPk, status);
     this.finish();
   }
 
@@ -253,10 +255,10 @@ export class RecordingRun {
   interruptSync(signal: string): void {
     if (this.state !== 'open') return;
     try {
-      this.append({ type: 'run.ended', payload: { status: 'interrupted', reason: `received ${signal}`, episodes: null, decisions: null } });
+      const ended = this.append({ type: 'run.ended', payload: { status: 'interrupted', reason: `received ${signal}`, episodes: null, decisions: null } });
+      this.ending = { seq: ended.seq, status: 'interrupted' };
       this.state = 'ended';
       this.flushSync();
-      if (this.lastError === null) this.store.setStatusSync(this.runPk, 'interrupted');
     } catch {
       // The process is going down; what could be written was written.
     }

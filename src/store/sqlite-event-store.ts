@@ -118,17 +118,20 @@ export class SqliteEventStore {
     }
   }
 
-  /** setStatus for exit and signal handlers, which cannot wait for a promise. */
-  setStatusSync(runPk: number, status: string): void {
-    this.stmts.setStatus.run(status, runPk);
-  }
 
   /**
    * Appends a batch atomically. `expectedHead` is the seq the writer believes is last; when the
    * stored head differs, another writer appended and ConcurrencyError is thrown with nothing
    * written. Blobs are inserted in the same transaction (content-addressed, so duplicates are free).
    */
-  appendBatch(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>): void {
+  appendBatch(
+    run: { pk: number; id: string },
+    expectedHead: number,
+    events: readonly PreparedEvent[],
+    blobs: ReadonlyMap<string, Uint8Array>,
+    /** The run's new status, set in the same transaction (the batch that holds run.ended ends the run atomically). */
+    status?: string,
+  ): void {
     if (events.length === 0) return;
     const s = this.stmts;
     const write = this.sqlite.transaction(() => {
@@ -150,6 +153,7 @@ export class SqliteEventStore {
       }
       const last = events[events.length - 1]!;
       s.setHead.run(last.seq, last.hash, run.pk);
+      if (status !== undefined) s.setStatus.run(status, run.pk);
     });
     for (let attempt = 0; ; attempt++) {
       try {
