@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { withStore } from './with-store.js';
 
@@ -28,6 +29,8 @@ export const checkpointCommand: CliCommand = {
           const { loadRunContext } = await import('../../../replay/run-context.js');
           const { checkpointCodec } = await import('../../agent/nn/checkpoint-codec.js');
           const { initNumericBackend } = await import('../../agent/backend/numeric-backend.js');
+          const roles = ['world_model', 'reward', 'critic', 'actor'];
+          if (!roles.includes(role)) throw new InvalidInputError(`invalid <role> ${JSON.stringify(role)}: learned components are ${roles.join(', ')}`, { field: '<role>', value: role });
           const spec = parseSwap(`${role}=@${o.at}`);
           const result = await withStore(o.db, async (store) => {
             await initNumericBackend('auto');
