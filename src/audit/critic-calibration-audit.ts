@@ -24,7 +24,7 @@ export interface CriticFigures {
   /** mean and std of G, for scale. */
   mean_return: number | null;
   std_return: number | null;
-  /** |bias| / std(G). */
+  /** |bias| / max(std(G), 10% of |mean G|). */
   relative_bias: number | null;
   /** Tabular runs: V(s_t) − V^π(s_t) with π the window's empirical policy; null elsewhere. */
   exact_bias: number | null;
@@ -210,11 +210,17 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
       notes.push(`fewer than ${MIN_SAMPLES} decisions with V(s_t) and a realized return: no verdict`);
     } else {
       const T = THRESHOLDS.critic;
-      reasons.push(
-        verdictReason('final.explained_variance', 'explained variance', final.explained_variance, T.explained_variance),
-        verdictReason('final.relative_bias', '|bias| / std(G)', final.relative_bias, T.relative_bias),
-        verdictReason('final.rank_correlation', 'Spearman ρ(V, G)', final.rank_correlation, T.rank_correlation),
-      );
+      reasons.push(verdictReason('final.relative_bias', '|bias| / spread of G', final.relative_bias, T.relative_bias));
+      if (returnsBarelyVary(final.std_return, final.mean_return)) {
+        // A converged policy in a deterministic env earns nearly the same return every time: then
+        // explained variance and rank correlation measure noise, and only the bias says anything.
+        notes.push(`realized returns barely vary in the final window (std ${final.std_return?.toPrecision(3)} around ${final.mean_return?.toPrecision(3)}): explained variance and rank correlation not judged`);
+      } else {
+        reasons.push(
+          verdictReason('final.explained_variance', 'explained variance', final.explained_variance, T.explained_variance),
+          verdictReason('final.rank_correlation', 'Spearman ρ(V, G)', final.rank_correlation, T.rank_correlation),
+        );
+      }
       const worstOf = new TopK<DrivingDecision>(10);
       for (const w of tail) worstOf.merge(w.agg.worst);
       decisions.push(...worstOf.list());
@@ -274,11 +280,25 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
       rank_correlation: spearman(sample.items),
       mean_return: stats.n === 0 ? null : stats.meanY,
       std_return: std,
-      relative_bias: bias === null || std === null || !(std > 0) ? null : Math.abs(bias) / std,
+      relative_bias: relativeBias(bias, std, stats.n === 0 ? null : stats.meanY),
       exact_bias: nExact === 0 ? null : sumErr / nExact,
       exact_rmse: nExact === 0 ? null : Math.sqrt(Math.max(0, sse) / nExact),
     };
   }
+}
+
+/** Returns whose spread is under this share of their mean magnitude count as not varying. */
+const FLAT_RETURNS = 0.1;
+
+function returnsBarelyVary(std: number | null, mean: number | null): boolean {
+  return std !== null && mean !== null && std < FLAT_RETURNS * Math.abs(mean);
+}
+
+/** |bias| over the spread of G, floored at 10% of |mean G| so that near-constant returns do not blow it up. */
+function relativeBias(bias: number | null, std: number | null, mean: number | null): number | null {
+  if (bias === null || std === null || mean === null) return null;
+  const scale = Math.max(std, FLAT_RETURNS * Math.abs(mean));
+  return scale > 0 ? Math.abs(bias) / scale : null;
 }
 
 function mergeWindow(a: Window, b: Window): void {

@@ -17,7 +17,7 @@ export interface Threshold {
 export const THRESHOLDS = {
   critic: {
     explained_variance: { kind: 'min', warn: 0.5, fail: 0, rationale: 'below 0 the critic predicts returns worse than their mean does; below 0.5 it misses half their variance' },
-    relative_bias: { kind: 'max', warn: 0.2, fail: 0.5, rationale: '|mean(V − G)| / std(G): a bias of half the spread of returns reorders states a planner compares across episodes' },
+    relative_bias: { kind: 'max', warn: 0.2, fail: 0.5, rationale: '|mean(V − G)| / max(std(G), 10% of |mean G|): a bias of half the spread of returns reorders states a planner compares across episodes (the floor keeps near-constant returns from inflating it)' },
     rank_correlation: { kind: 'min', warn: 0.6, fail: 0.3, rationale: 'a planner only needs the critic to order states; Spearman below 0.3 means it barely can' },
     non_finite: { kind: 'max', warn: 0, fail: 0, rationale: 'any NaN or ±Infinity value means the critic diverged' },
   },

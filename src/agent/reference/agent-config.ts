@@ -19,6 +19,12 @@ export const AgentConfig = z.strictObject({
   /** A checkpoint of a component every this many of its updates. */
   checkpointEvery: z.int().positive(),
   bufferSize: z.int().positive(),
+  /**
+   * Rows of TD(λ) critic targets kept. Targets are computed once, at the end of their episode, so
+   * they go stale as the critic learns: keep only a few episodes' worth. Absent in runs recorded
+   * before it existed, which kept `bufferSize` rows.
+   */
+  criticBufferSize: z.int().positive().optional(),
   planner: BeamPlannerConfig,
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -35,6 +41,7 @@ export function defaultAgentConfig(env: string): AgentConfig {
       warmupSteps: 100,
       checkpointEvery: 100,
       bufferSize: 20000,
+      criticBufferSize: 2000,
       planner: { horizon: 4, beam: 8, gamma: 0.97, epsilonStart: 0.3, epsilonDecay: 0.9, epsilonMin: 0.02 },
     };
   }
@@ -48,6 +55,7 @@ export function defaultAgentConfig(env: string): AgentConfig {
     warmupSteps: 60,
     checkpointEvery: 100,
     bufferSize: 5000,
+    criticBufferSize: 300,
     planner: { horizon: 2, beam: 8, gamma: 0.95, epsilonStart: 0.6, epsilonDecay: 0.975, epsilonMin: 0.02 },
   };
 }

@@ -44,7 +44,7 @@ export class OnlineLearner {
     this.actions = agent.actor.outputSize;
     // row: s, onehot(a), r, s', terminated
     this.transitions = new RowBuffer(config.bufferSize, this.obs * 2 + this.actions + 2);
-    this.criticData = new RowBuffer(config.bufferSize, this.obs + 1);
+    this.criticData = new RowBuffer(config.criticBufferSize ?? config.bufferSize, this.obs + 1);
     this.actorData = new RowBuffer(config.bufferSize, this.obs + this.actions);
   }
 
