@@ -14,9 +14,16 @@ function inEffect(log: DecisionLog, history: ComponentHistory): string {
   return log.versionOf(history.live.name) ?? history.live.version();
 }
 
-function compute(log: DecisionLog, history: ComponentHistory): void {
-  log.count(history.live.name, 'computed');
+/** The recorded answer when there is one (counted as reused); otherwise the live component computes it at the recorded version. */
+function reuseOr<T>(log: DecisionLog, history: ComponentHistory, recorded: T | undefined, fresh: () => T): T {
+  const name = history.live.name;
+  if (recorded !== undefined) {
+    log.count(name, 'reused');
+    return recorded;
+  }
+  log.count(name, 'computed');
   history.materialize(inEffect(log, history), log.decisionSeq);
+  return fresh();
 }
 
 export function logBackedWorldModel(history: ComponentHistory & { live: MlpWorldModel }, log: DecisionLog): WorldModel {
@@ -28,12 +35,7 @@ export function logBackedWorldModel(history: ComponentHistory & { live: MlpWorld
     version: () => inEffect(log, history),
     predict(states, actions) {
       const hit = log.find(live.name, 'world_model.predicted', inputKey(states, actions));
-      if (hit !== undefined) {
-        log.count(live.name, 'reused');
-        return { nextStates: hit.payload.next_states, done: hit.payload.done };
-      }
-      compute(log, history);
-      return live.predict(states, actions);
+      return reuseOr(log, history, hit && { nextStates: hit.payload.next_states, done: hit.payload.done }, () => live.predict(states, actions));
     },
   };
 }
@@ -47,12 +49,7 @@ export function logBackedReward(history: ComponentHistory & { live: MlpReward },
     version: () => inEffect(log, history),
     evaluate(states, actions, nextStates) {
       const hit = log.find(live.name, 'reward.evaluated', inputKey(states, actions, nextStates));
-      if (hit !== undefined) {
-        log.count(live.name, 'reused');
-        return hit.payload.rewards;
-      }
-      compute(log, history);
-      return live.evaluate(states, actions);
+      return reuseOr(log, history, hit?.payload.rewards, () => live.evaluate(states, actions));
     },
   };
 }
@@ -66,12 +63,7 @@ export function logBackedCritic(history: ComponentHistory & { live: MlpCritic },
     version: () => inEffect(log, history),
     evaluate(states) {
       const hit = log.find(live.name, 'critic.evaluated', inputKey(states));
-      if (hit !== undefined) {
-        log.count(live.name, 'reused');
-        return hit.payload.values;
-      }
-      compute(log, history);
-      return live.evaluate(states);
+      return reuseOr(log, history, hit?.payload.values, () => live.evaluate(states));
     },
   };
 }
@@ -85,12 +77,7 @@ export function logBackedActor(history: ComponentHistory & { live: MlpActor }, l
     version: () => inEffect(log, history),
     propose(states) {
       const hit = log.find(live.name, 'actor.proposed', inputKey(states));
-      if (hit !== undefined && hit.payload.probs !== null) {
-        log.count(live.name, 'reused');
-        return hit.payload.probs;
-      }
-      compute(log, history);
-      return live.propose(states);
+      return reuseOr(log, history, hit?.payload.probs ?? undefined, () => live.propose(states));
     },
   };
 }

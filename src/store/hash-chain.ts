@@ -1,25 +1,17 @@
 import { hash } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import { encodeValue } from '../events/payload-codec.js';
+import type { EventsTable } from './database-schema.js';
 
 /** Hash of the (empty) chain before a run's first event. */
 export const GENESIS_HASH = new Uint8Array(32);
 
-/** The envelope columns covered by the chain, in their canonical order. */
-export interface ChainedEnvelope {
-  run: string;
-  seq: number;
-  /** Writer-chosen id, or null for the default `<run>:<seq>` (derived from columns the hash already covers). */
-  id: string | null;
-  type: string;
-  v: number;
-  t: number;
-  episode: number | null;
-  step: number | null;
-  decision: number | null;
-  component: string | null;
-  version: string | null;
-  parent: number | null;
-}
+/**
+ * The envelope columns covered by the chain: the stored event columns other than its position,
+ * payload and hash, with the public run id in place of the run's key. `id` is the writer-chosen id,
+ * or null for the default `<run>:<seq>` (derived from columns the hash already covers).
+ */
+export type ChainedEnvelope = { run: string } & Omit<Selectable<EventsTable>, 'pos' | 'run_pk' | 'payload' | 'hash'>;
 
 /** Canonical bytes of an envelope: its columns as one array in the payload codec. */
 export function envelopeBytes(e: ChainedEnvelope): Uint8Array {

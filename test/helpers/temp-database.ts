@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { EventRow } from '../../src/store/sqlite-event-store.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,3 +52,6 @@ export function runRow(file: string, runId: string): { pk: number; status: strin
 export function range(n: number, from = 0): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
+
+/** An events row as a raw better-sqlite3 connection returns it: blobs as Buffers. */
+export type RawEventRow = Omit<EventRow, 'payload' | 'hash'> & { payload: Buffer; hash: Buffer };

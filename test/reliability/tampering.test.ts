@@ -8,7 +8,7 @@ import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain, type ChainReport } from '../../src/store/verify-chain.js';
 import { CLI } from '../cli/run-cli.js';
 import { prng, recordSampleRun } from '../helpers/sample-run.js';
-import { integrityCheck, rawDatabase, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, rawDatabase, tempDir, type RawEventRow } from '../helpers/temp-database.js';
 
 /**
  * 1,000 random mutations of a recorded database, each one applied inside a transaction on one open
@@ -30,23 +30,7 @@ const COLUMNS = [...INT_COLUMNS, ...TEXT_COLUMNS, ...BLOB_COLUMNS] as const;
 type Column = (typeof COLUMNS)[number];
 const ALL_BUT_KEYS = ['id', 'type', 'v', 't', 'episode', 'step', 'decision', 'component', 'version', 'parent', 'payload', 'hash'] as const;
 
-interface Row {
-  pos: number;
-  run_pk: number;
-  seq: number;
-  id: string | null;
-  type: string;
-  v: number;
-  t: number;
-  episode: number | null;
-  step: number | null;
-  decision: number | null;
-  component: string | null;
-  version: string | null;
-  parent: number | null;
-  payload: Buffer;
-  hash: Buffer;
-}
+type Row = RawEventRow;
 
 interface Mutation {
   kind: string;

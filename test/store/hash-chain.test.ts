@@ -7,7 +7,7 @@ import { chainHash } from '../../src/store/hash-chain.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain, type ChainReport, type RunSeal } from '../../src/store/verify-chain.js';
 import { prng, recordSampleRun } from '../helpers/sample-run.js';
-import { rawDatabase, tempDir } from '../helpers/temp-database.js';
+import { rawDatabase, tempDir, type RawEventRow } from '../helpers/temp-database.js';
 
 const RUN = 'chain';
 const EVENTS = 300;
@@ -16,23 +16,7 @@ type Column = (typeof COLUMNS)[number];
 const INT_COLUMNS = new Set<Column>(['t', 'episode', 'step', 'decision', 'parent', 'v']);
 const TEXT_COLUMNS = new Set<Column>(['type', 'component', 'version', 'id']);
 
-interface Row {
-  pos: number;
-  run_pk: number;
-  seq: number;
-  id: string | null;
-  type: string;
-  v: number;
-  t: number;
-  episode: number | null;
-  step: number | null;
-  decision: number | null;
-  component: string | null;
-  version: string | null;
-  parent: number | null;
-  payload: Buffer;
-  hash: Buffer;
-}
+type Row = RawEventRow;
 
 const tmp = tempDir();
 let pristine = '';
