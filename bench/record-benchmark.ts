@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { hash } from 'node:crypto';
 import { encodeValue } from '../src/events/payload-codec.js';
 import { parseEventInput, type EventInput, type EventInputOf } from '../src/events/registry.js';
-import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../src/record/prepare-event.js';
+import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../src/store/prepare-event.js';
 import { Recorder } from '../src/record/recorder.js';
 import { chainHash, envelopeBytes, GENESIS_HASH, type ChainedEnvelope } from '../src/store/hash-chain.js';
 import { SqliteEventStore, type PreparedEvent } from '../src/store/sqlite-event-store.js';

@@ -68,7 +68,7 @@ export { closedLoop, type ClosedLoopOptions, type ClosedLoopReport } from '../re
 export { blame, type BlameReport } from '../replay/blame.js';
 export { parseSwap, type SwapSpec, type ComponentSource } from '../replay/component-spec.js';
 export type { ComponentFactoryContext } from '../replay/resolve-swap.js';
-export { showDecision, type DecisionShow } from '../replay/show-decision.js';
+export { showDecision, type DecisionShow } from './show/show-decision.js';
 export { createReDecider, type ReDecider } from '../replay/reference-redecider.js';
 
 // Audits and diffs

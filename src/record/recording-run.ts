@@ -6,7 +6,7 @@ import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-stor
 import { KnownBlobs } from '../events/known-blobs.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
 import { batchEvents } from './batch-events.js';
-import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from './prepare-event.js';
+import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
 
 /** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
 export type Durability = 'batch' | 'commit';

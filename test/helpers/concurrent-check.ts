@@ -4,7 +4,7 @@
  * well), so that a test can assert on them and a benchmark can count them.
  */
 import { encodeValue } from '../../src/events/payload-codec.js';
-import { DEFAULT_BLOB_THRESHOLD } from '../../src/record/prepare-event.js';
+import { DEFAULT_BLOB_THRESHOLD } from '../../src/store/prepare-event.js';
 import { readEvents } from '../../src/store/event-reader.js';
 import { chainHash, GENESIS_HASH } from '../../src/store/hash-chain.js';
 import type { SqliteEventStore } from '../../src/store/sqlite-event-store.js';

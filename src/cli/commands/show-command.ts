@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { showDecision } from '../../../replay/show-decision.js';
-import { formatDecisionShow } from '../../../replay/show-format.js';
+import { showDecision } from '../../show/show-decision.js';
+import { formatDecisionShow } from '../../show/show-format.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { toJsonView } from './to-json-view.js';

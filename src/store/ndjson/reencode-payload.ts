@@ -1,6 +1,6 @@
 import { encodeValue } from '../../events/payload-codec.js';
 import { isTensor } from '../../events/tensor.js';
-import { DEFAULT_BLOB_THRESHOLD } from '../../record/prepare-event.js';
+import { DEFAULT_BLOB_THRESHOLD } from '../prepare-event.js';
 import { chainHash, type ChainedEnvelope } from '../hash-chain.js';
 
 export interface Reencoded {

@@ -1,4 +1,4 @@
-import { specialNumberName } from '../src/store/ndjson/ndjson-value.js';
+import { specialNumberName } from '../store/ndjson/ndjson-value.js';
 
 /** A number as people read it: 4 significant digits, integers whole, NaN, ±Infinity and -0 visible. */
 export function formatValue(x: number): string {

@@ -1,5 +1,5 @@
-import type { Action } from '../src/events/common-schemas.js';
-import type { Tensor } from '../src/events/tensor.js';
+import type { Action } from '../events/common-schemas.js';
+import type { Tensor } from '../events/tensor.js';
 import type { DecisionShow } from './show-decision.js';
 import { treeLines, type TreeLinesOptions } from './show-tree-lines.js';
 import { formatValue, formatValues } from './show-value.js';

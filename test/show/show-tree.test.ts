@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { environmentVocabulary } from '../../replay/show-observation.js';
-import { searchTree, type SearchTree } from '../../replay/show-search-tree.js';
-import { treeLines } from '../../replay/show-tree-lines.js';
+import { environmentVocabulary } from '../../src/show/show-observation.js';
+import { searchTree, type SearchTree } from '../../src/show/show-search-tree.js';
+import { treeLines } from '../../src/show/show-tree-lines.js';
 import { makeEnvironment } from '../../src/envs/registry.js';
 import type { RecordedEvent } from '../../src/events/registry.js';
 import { f32, i32 } from '../../src/events/tensor.js';

@@ -1,4 +1,4 @@
-import { FlightrecError } from '../src/errors/flightrec-error.js';
+import { FlightrecError } from '../errors/flightrec-error.js';
 
 /** The decisions a run holds, for saying which ids exist: null bounds when it has none. */
 export interface DecisionRange {

@@ -1,6 +1,6 @@
-import type { Environment } from '../src/envs/environment.js';
-import { GRIDWORLD_LAYOUT, Gridworld } from '../src/envs/gridworld.js';
-import type { TensorData } from '../src/events/tensor.js';
+import type { Environment } from '../envs/environment.js';
+import { GRIDWORLD_LAYOUT, Gridworld } from '../envs/gridworld.js';
+import type { TensorData } from '../events/tensor.js';
 
 /** How `show` names what an environment's observations and actions mean; every method may answer null. */
 export interface EnvironmentVocabulary {

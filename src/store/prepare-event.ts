@@ -2,8 +2,8 @@ import type { KnownBlobs } from '../events/known-blobs.js';
 import { hash } from 'node:crypto';
 import { encodeJoined } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
-import { envelopeTuple } from '../store/hash-chain.js';
-import type { PreparedEvent } from '../store/sqlite-event-store.js';
+import { envelopeTuple } from './hash-chain.js';
+import type { PreparedEvent } from './sqlite-event-store.js';
 
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */
 export const DEFAULT_BLOB_THRESHOLD = 256;

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../src/events/registry.js';
-import type { Tensor, TensorData } from '../src/events/tensor.js';
+import type { RecordedEvent } from '../events/registry.js';
+import type { Tensor, TensorData } from '../events/tensor.js';
 import type { EnvironmentVocabulary } from './show-observation.js';
 
 /** One node of a planner's search: a row of one planner.expanded level. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { showDecision, type DecisionShow } from '../../replay/show-decision.js';
+import { showDecision, type DecisionShow } from '../../src/show/show-decision.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { defaultAgentConfig } from '../../src/agent/reference/agent-config.js';
 import { recordReferenceTraining } from '../../src/agent/reference/record-training.js';
