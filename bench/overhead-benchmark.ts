@@ -1,6 +1,6 @@
 import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
 import { defaultAgentConfig } from '../src/agent/reference/agent-config.js';
-import { trainReferenceAgent } from '../src/agent/reference/training-loop.js';
+import { trainReferenceAgent } from '../src/harness/reference-training.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import { Recorder } from '../src/record/recorder.js';
 import type { Benchmark } from './benchmark.js';

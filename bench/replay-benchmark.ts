@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
-import { recordReferenceTraining } from '../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../src/harness/reference-training.js';
 import { f32 } from '../src/events/tensor.js';
 import { readEventsOfType } from '../src/store/event-reader.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';

@@ -1,43 +1,29 @@
-import type { ReferenceAgent } from '../src/agent/reference/reference-agent.js';
-import type { MlpComponent } from '../src/agent/reference/mlp-component.js';
+import type { AnyComponent } from '../src/agent/components.js';
+import { isCheckpointable, isTrainable } from '../src/agent/trainable.js';
 import type { RecordedEvent } from '../src/events/registry.js';
 import { ReplayUnsupportedError, VersionRebuildError } from './replay-errors.js';
 
-/** The learned component of the reference agent named by an event, or null for components replay does not track. */
-export function learnedComponent(agent: ReferenceAgent, name: string | null): MlpComponent | null {
-  switch (name) {
-    case agent.worldModel.name:
-      return agent.worldModel;
-    case agent.reward.name:
-      return agent.reward;
-    case agent.critic.name:
-      return agent.critic;
-    case agent.actor.name:
-      return agent.actor;
-    default:
-      return null;
-  }
-}
-
 /**
- * Re-applies one recorded optimiser step to the live component: it must start from the recorded
- * from_version and reach the recorded to_version, bit for bit, or VersionRebuildError names it.
+ * Re-applies one recorded update to the live component through its Trainable contract: it must
+ * start from the recorded from_version and reach the recorded to_version, bit for bit, or
+ * VersionRebuildError names the update.
  */
-export function applyUpdate(component: MlpComponent, e: RecordedEvent<'component.updated'>): void {
+export function applyRecordedUpdate(component: AnyComponent, e: RecordedEvent<'component.updated'>): void {
   const p = e.payload;
-  if (component.version() !== p.from_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.from_version, component.version());
-  const inputs = p.batch.tensors.inputs;
-  const targets = p.batch.tensors.targets;
-  if (inputs === undefined || targets === undefined) {
-    throw new ReplayUnsupportedError(`update ${p.update} of ${component.name} (seq ${e.seq}) does not carry its batch tensors`, { seq: e.seq });
+  if (!isTrainable(component)) {
+    throw new ReplayUnsupportedError(`component ${component.name} (${component.kind}) was updated at seq ${e.seq} but is not Trainable: implement applyUpdate(update) so replay can re-apply its recorded updates`, { component: component.name, seq: e.seq });
   }
-  const r = component.train({ rows: inputs.shape[0]!, inputs: inputs.data as Float32Array, targets: targets.data as Float32Array });
-  if (r.toVersion !== p.to_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.to_version, r.toVersion);
+  if (component.version() !== p.from_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.from_version, component.version());
+  component.applyUpdate({ fromVersion: p.from_version, toVersion: p.to_version, index: p.update, batch: p.batch, hyper: p.hyper, seq: e.seq });
+  if (component.version() !== p.to_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.to_version, component.version());
 }
 
-/** Loads a recorded checkpoint into the live component and checks it hashes to the recorded version. */
-export function loadCheckpoint(component: MlpComponent, e: RecordedEvent<'checkpoint.saved'>): void {
+/** Loads a recorded checkpoint into the live component (Checkpointable) and checks it hashes to the recorded version. */
+export function loadRecordedCheckpoint(component: AnyComponent, e: RecordedEvent<'checkpoint.saved'>): void {
   const p = e.payload;
+  if (!isCheckpointable(component)) {
+    throw new ReplayUnsupportedError(`the run saved a checkpoint of ${component.name} (${component.kind}) at seq ${e.seq}, but it is not Checkpointable: implement saveCheckpoint() and loadCheckpoint()`, { component: component.name, seq: e.seq });
+  }
   component.loadCheckpoint({
     architecture: p.architecture,
     parameters: p.parameters.data as Float32Array,

@@ -1,17 +1,13 @@
-import type { AnyComponent } from '../src/agent/components.js';
-import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
-import { disposeAgent } from '../src/agent/reference/reference-agent.js';
+import { ROLE_FIELD, type AgentComponents } from '../src/agent/agent-factory.js';
 import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
 import type { Role } from '../src/events/event-type.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { ComponentHistory } from './component-history.js';
+import { assembleAgent } from './assemble-agent.js';
 import type { SwapSpec } from './component-spec.js';
-import { buildLiveAgent } from './live-agent.js';
 import { replayStream } from './replay-stream.js';
-import { rerunDecision, type DecisionComponents } from './rerun-decision.js';
-import { resolveSwap, type ResolvedSwap } from './resolve-swap.js';
-import { loadRunContext } from './run-context.js';
+import { rerunDecision } from './rerun-decision.js';
+import type { RunContextOptions } from './run-context.js';
 
 export interface BlameTrial {
   /** Roles taken from the --against set; the others are as recorded. */
@@ -37,39 +33,25 @@ export interface BlameReport {
   culprits: Role[][];
 }
 
-const ROLE_KEY: Record<Exclude<Role, 'planner'>, keyof Omit<DecisionComponents, 'planner'>> = { world_model: 'worldModel', reward: 'reward', critic: 'critic', actor: 'actor' };
-
 /**
  * For one decision, compares the recorded component set with another (`against`) and finds
  * which components are responsible for a different action: re-decides with each swap alone and
  * with each pair, everything else as recorded, same random state.
  */
-export async function blame(store: SqliteEventStore, runId: string, decision: number, against: SwapSpec[]): Promise<BlameReport> {
+export async function blame(store: SqliteEventStore, runId: string, decision: number, against: SwapSpec[], options: RunContextOptions = {}): Promise<BlameReport> {
   if (against.length === 0) throw new InvalidInputError('--against needs at least one <role>=<spec>', { field: '--against' });
-  const ctx = await loadRunContext(store, runId);
-  await initNumericBackend('auto');
   const rec = await findDecision(store, runId, decision);
-  const agent = buildLiveAgent(ctx);
-  const resolved: ResolvedSwap[] = [];
+  const agent = await assembleAgent(store, runId, { ...options, swaps: against });
   try {
-    for (const live of [agent.worldModel, agent.reward, agent.critic, agent.actor]) {
-      const version = rec.started.payload.versions[live.name];
-      if (version) new ComponentHistory(store, ctx.run.pk, ctx.run.id, live, 0).materialize(version, rec.started.seq);
-    }
-    for (const s of against) resolved.push(await resolveSwap(store, ctx, s));
-    const alt = new Map<Role, AnyComponent>(resolved.map((r) => [r.spec.role, r.component]));
-    const base: DecisionComponents = { worldModel: agent.worldModel, reward: agent.reward, critic: agent.critic, actor: agent.actor, planner: agent.planner };
+    agent.materializeAt(rec.started);
+    const base = agent.live.components;
     const decide = (roles: Role[]) => {
-      const set = { ...base } as DecisionComponents;
-      for (const role of roles) {
-        const c = alt.get(role)!;
-        if (role === 'planner') set.planner = c as DecisionComponents['planner'];
-        else (set as unknown as Record<string, AnyComponent>)[ROLE_KEY[role]] = c;
-      }
+      const set: AgentComponents = { ...base };
+      for (const role of roles) (set as unknown as Record<string, unknown>)[ROLE_FIELD[role]] = agent.swapped.get(role)!;
       return rerunDecision(rec, set).plan;
     };
     const baseline = decide([]);
-    const all = [...alt.keys()];
+    const all = [...agent.swapped.keys()];
     const full = decide(all);
     const trial = (roles: Role[]): BlameTrial => {
       const p = decide(roles);
@@ -97,8 +79,7 @@ export async function blame(store: SqliteEventStore, runId: string, decision: nu
       culprits,
     };
   } finally {
-    for (const r of resolved) r.dispose();
-    disposeAgent(agent);
+    agent.dispose();
   }
 }
 

@@ -1,8 +1,8 @@
-import type { MlpComponent } from '../src/agent/reference/mlp-component.js';
+import type { AnyComponent } from '../src/agent/components.js';
 import type { RecordedEvent } from '../src/events/registry.js';
 import { decodeRow } from '../src/store/decode-row.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { applyUpdate, loadCheckpoint } from './apply-log.js';
+import { applyRecordedUpdate, loadRecordedCheckpoint } from './apply-log.js';
 import { VersionRebuildError } from './replay-errors.js';
 
 /**
@@ -18,7 +18,7 @@ export class ComponentHistory {
     private readonly store: SqliteEventStore,
     private readonly runPk: number,
     private readonly runId: string,
-    readonly live: MlpComponent,
+    readonly live: AnyComponent,
     /** Log position the live parameters already reflect (every history event with seq ≤ cursor). */
     cursor = 0,
   ) {
@@ -31,12 +31,12 @@ export class ComponentHistory {
       let from = 0;
       for (let i = events.length - 1; i >= 0; i--) {
         if (events[i]!.type === 'checkpoint.saved') {
-          loadCheckpoint(this.live, events[i] as RecordedEvent<'checkpoint.saved'>);
+          loadRecordedCheckpoint(this.live, events[i] as RecordedEvent<'checkpoint.saved'>);
           from = i + 1;
           break;
         }
       }
-      for (const e of events.slice(from)) if (e.type === 'component.updated') applyUpdate(this.live, e);
+      for (const e of events.slice(from)) if (e.type === 'component.updated') applyRecordedUpdate(this.live, e);
       this.cursor = atSeq;
     }
     if (this.live.version() !== version) throw new VersionRebuildError(this.live.name, -1, atSeq, version, this.live.version());

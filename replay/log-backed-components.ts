@@ -1,10 +1,9 @@
-import type { Actor, Critic, RewardFunction, WorldModel } from '../src/agent/components.js';
-import type { MlpActor } from '../src/agent/reference/mlp-actor.js';
-import type { MlpCritic } from '../src/agent/reference/mlp-critic.js';
-import type { MlpReward } from '../src/agent/reference/mlp-reward.js';
-import type { MlpWorldModel } from '../src/agent/reference/mlp-world-model.js';
-import type { ComponentHistory } from './component-history.js';
+import type { Actor, AnyComponent, Critic, RewardFunction, WorldModel } from '../src/agent/components.js';
+import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { LiveAgent } from './build-agent.js';
+import { ComponentHistory } from './component-history.js';
 import { inputKey, type DecisionLog } from './decision-log.js';
+import type { RunContext } from './run-context.js';
 
 /**
  * Components at the versions the source run recorded, answering from the log when asked exactly
@@ -26,13 +25,15 @@ function reuseOr<T>(log: DecisionLog, history: ComponentHistory, recorded: T | u
   return fresh();
 }
 
-export function logBackedWorldModel(history: ComponentHistory & { live: MlpWorldModel }, log: DecisionLog): WorldModel {
-  const live = history.live;
+function identity(history: ComponentHistory, log: DecisionLog) {
+  const live: AnyComponent = history.live;
+  return { name: live.name, kind: live.kind, version: () => inEffect(log, history) };
+}
+
+export function logBackedWorldModel(history: ComponentHistory, live: WorldModel, log: DecisionLog): WorldModel {
   return {
-    name: live.name,
+    ...identity(history, log),
     role: 'world_model',
-    kind: live.kind,
-    version: () => inEffect(log, history),
     predict(states, actions) {
       const hit = log.find(live.name, 'world_model.predicted', inputKey(states, actions));
       return reuseOr(log, history, hit && { nextStates: hit.payload.next_states, done: hit.payload.done }, () => live.predict(states, actions));
@@ -40,27 +41,21 @@ export function logBackedWorldModel(history: ComponentHistory & { live: MlpWorld
   };
 }
 
-export function logBackedReward(history: ComponentHistory & { live: MlpReward }, log: DecisionLog): RewardFunction {
-  const live = history.live;
+export function logBackedReward(history: ComponentHistory, live: RewardFunction, log: DecisionLog): RewardFunction {
   return {
-    name: live.name,
+    ...identity(history, log),
     role: 'reward',
-    kind: live.kind,
-    version: () => inEffect(log, history),
     evaluate(states, actions, nextStates) {
       const hit = log.find(live.name, 'reward.evaluated', inputKey(states, actions, nextStates));
-      return reuseOr(log, history, hit?.payload.rewards, () => live.evaluate(states, actions));
+      return reuseOr(log, history, hit?.payload.rewards, () => live.evaluate(states, actions, nextStates));
     },
   };
 }
 
-export function logBackedCritic(history: ComponentHistory & { live: MlpCritic }, log: DecisionLog): Critic {
-  const live = history.live;
+export function logBackedCritic(history: ComponentHistory, live: Critic, log: DecisionLog): Critic {
   return {
-    name: live.name,
+    ...identity(history, log),
     role: 'critic',
-    kind: live.kind,
-    version: () => inEffect(log, history),
     evaluate(states) {
       const hit = log.find(live.name, 'critic.evaluated', inputKey(states));
       return reuseOr(log, history, hit?.payload.values, () => live.evaluate(states));
@@ -68,16 +63,25 @@ export function logBackedCritic(history: ComponentHistory & { live: MlpCritic },
   };
 }
 
-export function logBackedActor(history: ComponentHistory & { live: MlpActor }, log: DecisionLog): Actor {
-  const live = history.live;
+export function logBackedActor(history: ComponentHistory, live: Actor, log: DecisionLog): Actor {
   return {
-    name: live.name,
+    ...identity(history, log),
     role: 'actor',
-    kind: live.kind,
-    version: () => inEffect(log, history),
     propose(states) {
       const hit = log.find(live.name, 'actor.proposed', inputKey(states));
       return reuseOr(log, history, hit?.payload.probs ?? undefined, () => live.propose(states));
     },
+  };
+}
+
+/** The live agent's four called components, each answering from the log and rebuilt from it only on a miss. */
+export function logBackedComponents(store: SqliteEventStore, ctx: RunContext, agent: LiveAgent, log: DecisionLog) {
+  const history = (live: AnyComponent) => new ComponentHistory(store, ctx.run.pk, ctx.run.id, live, 0);
+  const c = agent.components;
+  return {
+    worldModel: logBackedWorldModel(history(c.worldModel), c.worldModel, log),
+    reward: logBackedReward(history(c.reward), c.reward, log),
+    critic: logBackedCritic(history(c.critic), c.critic, log),
+    actor: logBackedActor(history(c.actor), c.actor, log),
   };
 }

@@ -1,15 +1,15 @@
-import type { ReferenceAgent } from '../src/agent/reference/reference-agent.js';
 import type { RecordedEvent } from '../src/events/registry.js';
 import { readEvents, readEventsOfType } from '../src/store/event-reader.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { learnedComponent, loadCheckpoint } from './apply-log.js';
+import { loadRecordedCheckpoint } from './apply-log.js';
+import type { LiveAgent } from './build-agent.js';
 
 /**
  * Puts the live agent at the state it had when `episode` began, without replaying what came
- * before: each learned component loads its last checkpoint before that point; the caller then
- * streams from the earliest of those checkpoints, skipping updates a checkpoint already holds.
+ * before: each checkpointed component loads its last checkpoint before that point; the caller
+ * then streams from the earliest of those checkpoints, skipping updates a checkpoint already holds.
  */
-export async function positionAgent(store: SqliteEventStore, runId: string, agent: ReferenceAgent, episode: number): Promise<{ fromSeq: number; skip: Map<string, number> }> {
+export async function positionAgent(store: SqliteEventStore, runId: string, agent: LiveAgent, episode: number): Promise<{ fromSeq: number; skip: Map<string, number> }> {
   let startSeq: number | null = null;
   for await (const e of readEvents(store, runId, { types: ['decision.started'], episode, limit: 1 })) startSeq = e.seq;
   if (startSeq === null) return { fromSeq: Number.MAX_SAFE_INTEGER, skip: new Map() };
@@ -18,9 +18,9 @@ export async function positionAgent(store: SqliteEventStore, runId: string, agen
   const skip = new Map<string, number>();
   let fromSeq = startSeq;
   for (const [name, e] of latest) {
-    const c = learnedComponent(agent, name);
-    if (c === null) continue;
-    loadCheckpoint(c, e);
+    const c = agent.byName(name);
+    if (c === undefined) continue;
+    loadRecordedCheckpoint(c, e);
     skip.set(name, e.seq);
     fromSeq = Math.min(fromSeq, e.seq);
   }

@@ -1,31 +1,27 @@
-import type { AnyComponent, Component, Critic, Planner } from '../src/agent/components.js';
-import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
-import { BeamPlanner, BeamPlannerConfig } from '../src/agent/reference/beam-planner.js';
-import { disposeAgent } from '../src/agent/reference/reference-agent.js';
+import type { Component, Critic } from '../src/agent/components.js';
+import type { PlannerSettingValue } from '../src/agent/planner-settings.js';
 import { InvalidInputError } from '../src/errors/flightrec-error.js';
 import type { Json } from '../src/events/common-schemas.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
-import { Recorder } from '../src/record/recorder.js';
+import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { ComponentHistory } from './component-history.js';
+import { assembleAgent } from './assemble-agent.js';
+import { startDerivedRun } from './start-derived-run.js';
 import type { SwapSpec } from './component-spec.js';
 import { DecisionLog } from './decision-log.js';
-import { buildLiveAgent } from './live-agent.js';
-import { logBackedActor, logBackedCritic, logBackedReward, logBackedWorldModel } from './log-backed-components.js';
-import { replayStream } from './replay-stream.js';
-import { resolveSwap, type ResolvedSwap } from './resolve-swap.js';
-import { loadRunContext } from './run-context.js';
+import { logBackedComponents } from './log-backed-components.js';
 import { PrefetchedCritic } from './prefetched-critic.js';
-import type { DecisionRecord } from '../src/store/decision-stream.js';
+import { replayStream } from './replay-stream.js';
+import type { RunContextOptions } from './run-context.js';
 
 /** Decisions whose swapped-critic questions are batched together. */
 const PREFETCH_DECISIONS = 256;
 
-export interface ReevaluateOptions {
+export interface ReevaluateOptions extends RunContextOptions {
   swaps: SwapSpec[];
   /** Planner settings to override, e.g. { horizon: 8 }. */
-  plannerSettings?: Record<string, number | boolean>;
+  plannerSettings?: Record<string, PlannerSettingValue>;
   episodes?: { from: number; to: number };
   /** Id for the derived run (default: a fresh one). */
   runId?: string;
@@ -68,43 +64,22 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
   if (options.swaps.length === 0 && Object.keys(options.plannerSettings ?? {}).length === 0) {
     throw new InvalidInputError('nothing to re-evaluate: give at least one --swap or --set (or use --verify to reproduce the run as recorded)', { field: '--swap' });
   }
-  const ctx = await loadRunContext(store, sourceRun);
-  const backend = await initNumericBackend('auto');
-  const roles = new Set<string>();
-  for (const s of options.swaps) {
-    if (roles.has(s.role)) throw new InvalidInputError(`--swap ${s.role} is given twice`, { field: '--swap', value: s.text });
-    roles.add(s.role);
-  }
-  const resolved: ResolvedSwap[] = [];
-  const agent = buildLiveAgent(ctx);
+  const agent = await assembleAgent(store, sourceRun, options);
   try {
-    for (const s of options.swaps) resolved.push(await resolveSwap(store, ctx, s));
-    const swapped = new Map<string, AnyComponent>(resolved.map((r) => [r.spec.role, r.component]));
+    const { ctx, swapped, planner } = agent;
     const log = new DecisionLog();
-    const history = <C extends { name: string }>(live: C) => new ComponentHistory(store, ctx.run.pk, ctx.run.id, live as never, 0) as ComponentHistory & { live: C };
     // With the world model answering from the log, a swapped critic's questions are known a block ahead: batch them.
     const prefetched = swapped.has('critic') && !swapped.has('world_model') ? new PrefetchedCritic(swapped.get('critic') as Critic) : null;
-    const components = {
-      worldModel: (swapped.get('world_model') as never) ?? logBackedWorldModel(history(agent.worldModel), log),
-      reward: (swapped.get('reward') as never) ?? logBackedReward(history(agent.reward), log),
-      critic: prefetched ?? (swapped.get('critic') as never) ?? logBackedCritic(history(agent.critic), log),
-      actor: (swapped.get('actor') as never) ?? logBackedActor(history(agent.actor), log),
-    };
-    const planner: Planner = (swapped.get('planner') as Planner | undefined) ?? plannerWith(agent.planner, options.plannerSettings ?? {});
+    if (prefetched !== null) swapped.set('critic', prefetched);
+    const components = agent.with(logBackedComponents(store, ctx, agent.live, log));
     const all: Component[] = [components.worldModel, components.reward, components.critic, components.actor, planner];
-
-    const recorder = Recorder.using(store);
-    const derived = await recorder.startRun({
-      ...(options.runId === undefined ? {} : { id: options.runId }),
+    const derived = await startDerivedRun(store, agent, {
+      ...(options.runId === undefined ? {} : { runId: options.runId }),
       name: `open-loop replay of ${sourceRun}`,
-      config: ctx.started.payload.config,
-      seed: ctx.seed,
-      env: ctx.env,
-      components: all.map((c) => ({ name: c.name, role: c.role, kind: (c as { kind?: string }).kind ?? 'module', version: null })),
-      backend: { name: backend.name, tfjsVersion: backend.tfjsVersion, backendVersion: backend.backendVersion },
-      codeVersion: ctx.started.payload.code_version,
-      sourceRun,
-      overrides: { mode: 'open-loop', swap: Object.fromEntries(options.swaps.map((s) => [s.role, s.text])), set: (options.plannerSettings ?? {}) as Json, episodes: (options.episodes ?? null) as Json },
+      mode: 'open-loop',
+      components: all,
+      withVersions: false,
+      overrides: { episodes: (options.episodes ?? null) as Json },
     });
     const ar = new AgentRecorder(derived);
     const use = { worldModel: ar.wrap(components.worldModel), reward: ar.wrap(components.reward), critic: ar.wrap(components.critic), actor: ar.wrap(components.actor) };
@@ -135,7 +110,7 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
         keepMostChanged(changed, d, 10);
         options.onDecision?.(report.decisions);
       };
-      const source = agent.critic.name;
+      const source = agent.live.components.critic.name;
       let block: DecisionRecord[] = [];
       const flush = async (): Promise<void> => {
         prefetched?.prefetch(block, source);
@@ -164,22 +139,8 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
     report.most_changed = changed;
     return report;
   } finally {
-    for (const r of resolved) r.dispose();
-    disposeAgent(agent);
+    agent.dispose();
   }
-}
-
-/** The recorded planner, or one with some settings overridden (validated like the original). */
-export function plannerWith(base: BeamPlanner, settings: Record<string, number | boolean>): Planner {
-  if (Object.keys(settings).length === 0) return base;
-  const merged = { ...base.config, ...settings };
-  const parsed = BeamPlannerConfig.safeParse(merged);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    const key = String(i.path[0] ?? '');
-    throw new InvalidInputError(`invalid --set planner.${key}=${String((settings as Record<string, unknown>)[key])}: ${i.message}; planner settings are ${Object.keys(base.config).join(', ')}`, { field: '--set', value: key });
-  }
-  return new BeamPlanner(base.name, base.actionCount, parsed.data);
 }
 
 function keepMostChanged(list: ChangedDecision[], d: ChangedDecision, k: number): void {

@@ -1,18 +1,10 @@
-import type { Actor, Critic, Planner, PlanResult, RewardFunction, WorldModel } from '../src/agent/components.js';
+import type { AgentComponents } from '../src/agent/agent-factory.js';
+import type { PlanResult } from '../src/agent/components.js';
 import type { EventInput } from '../src/events/registry.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import { MemorySink } from './memory-sink.js';
-
-/** The components a decision is re-run with (any implementation of the contracts). */
-export interface DecisionComponents {
-  worldModel: WorldModel;
-  reward: RewardFunction;
-  critic: Critic;
-  actor: Actor;
-  planner: Planner;
-}
 
 export interface Rerun {
   plan: PlanResult;
@@ -24,7 +16,7 @@ export interface Rerun {
  * Re-runs a recorded decision: the recorded observation, the recorded random state, and the
  * given components (instrumented into memory so their calls can be compared with the log).
  */
-export function rerunDecision(record: DecisionRecord, components: DecisionComponents): Rerun {
+export function rerunDecision(record: DecisionRecord, components: AgentComponents): Rerun {
   const sink = new MemorySink(record.started.seq + 1);
   const recorder = new AgentRecorder(sink);
   recorder.enterDecision(record.episode, record.step, record.decision, record.started.seq);

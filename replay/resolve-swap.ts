@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { AnyComponent } from '../src/agent/components.js';
 import { checkpointCodec } from '../src/agent/nn/checkpoint-codec.js';
-import type { MlpComponent } from '../src/agent/reference/mlp-component.js';
-import { disposeAgent, type ReferenceAgent } from '../src/agent/reference/reference-agent.js';
-import { makeEnvironment } from '../src/envs/registry.js';
+import { isCheckpointable } from '../src/agent/trainable.js';
+import { ENVIRONMENT_IDS, makeEnvironment } from '../src/envs/registry.js';
 import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
 import type { Role } from '../src/events/event-type.js';
 import { readEventsOfType } from '../src/store/event-reader.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { learnedComponent } from './apply-log.js';
+import { buildLiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
-import { buildLiveAgent } from './live-agent.js';
+import { loadUserModule } from './load-module.js';
 import { loadRunContext, type RunContext } from './run-context.js';
 
 /** A component ready to stand in for a role, and how to release it. */
@@ -27,9 +24,11 @@ export interface ResolvedSwap {
 export interface ComponentFactoryContext {
   role: Role;
   env: string;
-  observationSize: number;
-  actionCount: number;
-  gamma: number;
+  /** Null when the source run's environment is not a built-in one. */
+  observationSize: number | null;
+  actionCount: number | null;
+  /** The discount the source run recorded (null when it recorded none). */
+  gamma: number | null;
 }
 
 const METHOD: Record<Role, string> = { world_model: 'predict', reward: 'evaluate', critic: 'evaluate', actor: 'propose', planner: 'plan' };
@@ -41,13 +40,13 @@ export async function resolveSwap(store: SqliteEventStore, source: RunContext, s
   if (spec.role === 'planner') throw new InvalidInputError(`--swap planner=${s.kind === 'file' ? 'file:' : '@'}… is not supported: the planner has no parameters; change its settings with --set planner.<setting>=<value> or swap in a module`, { field: '--swap', value: spec.text });
   const ctx = s.kind === 'version' && s.run !== null ? await loadRunContext(store, s.run) : source;
   if (ctx.env !== source.env) throw new InvalidInputError(`--swap ${spec.text}: run ${ctx.run.id} is on ${ctx.env}, the replayed run on ${source.env}`, { field: '--swap', value: spec.text });
-  const agent = buildLiveAgent(ctx);
-  const component = byRole(agent, spec.role);
-  const release = () => disposeAgent(agent);
+  const agent = await buildLiveAgent(ctx);
+  const component = agent.byRole(spec.role);
+  const release = () => agent.dispose();
   try {
     if (s.kind === 'file') {
-      const checkpoint = checkpointCodec.decode(readFileSync(s.path));
-      component.loadCheckpoint(checkpoint);
+      if (!isCheckpointable(component)) throw new InvalidInputError(`--swap ${spec.text}: the ${spec.role} ${component.name} (${component.kind}) is not Checkpointable, so it cannot load a checkpoint file`, { field: '--swap', value: spec.text });
+      component.loadCheckpoint(checkpointCodec.decode(readFileSync(s.path)));
     } else {
       const at = await findVersion(store, ctx, component.name, s.version);
       new ComponentHistory(store, ctx.run.pk, ctx.run.id, component, 0).materialize(at.version, at.seq);
@@ -57,13 +56,7 @@ export async function resolveSwap(store: SqliteEventStore, source: RunContext, s
     if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path, { hint: 'write one with `flightrec checkpoint <run> <role> --at <version> --out <file>`' });
     throw e;
   }
-  return { spec, component: component as unknown as AnyComponent, dispose: release };
-}
-
-function byRole(agent: ReferenceAgent, role: Role): MlpComponent {
-  const c = learnedComponent(agent, { world_model: agent.worldModel.name, reward: agent.reward.name, critic: agent.critic.name, actor: agent.actor.name, planner: null }[role]);
-  if (c === null) throw new InvalidInputError(`no learned component has role ${role}`, { role });
-  return c;
+  return { spec, component, dispose: release };
 }
 
 /** Log position at which a component had `version` ('latest' = its last version in the run). */
@@ -83,25 +76,17 @@ async function findVersion(store: SqliteEventStore, ctx: RunContext, name: strin
 }
 
 async function loadModuleComponent(file: string, role: Role, source: RunContext): Promise<AnyComponent> {
-  const abs = path.resolve(file);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  } catch (e) {
-    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(abs);
-    if (missing) throw new NotFoundError('module', file);
-    throw new InvalidInputError(`module ${file} failed to load: ${(e as Error).message}`, { field: 'module', value: file });
-  }
+  const mod = await loadUserModule(file, process.cwd(), 'module');
   let exported = mod.default ?? mod[role] ?? mod.component;
   if (typeof exported === 'function') {
-    const env = makeEnvironment(source.env);
-    const spec = env.actionSpec();
+    const env = (ENVIRONMENT_IDS as readonly string[]).includes(source.env) ? makeEnvironment(source.env) : null;
+    const spec = env?.actionSpec() ?? null;
     const ctx: ComponentFactoryContext = {
       role,
       env: source.env,
-      observationSize: env.observationSpec().shape.reduce((a, b) => a * b, 1),
-      actionCount: spec.kind === 'discrete' ? spec.n : spec.shape.reduce((a, b) => a * b, 1),
-      gamma: source.config.gamma,
+      observationSize: env === null ? null : env.observationSpec().shape.reduce((a, b) => a * b, 1),
+      actionCount: spec === null ? null : spec.kind === 'discrete' ? spec.n : spec.shape.reduce((a, b) => a * b, 1),
+      gamma: source.discount,
     };
     exported = await (exported as (c: ComponentFactoryContext) => unknown)(ctx);
   }

@@ -1,17 +1,16 @@
-import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
-import { disposeAgent, type ReferenceAgent } from '../src/agent/reference/reference-agent.js';
 import { FlightrecError } from '../src/errors/flightrec-error.js';
+import { ReplayUnsupportedError } from './replay-errors.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
-import { applyUpdate, learnedComponent } from './apply-log.js';
+import { applyRecordedUpdate } from './apply-log.js';
+import { buildLiveAgent, type LiveAgent } from './build-agent.js';
 import { compareDecision, type DecisionOutcome } from './compare-decision.js';
-import { buildLiveAgent } from './live-agent.js';
 import { positionAgent } from './position-agent.js';
 import { replayStream } from './replay-stream.js';
 import { rerunDecision } from './rerun-decision.js';
-import { loadRunContext } from './run-context.js';
+import { loadRunContext, type RunContextOptions } from './run-context.js';
 
-export interface VerifyOptions {
+export interface VerifyOptions extends RunContextOptions {
   /** Inclusive episode range; all episodes when omitted. */
   episodes?: { from: number; to: number };
   onDecision?: (outcome: DecisionOutcome) => void;
@@ -19,7 +18,7 @@ export interface VerifyOptions {
 
 export interface VerifyReport {
   run: string;
-  backend: { recorded: string | null; current: string; same: boolean };
+  backend: { recorded: string | null; current: string | null; same: boolean };
   decisions: number;
   reproduced: number;
   diverged: number;
@@ -35,27 +34,28 @@ export interface VerifyReport {
  * Outcomes are data (reproduced / diverged at the first differing event and field / error).
  */
 export async function verifyReplay(store: SqliteEventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const ctx = await loadRunContext(store, runId);
+  const ctx = await loadRunContext(store, runId, options);
   const recordedBackend = ctx.started.payload.backend?.name ?? null;
-  const backend = await initNumericBackend('auto');
+  const agent: LiveAgent = await buildLiveAgent(ctx);
+  const current = agent.built.backend?.name ?? null;
   const report: VerifyReport = {
     run: runId,
-    backend: { recorded: recordedBackend, current: backend.name, same: recordedBackend === backend.name },
+    backend: { recorded: recordedBackend, current, same: recordedBackend === current },
     decisions: 0,
     reproduced: 0,
     diverged: 0,
     errors: 0,
     problems: [],
   };
-  const agent: ReferenceAgent = buildLiveAgent(ctx);
   try {
     const range = options.episodes;
     const { fromSeq, skip } = range ? await positionAgent(store, runId, agent, range.from) : { fromSeq: 0, skip: new Map<string, number>() };
     for await (const item of replayStream(store, runId, fromSeq)) {
       if (item.kind !== 'decision') {
         if (item.kind === 'update' && item.event.seq > (skip.get(item.event.component ?? '') ?? -1)) {
-          const c = learnedComponent(agent, item.event.component);
-          if (c !== null) applyUpdate(c, item.event);
+          const c = agent.byName(item.event.component);
+          if (c === undefined) throw new ReplayUnsupportedError(`the run updated a component ${String(item.event.component)} that its agent factory does not build`, { seq: item.event.seq });
+          applyRecordedUpdate(c, item.event);
         }
         continue;
       }
@@ -73,21 +73,21 @@ export async function verifyReplay(store: SqliteEventStore, runId: string, optio
       options.onDecision?.(outcome);
     }
   } finally {
-    disposeAgent(agent);
+    agent.dispose();
   }
   return report;
 }
 
-function verifyDecision(rec: DecisionRecord, agent: ReferenceAgent): DecisionOutcome {
+function verifyDecision(rec: DecisionRecord, agent: LiveAgent): DecisionOutcome {
   const where = { decision: rec.decision, episode: rec.episode, step: rec.step };
   try {
     for (const [name, version] of Object.entries(rec.started.payload.versions)) {
-      const live = [agent.worldModel, agent.reward, agent.critic, agent.actor, agent.planner].find((c) => c.name === name);
+      const live = agent.byName(name);
       if (live !== undefined && version !== null && live.version() !== version) {
         return { ...where, status: 'diverged', seq: rec.started.seq, event_type: 'decision.started', field: `payload.versions.${name}`, recorded: version, replayed: live.version() };
       }
     }
-    const rerun = rerunDecision(rec, agent);
+    const rerun = rerunDecision(rec, agent.components);
     return compareDecision(rec, rerun.events);
   } catch (e) {
     return { ...where, status: 'error', code: e instanceof FlightrecError ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) };

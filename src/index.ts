@@ -47,8 +47,19 @@ export { initNumericBackend, type NumericBackendInfo, type NumericBackendPrefere
 export { AgentConfig, defaultAgentConfig } from './agent/reference/agent-config.js';
 export { BeamPlanner, BeamPlannerConfig } from './agent/reference/beam-planner.js';
 export { createReferenceAgent, type ReferenceAgent } from './agent/reference/reference-agent.js';
-export { trainReferenceAgent, type EpisodeSummary, type TrainingOptions } from './agent/reference/training-loop.js';
-export { recordReferenceTraining, type RecordTrainingOptions, type RecordTrainingResult } from './agent/reference/record-training.js';
+export { referenceAgentFactory, REFERENCE_AGENT } from './agent/reference/reference-factory.js';
+
+// The agent contract
+export { ROLE_FIELD, componentsList, type AgentFactory, type AgentBuildContext, type BuiltAgent, type AgentComponents } from './agent/agent-factory.js';
+export { isTrainable, isCheckpointable, type Trainable, type RecordedUpdate } from './agent/trainable.js';
+export { isConfigurable, type ConfigurablePlanner, type PlannerSettingValue } from './agent/planner-settings.js';
+export { DISCARD_LEARNING, type LearningSink, type ComponentUpdate, type UpdateBatch } from './agent/learning-sink.js';
+export type { Learner, Transition } from './agent/learner.js';
+
+// The harness: one loop that runs (and records) an agent in an environment
+export { runEpisodes, episodeSeed, type EpisodeLoopOptions, type EpisodeLoopResult, type EpisodeSummary } from './harness/episode-loop.js';
+export { recordAgentRun, type RecordAgentRunOptions, type RecordAgentRunResult } from './harness/record-agent-run.js';
+export { recordReferenceTraining, trainReferenceAgent, type RecordTrainingOptions, type TrainingOptions } from './harness/reference-training.js';
 
 // Environments
 export { ObservationSpec, ActionSpec, StepResult, EnvState, type Environment } from './envs/environment.js';

@@ -46,22 +46,25 @@ describe('README', () => {
     for (const e of ex) assert.equal(e.code, readFileSync(`${ROOT}${e.path}`, 'utf8'), `${e.path} differs from the README`);
   });
 
-  it('the "recording your own agent" example records a complete, verifiable run', async () => {
+  it('the "recording your own agent" example records a complete, verifiable, replayable run', async () => {
     const db = tmp.file('mine.db');
-    const run = await recordYourAgent(db, 2);
+    const run = await recordYourAgent(db, 3);
     const store = await SqliteEventStore.open(db, { mustExist: true });
     try {
       let decisions = 0;
       for await (const d of readDecisions(store, run)) {
         decisions++;
         assert.ok(d.outcome !== null && d.chose !== null);
-        assert.ok(d.events.some((e) => e.type === 'world_model.predicted' && e.component === 'grid_model'));
+        assert.ok(d.events.some((e) => e.type === 'world_model.predicted' && e.component === 'map_model'));
       }
       assert.ok(decisions > 10);
     } finally {
       await store.close();
     }
     assert.equal(flightrec(ROOT, 'verify', run, '--db', db).code, 0);
+    const replay = flightrec(ROOT, 'replay', run, '--verify', '--db', db);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /\(100\.0%\)/);
   });
 
   describe('every flightrec command it shows works on a real run', () => {

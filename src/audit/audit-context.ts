@@ -1,5 +1,6 @@
 import type { Role } from '../events/event-type.js';
 import { InvalidInputError } from '../errors/flightrec-error.js';
+import { recordedDiscount } from '../events/recorded-discount.js';
 import { readEventsOfType } from '../store/event-reader.js';
 import type { SqliteEventStore } from '../store/sqlite-event-store.js';
 
@@ -8,10 +9,10 @@ export interface AuditContext {
   run: string;
   /** Environment id (run.started env, else config.env), or null. */
   env: string | null;
-  /** Discount of returns: run config agent.gamma, else the caller's, else null. */
+  /** Discount of returns: what run.started recorded (its `discount`, or the reference agent's config.agent.gamma in older runs), else the caller's, else null. */
   gamma: number | null;
   /** Where gamma came from. */
-  gammaSource: 'run config agent.gamma' | '--gamma' | null;
+  gammaSource: 'run.started discount' | '--gamma' | null;
   /** Discount the planner scores imagined returns with (config agent.planner.gamma, else gamma). */
   plannerGamma: number | null;
   /** Search depth from config agent.planner.horizon, or null (then the deepest search seen is used). */
@@ -27,9 +28,12 @@ export async function readAuditContext(store: SqliteEventStore, run: string, opt
   const config = (started?.payload.config ?? {}) as Record<string, unknown>;
   const agent = (isObject(config.agent) ? config.agent : {}) as Record<string, unknown>;
   const planner = (isObject(agent.planner) ? agent.planner : {}) as Record<string, unknown>;
-  const configGamma = probability(agent.gamma);
+  const configGamma = started === null ? null : probability(recordedDiscount(started));
   if (options.gamma !== undefined && !(options.gamma > 0 && options.gamma <= 1)) {
     throw new InvalidInputError(`--gamma must be in (0, 1], got ${options.gamma}`, { field: '--gamma', value: options.gamma });
+  }
+  if (options.gamma !== undefined && configGamma !== null && options.gamma !== configGamma) {
+    throw new InvalidInputError(`--gamma ${options.gamma} disagrees with the discount run ${run} recorded (${configGamma}); the audits use the recorded one — drop --gamma`, { field: '--gamma', value: options.gamma });
   }
   const gamma = configGamma ?? options.gamma ?? null;
   const roleNames = new Map<Role, string[]>();
@@ -39,7 +43,7 @@ export async function readAuditContext(store: SqliteEventStore, run: string, opt
     run,
     env,
     gamma,
-    gammaSource: configGamma !== null ? 'run config agent.gamma' : options.gamma !== undefined ? '--gamma' : null,
+    gammaSource: configGamma !== null ? 'run.started discount' : options.gamma !== undefined ? '--gamma' : null,
     plannerGamma: probability(planner.gamma) ?? gamma,
     horizon: typeof planner.horizon === 'number' && Number.isInteger(planner.horizon) && planner.horizon > 0 ? planner.horizon : null,
     roleNames,

@@ -83,7 +83,7 @@ export async function auditRun(store: SqliteEventStore, run: string, options: Au
   const ctx = await readAuditContext(store, run, options.gamma === undefined ? {} : { gamma: options.gamma });
   const needing = checks.filter((c) => NEEDS_GAMMA.includes(c));
   if (ctx.gamma === null && needing.length > 0) {
-    throw new InvalidInputError(`run ${run} records no discount (run config agent.gamma) and the ${needing.join(', ')} audit${needing.length > 1 ? 's need' : ' needs'} one: pass --gamma <γ>`, { field: '--gamma', value: null });
+    throw new InvalidInputError(`run ${run} records no discount (run.started discount) and the ${needing.join(', ')} audit${needing.length > 1 ? 's need' : ' needs'} one: pass --gamma <γ>`, { field: '--gamma', value: null });
   }
   const audits: AuditProjection[] = [];
   if (checks.includes('critic')) audits.push(new CriticCalibrationAudit(ctx));

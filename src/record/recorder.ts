@@ -21,6 +21,10 @@ export interface RunStart extends Partial<BatchingOptions> {
   codeVersion?: string | null;
   sourceRun?: string | null;
   overrides?: Json | null;
+  /** The agent factory replay will ask to rebuild this run's agent ('flightrec/reference', 'module:<path>'). */
+  agent?: string | null;
+  /** The discount γ the agent uses; audits read it from run.started. */
+  discount?: number | null;
 }
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -64,6 +68,9 @@ export class Recorder {
         code_version: start.codeVersion ?? null,
         source_run: start.sourceRun ?? null,
         overrides: start.overrides ?? null,
+        agent: start.agent ?? null,
+        cwd: process.cwd(),
+        discount: start.discount ?? null,
       },
     });
     return run;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { defaultAgentConfig } from '../../src/agent/reference/agent-config.js';
-import { recordReferenceTraining } from '../../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../../src/harness/reference-training.js';
 import { auditRun, type AuditReport } from '../../src/audit/audit-run.js';
 import { DecisionView } from '../../src/audit/decision-view.js';
 import { Gridworld } from '../../src/envs/gridworld.js';

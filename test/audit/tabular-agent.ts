@@ -6,6 +6,7 @@ import type { Actor, Critic, DecisionPoint, Planner, PlanningComponents, PlanRes
 import { Gridworld } from '../../src/envs/gridworld.js';
 import { f32, i32, type Tensor } from '../../src/events/tensor.js';
 import { Recorder } from '../../src/record/recorder.js';
+import { runEpisodes } from '../../src/harness/episode-loop.js';
 import { AgentRecorder } from '../../src/record/agent-recorder.js';
 import { SeededRng } from '../../src/random/seeded-rng.js';
 
@@ -183,34 +184,16 @@ export async function recordTabularRun(o: TabularRun): Promise<{ decisions: numb
     env: o.envId ?? 'gridworld',
     components: all.map((c) => ({ name: c.name, role: c.role, kind: c.kind, version: c.version() })),
   });
-  const rec = new AgentRecorder(run);
-  const env = new Gridworld({ slip: o.slip });
-  const rng = SeededRng.fromSeed(o.seed);
-  const use = { worldModel: rec.wrap(o.worldModel), reward: rec.wrap(o.reward), critic: rec.wrap(o.critic), actor: rec.wrap(o.actor) };
-  const planner = rec.wrap(o.planner);
-  let decisions = 0;
-  for (let episode = 0; episode < o.episodes; episode++) {
-    let obs = env.reset(o.seed * 1000 + episode);
-    rec.episodeStarted(episode, o.seed * 1000 + episode, obs, env.saveState());
-    let ret = 0;
-    let discounted = 0;
-    let perf = 0;
-    for (let step = 0; ; step++) {
-      rec.decisionStarted(step, obs, rng.state(), all, env.saveState());
-      const plan = planner.plan(f32(obs), use, rng, { episode, step });
-      const result = env.step(plan.action);
-      rec.envStepped(plan.action, result);
-      decisions++;
-      ret += result.reward;
-      discounted += o.gamma ** step * result.reward;
-      perf += result.performance ?? 0;
-      obs = result.observation;
-      if (result.terminated || result.truncated) {
-        rec.episodeEnded({ return: ret, discountedReturn: discounted, performanceReturn: perf, length: step + 1, reason: result.terminated ? 'terminated' : 'truncated' });
-        break;
-      }
-    }
-  }
+  const { decisions } = await runEpisodes({
+    env: new Gridworld({ slip: o.slip }),
+    components: { worldModel: o.worldModel, reward: o.reward, critic: o.critic, actor: o.actor, planner: o.planner },
+    recorder: new AgentRecorder(run),
+    seed: o.seed,
+    episodes: o.episodes,
+    discount: o.gamma,
+    envSeed: (episode) => o.seed * 1000 + episode,
+    rng: SeededRng.fromSeed(o.seed),
+  });
   await run.end('completed', null, { episodes: o.episodes, decisions });
   await recorder.close();
   return { decisions };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { recordReferenceTraining } from '../../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../../src/harness/reference-training.js';
 import { encodeValue, decodeValue } from '../../src/events/payload-codec.js';
 import { readEvents, readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';

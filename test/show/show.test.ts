@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { showDecision, type DecisionShow } from '../../src/show/show-decision.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { defaultAgentConfig } from '../../src/agent/reference/agent-config.js';
-import { recordReferenceTraining } from '../../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../../src/harness/reference-training.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { flightrec } from '../cli/run-cli.js';

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { f32, i32, type Tensor } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
-import type { DecisionPoint, Planner, PlanningComponents, PlanResult, SearchLevel } from '../components.js';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
+import type { DecisionPoint, PlanningComponents, PlanResult, SearchLevel } from '../components.js';
+import type { ConfigurablePlanner, PlannerSettingValue } from '../planner-settings.js';
 
 export const BeamPlannerConfig = z.strictObject({
   /** Search depth in imagined steps. */
@@ -36,7 +38,7 @@ interface Node {
  * and backs leaf scores up the tree: Q(a) is the best leaf score below first action a.
  * Its version is the hash of its settings; it has no learned parameters.
  */
-export class BeamPlanner implements Planner {
+export class BeamPlanner implements ConfigurablePlanner {
   readonly role = 'planner' as const;
   readonly kind = 'beam-tree-search';
   readonly config: BeamPlannerConfig;
@@ -53,6 +55,22 @@ export class BeamPlanner implements Planner {
 
   version(): string {
     return this.versionHash;
+  }
+
+  settings(): Record<string, PlannerSettingValue> {
+    return { ...this.config };
+  }
+
+  withSettings(changes: Record<string, PlannerSettingValue>): BeamPlanner {
+    const parsed = BeamPlannerConfig.safeParse({ ...this.config, ...changes });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const key = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
+      const known = Object.keys(this.config).join(', ');
+      const what = key in this.config ? `${issue.message}` : `${this.kind} has no setting ${JSON.stringify(key)}`;
+      throw new InvalidInputError(`invalid --set planner.${key}=${String(changes[key])}: ${what}; its settings are ${known}`, { field: `planner.${key}`, value: changes[key] ?? null });
+    }
+    return new BeamPlanner(this.name, this.actionCount, parsed.data);
   }
 
   epsilon(episode: number): number {

@@ -6,6 +6,7 @@ import type { SeededRng } from '../../random/seeded-rng.js';
 import { AdamTrainer, type AdamOptions } from '../nn/adam-trainer.js';
 import { Mlp, type MlpActivation } from '../nn/mlp.js';
 import type { ComponentCheckpoint } from '../components.js';
+import type { RecordedUpdate } from '../trainable.js';
 
 /** One optimiser step's data: row-major inputs [rows, in] and targets [rows, out]. */
 export interface TrainingBatch {
@@ -91,6 +92,15 @@ export abstract class MlpComponent {
       x.dispose();
       y.dispose();
     }
+  }
+
+  /** Trainable: the recorded step again, on the batch tensors `inputs` and `targets` it recorded. */
+  applyUpdate(update: RecordedUpdate): void {
+    const { inputs, targets } = update.batch.tensors;
+    if (inputs === undefined || targets === undefined) {
+      throw new InvalidInputError(`update ${update.index} of ${this.name} (seq ${update.seq}) carries no inputs/targets tensors`, { component: this.name, seq: update.seq });
+    }
+    this.train({ rows: inputs.shape[0]!, inputs: inputs.data as Float32Array, targets: targets.data as Float32Array });
   }
 
   saveCheckpoint(): ComponentCheckpoint {

@@ -1,10 +1,19 @@
 import { f32 } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
-import type { AgentRecorder } from '../../record/agent-recorder.js';
+import type { Learner, Transition } from '../learner.js';
+import type { LearningSink } from '../learning-sink.js';
 import type { AgentConfig } from './agent-config.js';
-import type { MlpComponent, TrainingBatch } from './mlp-component.js';
+import type { TrainingBatch } from './mlp-component.js';
 import type { ReferenceAgent } from './reference-agent.js';
 import { RowBuffer } from './transition-buffer.js';
+
+type LearnedComponent = ReferenceAgent['worldModel' | 'reward' | 'critic' | 'actor'];
+
+function argmax(q: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < q.length; i++) if (q[i]! > q[best]!) best = i;
+  return best;
+}
 
 interface Trajectory {
   states: Float32Array[];
@@ -25,7 +34,7 @@ interface Trajectory {
  * - critic: s → TD(λ) return, computed at episode end with the critic of that moment
  * - actor: s → the planner's greedy action (cross-entropy), i.e. the actor distils the planner
  */
-export class OnlineLearner {
+export class OnlineLearner implements Learner {
   private readonly transitions: RowBuffer;
   private readonly criticData: RowBuffer;
   private readonly actorData: RowBuffer;
@@ -38,7 +47,6 @@ export class OnlineLearner {
     private readonly agent: ReferenceAgent,
     private readonly config: AgentConfig,
     private readonly rng: SeededRng,
-    private readonly recorder: AgentRecorder | null,
   ) {
     this.obs = agent.critic.inputSize;
     this.actions = agent.actor.outputSize;
@@ -49,16 +57,19 @@ export class OnlineLearner {
   }
 
   /** Saves update-0 checkpoints, the base every later version is rebuilt from. */
-  start(): void {
-    for (const c of this.learned()) this.checkpoint(c);
+  start(sink: LearningSink): void {
+    for (const c of this.learned()) this.checkpoint(c, sink);
   }
 
-  private learned(): MlpComponent[] {
+  private learned(): LearnedComponent[] {
     return [this.agent.worldModel, this.agent.reward, this.agent.critic, this.agent.actor];
   }
 
-  observe(s: Float32Array, action: number, reward: number, next: Float32Array, terminated: boolean, envSeq: number, greedyAction: number): void {
+  observe(t: Transition, sink: LearningSink): void {
     const { obs, actions } = this;
+    const { observation: s, reward, nextObservation: next, terminated, envSeq } = t;
+    const action = t.action as number;
+    const greedyAction = argmax(t.scores);
     const row = new Float32Array(obs * 2 + actions + 2);
     row.set(s, 0);
     row[obs + action] = 1;
@@ -75,11 +86,11 @@ export class OnlineLearner {
     this.trajectory.nextStates.push(next);
     this.trajectory.seqs.push(envSeq);
     this.steps++;
-    if (this.steps >= this.config.warmupSteps && this.steps % this.config.trainEvery === 0) this.update();
+    if (this.steps >= this.config.warmupSteps && this.steps % this.config.trainEvery === 0) this.update(sink);
   }
 
   /** Turns the finished episode into TD(λ) critic targets (bootstrapped when truncated, 0 after termination). */
-  endEpisode(terminated: boolean): void {
+  endEpisode(terminated: boolean, _sink: LearningSink): void {
     const t = this.trajectory;
     const n = t.states.length;
     if (n === 0) return;
@@ -99,7 +110,7 @@ export class OnlineLearner {
     this.trajectory = { states: [], rewards: [], nextStates: [], seqs: [] };
   }
 
-  private update(): void {
+  private update(sink: LearningSink): void {
     const { obs, actions } = this;
     const B = this.config.batchSize;
     const tr = this.transitions;
@@ -114,33 +125,31 @@ export class OnlineLearner {
       wmTargets[i * (obs + 1) + obs] = term[i]!;
     }
     const seqs = rows.map((r) => tr.seqs[r]!);
-    this.step(this.agent.worldModel, { rows: B, inputs: sa, targets: wmTargets }, seqs);
-    this.step(this.agent.reward, { rows: B, inputs: sa, targets: tr.gather(rows, obs + actions, obs + actions + 1) }, seqs);
+    this.step(sink, this.agent.worldModel, { rows: B, inputs: sa, targets: wmTargets }, seqs);
+    this.step(sink, this.agent.reward, { rows: B, inputs: sa, targets: tr.gather(rows, obs + actions, obs + actions + 1) }, seqs);
     if (this.criticData.size > 0) {
       const cr = this.criticData.sample(this.rng, B);
-      this.step(this.agent.critic, { rows: B, inputs: this.criticData.gather(cr, 0, obs), targets: this.criticData.gather(cr, obs, obs + 1) }, cr.map((r) => this.criticData.seqs[r]!));
+      this.step(sink, this.agent.critic, { rows: B, inputs: this.criticData.gather(cr, 0, obs), targets: this.criticData.gather(cr, obs, obs + 1) }, cr.map((r) => this.criticData.seqs[r]!));
     }
     const ar = this.actorData.sample(this.rng, B);
-    this.step(this.agent.actor, { rows: B, inputs: this.actorData.gather(ar, 0, obs), targets: this.actorData.gather(ar, obs, obs + actions) }, ar.map((r) => this.actorData.seqs[r]!));
+    this.step(sink, this.agent.actor, { rows: B, inputs: this.actorData.gather(ar, 0, obs), targets: this.actorData.gather(ar, obs, obs + actions) }, ar.map((r) => this.actorData.seqs[r]!));
   }
 
-  private step(component: MlpComponent & { name: string }, batch: TrainingBatch, seqs: number[]): void {
+  private step(sink: LearningSink, component: LearnedComponent, batch: TrainingBatch, seqs: number[]): void {
     const rngState = this.rng.state();
     const r = component.train(batch);
-    if (this.recorder !== null) {
-      const inSize = batch.inputs.length / batch.rows;
-      const outSize = batch.targets.length / batch.rows;
-      this.recorder.componentUpdated(
-        component as never,
-        { fromVersion: r.fromVersion, toVersion: r.toVersion, index: component.updates, loss: r.loss, gradNorm: r.gradNorm },
-        { events: seqs.filter((q) => q >= 0), tensors: { inputs: f32(batch.inputs, [batch.rows, inSize]), targets: f32(batch.targets, [batch.rows, outSize]) } },
-        { rng_state_after_sampling: rngState },
-      );
-    }
-    if (component.updates % this.config.checkpointEvery === 0) this.checkpoint(component);
+    const inSize = batch.inputs.length / batch.rows;
+    const outSize = batch.targets.length / batch.rows;
+    sink.componentUpdated(
+      component,
+      { fromVersion: r.fromVersion, toVersion: r.toVersion, index: component.updates, loss: r.loss, gradNorm: r.gradNorm },
+      { events: seqs.filter((q) => q >= 0), tensors: { inputs: f32(batch.inputs, [batch.rows, inSize]), targets: f32(batch.targets, [batch.rows, outSize]) } },
+      { rng_state_after_sampling: rngState },
+    );
+    if (component.updates % this.config.checkpointEvery === 0) this.checkpoint(component, sink);
   }
 
-  private checkpoint(component: MlpComponent & { name: string }): void {
-    this.recorder?.checkpointSaved(component as never, component.updates, component.saveCheckpoint());
+  private checkpoint(component: LearnedComponent, sink: LearningSink): void {
+    sink.checkpointSaved(component, component.updates, component.saveCheckpoint());
   }
 }

@@ -6,6 +6,7 @@ import { withStore } from './with-store.js';
 const BlameOptions = GlobalOptions.extend({
   decision: IntOption('<decision>').pipe(z.int().nonnegative()),
   against: z.array(z.string()).min(1, 'give at least one --against <role>=<spec>'),
+  agent: z.string().min(1).optional(),
 });
 
 /** `flightrec blame`: which swapped components flip a decision's action. */
@@ -18,13 +19,14 @@ export const blameCommand: CliCommand = {
       .argument('<run>', 'run id')
       .argument('<decision>', 'decision id')
       .option('--against <role=spec[,role=spec…]>', 'the other component set, e.g. critic=@latest,world_model=@latest (repeatable)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)])
+      .option('--agent <factory>', "the agent factory to rebuild the run's agent with, instead of the one it recorded")
       .action((runId: string, decision: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(BlameOptions, { ...cmd.optsWithGlobals(), decision });
           const { parseSwap } = await import('../../../replay/component-spec.js');
           const specs = o.against.map(parseSwap);
           const { blame } = await import('../../../replay/blame.js');
-          const r = await withStore(o.db, (store) => blame(store, runId, o.decision, specs));
+          const r = await withStore(o.db, (store) => blame(store, runId, o.decision, specs, o.agent === undefined ? {} : { agent: o.agent }));
           if (o.json) {
             printJson(r);
             return EXIT.ok;

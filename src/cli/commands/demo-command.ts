@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { EpisodeSummary } from '../../agent/reference/training-loop.js';
+import type { EpisodeSummary } from '../../harness/episode-loop.js';
 import { EnvironmentId } from '../../envs/registry.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
@@ -39,7 +39,7 @@ export const demoCommand: CliCommand = {
             : null;
           bar?.start(episodes, 0, { ret: '-' });
           // Loaded on use: TensorFlow.js takes longer to import than most commands take to run.
-          const { recordReferenceTraining } = await import('../../agent/reference/record-training.js');
+          const { recordReferenceTraining } = await import('../../harness/reference-training.js');
           let result;
           try {
             result = await recordReferenceTraining({

@@ -27,6 +27,7 @@ const ReplayOptions = GlobalOptions.extend({
   closedLoop: z.boolean().default(false),
   from: IntOption('--from').pipe(z.int().nonnegative()).optional(),
   steps: IntOption('--steps').pipe(z.int().positive()).optional(),
+  agent: z.string().min(1).optional(),
 });
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -53,6 +54,7 @@ export const replayCommand: CliCommand = {
       .option('--closed-loop', 'continue the environment from --from <decision> with the modified agent')
       .option('--from <decision>', 'decision to continue from (with --closed-loop)')
       .option('--steps <n>', 'with --closed-loop, stop after n steps (default: the end of the episode)')
+      .option('--agent <factory>', "the agent factory to rebuild the run's agent with, instead of the one it recorded: module:<path> or flightrec/reference")
       .action((runId: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(ReplayOptions, cmd.optsWithGlobals());
@@ -65,12 +67,13 @@ export const replayCommand: CliCommand = {
           }
           if (o.verify && (swaps.length > 0 || o.set.length > 0 || o.closedLoop)) throw new InvalidInputError('--verify reproduces the run as recorded; it cannot be combined with --swap, --set or --closed-loop', { field: '--verify' });
           if (o.closedLoop !== (o.from !== undefined)) throw new InvalidInputError('--closed-loop and --from <decision> go together', { field: o.closedLoop ? '--from' : '--closed-loop' });
+          const agentOption = o.agent === undefined ? {} : { agent: o.agent };
           return await withStore(o.db, async (store) => {
             if (o.verify) {
               const { verifyReplay } = await import('../../../replay/verify-replay.js');
               let n = 0;
               const tick = progress(o.json);
-              const r = await verifyReplay(store, runId, { ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
+              const r = await verifyReplay(store, runId, { ...agentOption, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
               if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
               if (o.json) {
                 printJson({ run: r.run, backend: r.backend, problems: r.problems.slice(0, 20) });
@@ -88,7 +91,7 @@ export const replayCommand: CliCommand = {
             }
             if (o.closedLoop) {
               const { closedLoop } = await import('../../../replay/closed-loop.js');
-              const r = await closedLoop(store, runId, { from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) });
+              const r = await closedLoop(store, runId, { ...agentOption, from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) });
               if (o.json) printJson(r);
               else {
                 print(`closed-loop replay of ${r.source_run} from decision ${r.from_decision} (episode ${r.episode}, step ${r.start_step}) → run ${r.derived_run}`);
@@ -101,7 +104,7 @@ export const replayCommand: CliCommand = {
             const { reevaluate } = await import('../../../replay/reevaluate.js');
             let n = 0;
             const tick = progress(o.json);
-            const r = await reevaluate(store, runId, { swaps, plannerSettings: settings, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
+            const r = await reevaluate(store, runId, { ...agentOption, swaps, plannerSettings: settings, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
             if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
             if (o.json) printJson(r);
             else {

@@ -32,6 +32,16 @@ export const RunStarted = defineEventType({
     /** For a derived run (replay, re-evaluation): the run it was derived from, and what was overridden. */
     source_run: z.string().nullable(),
     overrides: Json.nullable(),
+    /**
+     * The factory that built the agent, which replay asks again: 'flightrec/reference',
+     * 'module:<path>' (resolved against `cwd` when relative). Absent in runs recorded before
+     * factories were recorded; null when the run names none (replay then refuses it).
+     */
+    agent: z.string().min(1).max(4096).nullable().optional(),
+    /** The working directory of the recording process, for relative module paths. */
+    cwd: z.string().max(4096).nullable().optional(),
+    /** The discount γ the agent plans and learns with; audits read it from here. */
+    discount: z.number().gt(0).max(1).nullable().optional(),
   }),
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Critic } from '../../../src/agent/components.js';
 import { initNumericBackend } from '../../../src/agent/backend/numeric-backend.js';
-import { recordReferenceTraining } from '../../../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../../../src/harness/reference-training.js';
 import { f32 } from '../../../src/events/tensor.js';
 import { AgentRecorder } from '../../../src/record/agent-recorder.js';
 import { Recorder } from '../../../src/record/recorder.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { recordReferenceTraining } from '../../../src/agent/reference/record-training.js';
+import { recordReferenceTraining } from '../../../src/harness/reference-training.js';
 import { Cartpole } from '../../../src/envs/cartpole.js';
 import { Gridworld } from '../../../src/envs/gridworld.js';
 import { optimalEpisodeReturn } from '../../../src/envs/tabular-solver.js';
