@@ -70,6 +70,8 @@ export class Recorder {
         overrides: start.overrides ?? null,
         agent: start.agent ?? null,
         cwd: process.cwd(),
+        // Infinity (nothing to blobs) has no JSON form; the largest tensor's size encodes the same.
+        blob_threshold: Number.isFinite(start.blobThreshold ?? DEFAULT_BATCHING.blobThreshold) ? (start.blobThreshold ?? DEFAULT_BATCHING.blobThreshold) : null,
         discount: start.discount ?? null,
       },
     });

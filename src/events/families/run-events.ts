@@ -40,6 +40,11 @@ export const RunStarted = defineEventType({
     agent: z.string().min(1).max(4096).nullable().optional(),
     /** The working directory of the recording process, for relative module paths. */
     cwd: z.string().max(4096).nullable().optional(),
+    /**
+     * Tensors above this many bytes went to the blob table. The chain hashes the stored bytes,
+     * so an import re-encodes with it; absent in older runs (the default, 256, then others, are tried).
+     */
+    blob_threshold: z.int().min(-1).nullable().optional(),
     /** The discount γ the agent plans and learns with; audits read it from here. */
     discount: z.number().gt(0).max(1).nullable().optional(),
   }),

@@ -8,7 +8,7 @@ import type { PreparedEvent, SqliteEventStore } from '../sqlite-event-store.js';
 import { ConcurrencyError } from '../store-errors.js';
 import type { NdjsonHeader } from './ndjson-format.js';
 import { NdjsonImportError } from './ndjson-import-error.js';
-import { LineIssueError, parseEventLine, parseHeaderLine, type ChainPosition, type ParsedEvent } from './parse-event-line.js';
+import { LineIssueError, nextPosition, parseEventLine, parseHeaderLine, type ChainPosition, type ParsedEvent } from './parse-event-line.js';
 
 export interface ImportResult {
   run: string;
@@ -61,7 +61,7 @@ async function checkFile(store: SqliteEventStore, path: string): Promise<Plan> {
       const e = parseEventLine(text, at, false);
       if (storedHead !== null && e.row.seq <= storedHead) await checkStored(e, at.run, storedHash);
       else if (e.customId !== null) checkIdFree(store, e.customId, fileIds);
-      at = { run: at.run, seq: at.seq + 1, previous: e.row.hash };
+      at = nextPosition(at, e);
     } catch (err) {
       if (err instanceof LineIssueError) throw new NdjsonImportError(path, no, err.issue);
       throw err;
@@ -119,7 +119,7 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Prom
         if (err instanceof LineIssueError) throw new NdjsonImportError(path, no, err.issue);
         throw err;
       }
-      at = { run: id, seq: at.seq + 1, previous: e.row.hash };
+      at = nextPosition(at, e);
       if (e.row.seq <= storedHead) continue;
       batch.push(e.row);
       for (const [k, v] of e.blobs) blobs.set(k, v);

@@ -42,6 +42,8 @@ export interface ChainPosition {
   run: string;
   seq: number;
   previous: Uint8Array;
+  /** The blob threshold the run's run.started recorded, once read. */
+  blobThreshold?: number;
 }
 
 export interface ParsedEvent {
@@ -49,6 +51,14 @@ export interface ParsedEvent {
   blobs: Map<string, Uint8Array>;
   /** The id as stored: null when it is the default `<run>:<seq>`. */
   customId: string | null;
+  /** For run.started: the blob threshold the run recorded, which the following lines were stored with. */
+  blobThreshold?: number;
+}
+
+/** The position after `e`: the next seq, `e`'s hash, and the run's blob threshold once run.started told it. */
+export function nextPosition(at: ChainPosition, e: ParsedEvent): ChainPosition {
+  const blobThreshold = e.blobThreshold ?? at.blobThreshold;
+  return { run: at.run, seq: at.seq + 1, previous: e.row.hash, ...(blobThreshold === undefined ? {} : { blobThreshold }) };
 }
 
 /**
@@ -91,10 +101,11 @@ export function parseEventLine(text: string, at: ChainPosition, collectBlobs: bo
     version: line.version,
     parent: line.parent,
   };
-  const enc = reencodePayload(payload, envelope, at.previous, line.hash, collectBlobs);
+  const enc = reencodePayload(payload, envelope, at.previous, line.hash, collectBlobs, at.blobThreshold);
   if (!enc.match) {
     throw issue('hash', `does not match the chain hash recomputed from this line and the one before (${Buffer.from(enc.hash).toString('hex')}): the event was altered or is out of order`, describeValue(line.hash));
   }
   const { run: _run, ...columns } = envelope;
-  return { row: { ...columns, payload: enc.payload, hash: enc.hash }, blobs: enc.blobs, customId };
+  const recorded = line.type === 'run.started' ? (payload as { blob_threshold?: number | null }).blob_threshold : undefined;
+  return { row: { ...columns, payload: enc.payload, hash: enc.hash }, blobs: enc.blobs, customId, ...(typeof recorded === 'number' ? { blobThreshold: recorded } : {}) };
 }

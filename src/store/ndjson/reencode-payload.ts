@@ -12,14 +12,14 @@ export interface Reencoded {
 
 /**
  * Encodes an imported payload to the stored bytes whose chain hash is `expectedHex`. Which tensors
- * went to the blob table depends on the recorder's blob threshold, which runs may override and the
- * file does not carry; the hash does depend on it, so after the default every threshold that
- * changes the encoding (one per distinct tensor size) is tried. Returns the default encoding when
- * none matches, for the caller to report.
+ * went to the blob table depends on the recorder's blob threshold, which runs may override; runs
+ * record it in run.started, and that one is used. Runs recorded before that: after the default,
+ * every threshold that changes the encoding (one per distinct tensor size) is tried. Returns the
+ * first encoding when none matches, for the caller to report.
  */
-export function reencodePayload(payload: unknown, envelope: ChainedEnvelope, previous: Uint8Array, expectedHex: string, collectBlobs: boolean): { match: boolean } & Reencoded {
+export function reencodePayload(payload: unknown, envelope: ChainedEnvelope, previous: Uint8Array, expectedHex: string, collectBlobs: boolean, recordedThreshold?: number): { match: boolean } & Reencoded {
   let first: Reencoded | undefined;
-  for (const threshold of candidateThresholds(payload)) {
+  for (const threshold of candidateThresholds(payload, recordedThreshold)) {
     const blobs = new Map<string, Uint8Array>();
     const bytes = encodeValue(payload, {
       blobThreshold: threshold,
@@ -35,7 +35,8 @@ export function reencodePayload(payload: unknown, envelope: ChainedEnvelope, pre
   return { match: false, ...first! };
 }
 
-function candidateThresholds(payload: unknown): number[] {
+function candidateThresholds(payload: unknown, recorded: number | undefined): number[] {
+  if (recorded !== undefined) return [recorded];
   const sizes = new Set<number>();
   (function walk(v: unknown): void {
     if (v === null || typeof v !== 'object') return;
