@@ -119,9 +119,14 @@ def _flatten(x, shape, out, depth=0):
 
 
 def _infer(flat):
-    if flat and all(isinstance(v, bool) for v in flat):
+    if not flat:
+        return "float32"
+    first = type(flat[0])
+    if first is float:
+        return "float32"
+    if first is bool and all(type(v) is bool for v in flat):
         return "bool"
-    if flat and all(isinstance(v, int) and not isinstance(v, bool) for v in flat):
+    if first is int and all(type(v) is int for v in flat):
         return "int32"
     return "float32"
 
@@ -151,15 +156,13 @@ def tensor(x, dtype=None):
         target = _np.dtype(DTYPES[dtype][2])
         return Tensor(dtype, arr.shape, _np.ascontiguousarray(arr, dtype=target).tobytes())
     if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (list, tuple)):
-        flat, shape = x, [len(x)]  # a flat vector, the common case: no recursion
-        for v in x:
-            if isinstance(v, (list, tuple)):
-                raise ValueError("ragged nested list: a list where a number was expected at depth 1")
-    elif isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple)) and x[0] and not isinstance(x[0][0], (list, tuple)) and all(isinstance(r, (list, tuple)) and len(r) == len(x[0]) for r in x):
-        flat, shape = [v for r in x for v in r], [len(x), len(x[0])]  # a matrix [N, M]
-        for v in flat:
-            if isinstance(v, (list, tuple)):
-                raise ValueError("ragged nested list: a list where a number was expected at depth 2")
+        flat, shape = x, [len(x)]  # a flat vector, the common case: no recursion (array() refuses a nested list in it)
+    elif isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple)) and x[0] and not isinstance(x[0][0], (list, tuple)):
+        m = len(x[0])
+        for r in x:
+            if len(r) != m:
+                raise ValueError("ragged nested list: rows of length %d and %d" % (m, len(r)))
+        flat, shape = [v for r in x for v in r], [len(x), m]  # a matrix [N, M]
     else:
         shape, flat = [], []
         _flatten(x, shape, flat)
@@ -169,7 +172,10 @@ def tensor(x, dtype=None):
     code = DTYPES[dtype][0]
     if dtype == "bool":
         flat = [1 if v else 0 for v in flat]
-    a = array(code, flat)
+    try:
+        a = array(code, flat)
+    except TypeError as e:
+        raise ValueError("ragged nested list or a value that is not a number (%s)" % e) from None
     if _BIG_ENDIAN and a.itemsize > 1:
         a.byteswap()
     return Tensor(dtype, shape, a.tobytes())

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from flightrec_client import FlightrecClientError, Recorder, Tensor, decode_value, tensor
 
 from .serve_helper import Server, flightrec
-from .toy_agent import train
+from examples.tabular_agent import train
 
 
 def read_events(url, run_id):

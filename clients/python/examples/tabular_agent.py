@@ -1,8 +1,16 @@
-"""A small pure-Python agent for the tests: a corridor environment, a tabular world model and a
-tabular critic that learn online, a greedy one-step planner. Standard library only."""
+"""Recording a Python agent with flightrec: a pure-Python model-based agent (a tabular world model
+and a tabular critic that learn online, a one-step planner) in a small corridor, recorded through
+`flightrec serve`. Standard library only. Run it with a server up:
+
+    FLIGHTREC_URL=http://127.0.0.1:7878 python3 clients/python/examples/tabular_agent.py
+"""
 import hashlib
-import json
+import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # the client from the source tree, when it is not installed
+from flightrec_client import AgentRecorder, RecordedEnv, Recorder  # noqa: E402
 
 N = 6  # cells 0..5; the goal is cell 5
 
@@ -111,10 +119,9 @@ class GreedyPlanner:
 
 def train(recorder, episodes=5, name="tabular agent"):
     """Runs and records the agent; returns the run. Components learn online after each step."""
-    from flightrec_client import AgentRecorder, RecordedEnv
-
     model, reward, critic, planner = TabularModel(), GoalReward(), TabularCritic(), GreedyPlanner()
-    run = recorder.start_run(name, env="corridor", seed=0, config={"episodes": episodes}, components=[model, reward, critic, planner])
+    # config.agent.gamma is the discount the audits judge the critic by.
+    run = recorder.start_run(name, env="corridor", seed=0, config={"episodes": episodes, "agent": {"gamma": 0.9}}, components=[model, reward, critic, planner])
     agent = AgentRecorder(run, rng_state=lambda: "deterministic")
     use = {"world_model": agent.wrap(model), "reward": agent.wrap(reward), "critic": agent.wrap(critic)}
     plan = agent.wrap(planner)
@@ -138,3 +145,10 @@ def train(recorder, episodes=5, name="tabular agent"):
     env.close()
     run.end("completed", episodes=episodes)
     return run
+
+
+if __name__ == "__main__":
+    # The server comes from FLIGHTREC_URL (and FLIGHTREC_TOKEN when it needs one).
+    with Recorder() as recorder:
+        run = train(recorder, episodes=int(sys.argv[1]) if len(sys.argv) > 1 else 8)
+    print(run.id)
