@@ -102,7 +102,7 @@ export class FlightrecServer {
         throw new HttpError(401, 'UNAUTHORIZED', 'this server requires a bearer token: send Authorization: Bearer <token>', {}, { 'WWW-Authenticate': ServerAccess.challenge });
       }
       const url = new URL(req.url ?? '/', 'http://flightrec');
-      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const parts = url.pathname.split('/').filter(Boolean).map((p) => decodePart(p, url.pathname));
       if (parts[0] !== 'v1') throw notFound(url.pathname);
       const [, what, runId, sub, arg] = parts;
       if (req.method === 'POST' && what === 'runs' && runId !== undefined && sub === 'events' && arg === undefined) return await this.ingest(req, res, runId, url);
@@ -176,6 +176,14 @@ export class FlightrecServer {
 function intParam(field: string, text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'INVALID_QUERY', `${field} must be an integer, 0 or more`, { field, received: JSON.stringify(text) });
   return Number(text);
+}
+
+function decodePart(part: string, path: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, 'INVALID_QUERY', `the path ${path} is not valid percent-encoding`, { field: 'path', received: path });
+  }
 }
 
 function notFound(path: string): HttpError {

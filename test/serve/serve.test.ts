@@ -126,6 +126,7 @@ test('reads: a decision, filtered events, unknown runs and endpoints as JSON 404
   assert.deepEqual(page.json.events[0].payload.observation, obs);
   assert.equal((await get('/v1/runs/nope')).status, 404);
   assert.equal((await get('/v2/whatever')).status, 404);
+  assert.equal((await get('/v1/runs/%E0%A4%A')).status, 400);
   assert.equal((await get('/v1/runs/run-r/events?limit=-3')).status, 400);
 });
 
