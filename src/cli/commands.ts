@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
+import { serveCommand } from './commands/serve-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
 import { verifyCommand } from './commands/verify-command.js';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CliCommand[] = [
   importCommand,
   auditCommand,
   diffCommand,
+  serveCommand,
 ];

@@ -27,7 +27,8 @@ export interface RunStart extends Partial<BatchingOptions> {
   discount?: number | null;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The rule for run ids: what can be typed on a command line and in a URL path. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Opens a flightrec database for recording and hands out one writer per run. */
 export class Recorder {

@@ -233,9 +233,15 @@ export class RecordingRun {
    * Appends run.ended with the status, writes everything and marks the run ended.
    * Rejects (keeping the events for a retry) when the store refuses the write.
    */
-  async end(status: 'completed' | 'failed' | 'interrupted' = 'completed', reason: string | null = null, counts: { episodes?: number; decisions?: number } = {}): Promise<void> {
+  async end(
+    status: 'completed' | 'failed' | 'interrupted' = 'completed',
+    reason: string | null = null,
+    counts: { episodes?: number | null; decisions?: number | null } = {},
+    /** Envelope fields of run.ended chosen by a writer elsewhere (a client of `serve` sends its own time). */
+    envelope: { t?: number; id?: string } = {},
+  ): Promise<void> {
     if (this.state === 'open') {
-      this.ending = { seq: this.append({ type: 'run.ended', payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }).seq, status };
+      this.ending = { seq: this.append({ type: 'run.ended', ...envelope, payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }).seq, status };
       this.state = 'ended';
     }
     await this.flush();
@@ -249,6 +255,17 @@ export class RecordingRun {
       return;
     }
     await this.end('completed');
+  }
+
+  /**
+   * Writes what is queued and lets go of the run without ending it: it stays 'recording', so a
+   * writer can resume it later (a server that restarts keeps its clients' runs open).
+   * Rejects, keeping the run open, when the store refuses the write.
+   */
+  async release(): Promise<void> {
+    if (this.state === 'closed') return;
+    await this.flush();
+    this.finish();
   }
 
   /** Flushes synchronously and marks the run interrupted (signal handlers); best effort, never throws. */

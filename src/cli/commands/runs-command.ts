@@ -1,24 +1,9 @@
 import type { Command } from 'commander';
-import type { RunRow } from '../../store/sqlite-event-store.js';
+import { runView } from '../../store/run-view.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { cell, formatTable } from './format-table.js';
 import { stdoutReaderGone } from './stdout-reader.js';
 import { withStore } from './with-store.js';
-
-/** One run as listed; `events` is head_seq + 1 because seq is gapless from 0. */
-function runView(r: RunRow) {
-  return {
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    events: r.head_seq + 1,
-    env: r.env,
-    backend: r.backend,
-    created: new Date(r.created_at).toISOString(),
-    source_run: r.source_run,
-    head_hash: r.head_hash === null ? null : Buffer.from(r.head_hash).toString('hex'),
-  };
-}
 
 /** `flightrec runs`: every run in the database, newest first. */
 export const runsCommand: CliCommand = {
