@@ -11,6 +11,7 @@ import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
+import { uiCommand } from './commands/ui-command.js';
 import { verifyCommand } from './commands/verify-command.js';
 
 /** Every command, in help order. Each lives in its own file. */
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CliCommand[] = [
   importCommand,
   auditCommand,
   diffCommand,
+  uiCommand,
 ];

@@ -6,7 +6,7 @@ import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type Cl
 import { cell } from './format-table.js';
 import { stdoutReaderGone } from './stdout-reader.js';
 import { summarizePayload } from './summarize-payload.js';
-import { eventToJson } from './to-json-view.js';
+import { eventToJson } from '../../show/to-json-view.js';
 import { withStore } from './with-store.js';
 
 const NonNegative = (what: string) => IntOption(what).refine((n) => n >= 0, `${what} must be 0 or more`);

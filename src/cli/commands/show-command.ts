@@ -4,7 +4,7 @@ import { showDecision } from '../../show/show-decision.js';
 import { formatDecisionShow } from '../../show/show-format.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
-import { toJsonView } from './to-json-view.js';
+import { toJsonView } from '../../show/to-json-view.js';
 import { withStore } from './with-store.js';
 
 const Options = GlobalOptions.extend({

@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../../events/registry.js';
-import { isTensor } from '../../events/tensor.js';
-import { specialNumberName } from '../../store/ndjson/ndjson-value.js';
+import type { RecordedEvent } from '../events/registry.js';
+import { isTensor } from '../events/tensor.js';
+import { specialNumberName } from '../store/ndjson/ndjson-value.js';
 
 /**
  * A payload value for people reading JSON (`--json` output): tensors as `{dtype, shape, data: [...]}`
