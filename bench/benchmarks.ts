@@ -15,6 +15,7 @@ export const BENCHMARKS: Readonly<Record<string, RegisteredBenchmark>> = {
   replay: { description: 'counterfactual re-evaluation with a swapped critic against its raw batched forward passes', inDefault: true, load: async () => (await import('./replay-benchmark.js')).replayBenchmark },
   diff: { description: 'diff two runs of ≥ 1M events each: seconds and peak RSS, with a stage breakdown', inDefault: true, load: async () => (await import('./diff-benchmark.js')).diffBenchmark },
   ingest: { description: 'the Python client through flightrec serve on loopback vs the same events through the in-process TypeScript recorder', inDefault: true, load: async () => (await import('./ingest-benchmark.js')).ingestBenchmark },
+  ui: { description: 'viewer pages in chromium: a decision of a 1M-event run against showDecision, the run page, 1,000 runs', inDefault: false, load: async () => (await import('./ui-benchmark.js')).uiBenchmark },
   crash: { description: 'SIGKILL soak: --kills N (default 200) of a recording child in both durability modes; failures after each', inDefault: false, load: async () => (await import('./crash-benchmark.js')).crashBenchmark },
   concurrency: { description: '8 processes × 60 s appending to one file (3 on one shared run) while a reader replays: events/s and failures', inDefault: false, load: async () => (await import('./concurrency-benchmark.js')).concurrencyBenchmark },
 };

@@ -12,6 +12,7 @@ import { runsCommand } from './commands/runs-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
+import { uiCommand } from './commands/ui-command.js';
 import { verifyCommand } from './commands/verify-command.js';
 
 /** Every command, in help order. Each lives in its own file. */
@@ -30,4 +31,5 @@ export const COMMANDS: readonly CliCommand[] = [
   auditCommand,
   diffCommand,
   serveCommand,
+  uiCommand,
 ];

@@ -125,15 +125,15 @@ describe('audit of a recorded reference training run on the gridworld', () => {
     assert.equal(viaModule.hacking_episodes, viaPerformance.hacking_episodes);
   });
 
-  it('--html writes one self-contained page with chart.js inlined and the four charts', () => {
+  it('--html writes one self-contained page with uPlot inlined and the four charts', () => {
     const html = tmp.file('report.html');
     const r = flightrec(tmp.dir, '--db', db, 'audit', run, '--html', html);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^reward\s+FAIL/m);
     assert.match(r.stdout, /HTML report written to/);
     const page = readFileSync(html, 'utf8');
-    assert.match(page, /Chart\.js v4/);
-    for (const id of ['criticScatter', 'actorWindows', 'wmK', 'rewardSeries']) assert.match(page, new RegExp(`<canvas id="${id}">`));
+    assert.match(page, /uPlot/);
+    for (const id of ['criticScatter', 'actorWindows', 'wmK', 'rewardSeries']) assert.match(page, new RegExp(`<div class="chart" id="${id}">`));
     assert.doesNotMatch(page, /<script[^>]+src=|<link[^>]+href=|sourceMappingURL/, 'nothing is fetched');
   });
 });

@@ -79,10 +79,10 @@ describe('flightrec diff', () => {
     assert.match(r.stdout, /wrote .*diff\.html/);
     assert.ok(existsSync(out));
     const html = readFileSync(out, 'utf8');
-    assert.match(html, /Chart\.js v4/, 'chart.js is inlined');
+    assert.match(html, /uPlot/, "uPlot is inlined");
     assert.doesNotMatch(html, /<script[^>]+src=/, 'no external scripts');
-    assert.match(html, /<canvas id="root">/);
-    assert.match(html, /<canvas id="episodes">/);
+    assert.match(html, /<div class="chart" id="root">/);
+    assert.match(html, /<div class="chart" id="episodes">/);
     const data = /<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html);
     const report = JSON.parse(data![1]!) as { series: { decisions: { label: string[] } }; first_divergence: { field: string } };
     assert.ok(report.series.decisions.label.length > 0);

@@ -5,9 +5,9 @@ import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { auditRun, type AuditReport } from '../../audit/audit-run.js';
 import type { SqliteEventStore } from '../../store/sqlite-event-store.js';
 import { CHECK_NAMES, type AuditOutcome, type CheckName, type Verdict } from '../../audit/audit-types.js';
-import { chartJsSource } from '../../audit/chart-js-source.js';
 import { formatFigure as f } from '../../audit/format-figure.js';
 import { loadReferenceReward, parseReferenceSpec } from '../../audit/reference-reward.js';
+import { uplotSource } from '../../charts/uplot-source.js';
 import { renderAuditHtml } from '../../audit/render-audit-html.js';
 import { FINAL_SHARE, HACKING_WINDOW } from '../../audit/thresholds.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -53,7 +53,7 @@ export const auditCommand: CliCommand = {
           const checks = o.check ?? [...CHECK_NAMES];
           if (o.reference !== undefined && !checks.includes('reward')) throw new InvalidInputError('--reference only applies to the reward check; add reward to --check', { field: '--reference', value: o.reference });
           const reference = await loadReferenceReward(spec);
-          const chartJs = o.html === undefined ? null : chartJsSource();
+          if (o.html !== undefined) uplotSource(); // before the audit's work: a missing library fails fast
           const progress = process.stderr.isTTY && !o.json ? (n: number) => process.stderr.write(`\rauditing… ${n} decisions`) : undefined;
           const report = await withStore(o.db, async (store) => {
             // A reference reward given as a function can also re-decide every decision: how many would flip under it.
@@ -74,7 +74,7 @@ export const auditCommand: CliCommand = {
           if (spec.kind === 'performance' && report.checks.reward?.reference === null) {
             throw new InvalidInputError(`--reference performance: run ${o.run} recorded no performance signal (env.stepped performance is null); use --reference module:<path>`, { field: '--reference', value: o.reference });
           }
-          if (o.html !== undefined) writeFileSync(o.html, renderAuditHtml(report, chartJs!));
+          if (o.html !== undefined) writeFileSync(o.html, renderAuditHtml(report));
           if (o.json) printJson(report);
           else {
             for (const line of formatAuditText(report)) print(line);

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ServerAccess } from '../../serve/server-access.js';
+import { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import { startUiServer } from '../../ui/ui-server.js';
+import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+
+const UiOptions = GlobalOptions.extend({
+  port: IntOption('--port').pipe(z.int().min(0).max(65535)).default(4173),
+  host: z.string().min(1).default('127.0.0.1'),
+  token: z.string().optional(),
+  open: z.boolean().default(false),
+});
+
+/** `flightrec ui`: the web viewer on a local server, until interrupted. */
+export const uiCommand: CliCommand = {
+  name: 'ui',
+  register(program, run) {
+    program
+      .command('ui')
+      .description('serve the web viewer: runs, a run with its timeline, decisions, audits, diffs, what-if replays')
+      .option('--port <n>', 'port to listen on (0: any free port)', '4173')
+      .option('--host <address>', 'address to bind; beyond loopback a --token is required', '127.0.0.1')
+      .option('--token <secret>', 'require this bearer token on the API (default: FLIGHTREC_TOKEN)')
+      .option('--open', 'open the viewer in the default browser')
+      .action((_opts: unknown, cmd: Command) =>
+        run(async () => {
+          const o = parseOptions(UiOptions, cmd.optsWithGlobals());
+          const access = ServerAccess.resolve({ host: o.host, token: o.token });
+          const store = await SqliteEventStore.open(o.db, { mustExist: true });
+          const server = await startUiServer({ store, dbPath: o.db, access, port: o.port }).catch(async (e: unknown) => {
+            await store.close();
+            throw e;
+          });
+          if (o.json) printJson({ url: server.url, port: server.port });
+          else print(`flightrec ui: ${server.url}  (database ${o.db}; Ctrl-C to stop)`);
+          if (o.open) openBrowser(server.url);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          await server.close();
+          await store.close();
+          return EXIT.ok;
+        }),
+      );
+  },
+};
+
+/** The platform's opener, detached; a machine without one only misses the convenience (the URL is printed). */
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore' });
+  child.on('error', () => process.stderr.write(`could not open a browser (${cmd}); open ${url}\n`));
+  child.unref();
+}

@@ -1,0 +1,53 @@
+import { readEventsOfType } from '../store/event-reader.js';
+import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
+
+/** One episode's returns, as the run page charts them. */
+export interface EpisodeReturn {
+  episode: number;
+  return: number;
+  performance_return: number | null;
+  length: number;
+  reason: string;
+}
+
+/** What the runs table shows of a run beyond its row: filled in after the rows, run by run. */
+export interface RunSummary {
+  id: string;
+  /** Who built the agent: the run's name and its components' kinds (run.started). */
+  agent: string | null;
+  components: { name: string; role: string; kind: string }[];
+  overrides: unknown;
+  episodes: number;
+  /** Mean over the last tenth of the episodes (at least one), as `flightrec demo` reports it. */
+  final_return: number | null;
+  final_performance: number | null;
+}
+
+/** A run's episode returns in order, from its episode.ended events (the (run, type) index: no other event is read). */
+export async function readEpisodeReturns(store: SqliteEventStore, run: string): Promise<EpisodeReturn[]> {
+  const out: EpisodeReturn[] = [];
+  for await (const e of readEventsOfType(store, run, 'episode.ended')) {
+    out.push({ episode: e.episode ?? out.length, return: e.payload.return, performance_return: e.payload.performance_return, length: e.payload.length, reason: e.payload.reason });
+  }
+  return out;
+}
+
+/** The summary of one run: its run.started and its episode ends. */
+export async function runSummary(store: SqliteEventStore, run: RunRow): Promise<RunSummary> {
+  let started: { name: string | null; components: { name: string; role: string; kind: string }[]; overrides: unknown } | null = null;
+  for await (const e of readEventsOfType(store, run.id, 'run.started', { limit: 1 })) started = e.payload;
+  const episodes = await readEpisodeReturns(store, run.id);
+  const tail = episodes.slice(-Math.max(1, Math.ceil(episodes.length / 10)));
+  const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const perf = tail.map((e) => e.performance_return).filter((x): x is number => x !== null);
+  const kinds = [...new Set((started?.components ?? []).map((c) => c.kind))];
+  return {
+    id: run.id,
+    agent: started === null ? null : started.name ?? (kinds.join(', ') || null),
+    components: (started?.components ?? []).map((c) => ({ name: c.name, role: c.role, kind: c.kind })),
+    overrides: started?.overrides ?? null,
+    episodes: episodes.length,
+    final_return: episodes.length === 0 ? null : mean(tail.map((e) => e.return)),
+    final_performance: perf.length === 0 ? null : mean(perf),
+  };
+}

@@ -1,0 +1,55 @@
+/** The token the server printed in the page's URL (?token=…), sent with every API call. */
+const token = new URLSearchParams(location.search).get('token');
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  return token === null ? extra : { ...extra, authorization: `Bearer ${token}` };
+}
+
+async function check(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  let code = 'HTTP_' + res.status;
+  let message = res.statusText;
+  try {
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    if (body.error) ({ code, message } = body.error);
+  } catch {
+    // not JSON: keep the status line
+  }
+  throw new ApiError(res.status, code, message);
+}
+
+export async function get<T>(path: string): Promise<T> {
+  return (await (await check(await fetch(path, { headers: headers() }))).json()) as T;
+}
+
+export async function post<T>(path: string, body: unknown = {}): Promise<T> {
+  return (await (await check(await fetch(path, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) }))).json()) as T;
+}
+
+/** Reads an NDJSON response line by line as it streams in. */
+export async function streamLines<T>(path: string, onLine: (v: T) => void): Promise<void> {
+  const res = await check(await fetch(path, { headers: headers() }));
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim()) onLine(JSON.parse(line) as T);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { get, post, streamLines } from './api.js';
+import { fmt, h, mount, runLink, verdictBadge } from './dom.js';
+import type { RunRow, RunSummary } from './types.js';
+
+type Row = RunRow & Partial<RunSummary>;
+
+interface Column {
+  key: string;
+  title: string;
+  num?: boolean;
+  value: (r: Row) => string | number | null;
+  cell?: (r: Row) => Node | string;
+}
+
+/** All runs: a sortable, filterable table; summaries stream in after the rows. */
+export async function runsView(app: HTMLElement): Promise<void> {
+  const rows: Row[] = await get<RunRow[]>('/api/runs');
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  let sortKey = 'created';
+  let desc = true;
+  let filter = '';
+  let status = '';
+
+  const audit = (r: Row) => async (ev: Event) => {
+    const b = ev.currentTarget as HTMLButtonElement;
+    b.disabled = true;
+    b.textContent = 'auditing…';
+    r.verdicts = await post<Record<string, string>>(`/api/runs/${encodeURIComponent(r.id)}/audit`);
+    render();
+  };
+  const columns: Column[] = [
+    { key: 'id', title: 'run', value: (r) => r.id, cell: (r) => runLink(r.id) },
+    { key: 'status', title: 'status', value: (r) => r.status },
+    { key: 'env', title: 'env', value: (r) => r.env },
+    { key: 'agent', title: 'agent', value: (r) => r.agent ?? r.name },
+    { key: 'backend', title: 'backend', value: (r) => r.backend },
+    { key: 'events', title: 'events', num: true, value: (r) => r.events, cell: (r) => fmt(r.events) },
+    { key: 'decisions', title: 'decisions', num: true, value: (r) => r.decisions, cell: (r) => fmt(r.decisions) },
+    { key: 'episodes', title: 'episodes', num: true, value: (r) => r.episodes ?? null, cell: (r) => fmt(r.episodes) },
+    { key: 'final_return', title: 'reward return', num: true, value: (r) => num(r.final_return), cell: (r) => fmt(r.final_return, 3) },
+    { key: 'final_performance', title: 'performance', num: true, value: (r) => num(r.final_performance), cell: (r) => fmt(r.final_performance, 3) },
+    {
+      key: 'verdicts',
+      title: 'audits',
+      value: (r) => (r.verdicts ? Object.values(r.verdicts).join(' ') : null),
+      cell: (r) => (r.verdicts ? h('span', null, Object.entries(r.verdicts).map(([k, v]) => verdictBadge(k, v))) : h('button', { onclick: audit(r), title: 'run the four audits on this run' }, 'audit')),
+    },
+    { key: 'source_run', title: 'source run', value: (r) => r.source_run, cell: (r) => (r.source_run ? runLink(r.source_run) : '') },
+    { key: 'created', title: 'created', value: (r) => r.created, cell: (r) => r.created.replace('T', ' ').slice(0, 19) },
+  ];
+
+  const tbody = h('tbody');
+  const count = h('span', { class: 'muted' });
+  const head = h('tr', null, columns.map((c) => h('th', { class: c.num ? 'num' : '', 'data-key': c.key, onclick: () => ((desc = sortKey === c.key ? !desc : c.num === true), (sortKey = c.key), render()) }, c.title)));
+  const statuses = [...new Set(rows.map((r) => r.status))].sort();
+  mount(
+    app,
+    h('h1', null, 'Runs'),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('input', { type: 'search', id: 'run-filter', placeholder: 'filter: id, env, agent, source…', size: 40, oninput: (e: Event) => ((filter = (e.target as HTMLInputElement).value.toLowerCase()), render()) }),
+      h('select', { id: 'status-filter', onchange: (e: Event) => ((status = (e.target as HTMLSelectElement).value), render()) }, h('option', { value: '' }, 'any status'), statuses.map((s) => h('option', { value: s }, s))),
+      count,
+    ),
+    rows.length === 0 ? h('p', { class: 'muted' }, 'no runs in this database yet: record one with `flightrec demo`') : h('table', { id: 'runs' }, h('thead', null, head), tbody),
+  );
+
+  function render(): void {
+    const col = columns.find((c) => c.key === sortKey)!;
+    const shown = rows.filter((r) => (status === '' || r.status === status) && (filter === '' || [r.id, r.name, r.env, r.agent, r.backend, r.source_run, r.status].some((x) => x?.toLowerCase().includes(filter))));
+    shown.sort((a, b) => compare(col.value(a), col.value(b)) * (desc ? -1 : 1));
+    const frag = document.createDocumentFragment();
+    for (const r of shown) frag.appendChild(h('tr', { 'data-run': r.id }, columns.map((c) => h('td', { class: c.num ? 'num' : '' }, c.cell ? c.cell(r) : (c.value(r) ?? '') as string))));
+    tbody.replaceChildren(frag);
+    count.textContent = `${shown.length} of ${rows.length} runs`;
+    for (const th of head.children) (th as HTMLElement).dataset.sort = (th as HTMLElement).dataset.key === sortKey ? (desc ? 'desc' : 'asc') : '';
+  }
+  render();
+
+  // Summaries arrive one run at a time; redraw at most every 200 ms while they stream.
+  let pending = false;
+  await streamLines<RunSummary>('/api/runs/summaries', (s) => {
+    const r = byId.get(s.id);
+    if (r === undefined) return;
+    Object.assign(r, s, { verdicts: s.verdicts ?? r.verdicts });
+    if (!pending) {
+      pending = true;
+      setTimeout(() => ((pending = false), render()), 200);
+    }
+  });
+  render();
+  app.dataset.ready = 'true';
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function compare(a: string | number | null, b: string | number | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}

@@ -1,0 +1,169 @@
+/**
+ * The JSON the viewer's API answers with, as the browser reads it. The server builds these from
+ * the library's own types through its JSON view (tensors as arrays; NaN and ±Infinity as strings),
+ * which is why the browser has its own description of the fields it reads rather than the library's.
+ */
+export type Num = number | string;
+
+export interface RunRow {
+  id: string;
+  name: string | null;
+  status: string;
+  events: number;
+  env: string | null;
+  backend: string | null;
+  created: string;
+  source_run: string | null;
+  decisions: number;
+  verdicts: Record<string, string> | null;
+}
+
+export interface RunSummary {
+  id: string;
+  agent: string | null;
+  episodes: number;
+  final_return: Num | null;
+  final_performance: Num | null;
+  verdicts: Record<string, string> | null;
+}
+
+export type Drawing =
+  | { kind: 'grid'; layout: string[] }
+  | { kind: 'cart-pole'; x: number; theta: number; x_limit: number }
+  | { kind: 'pendulum'; cos: number; sin: number }
+  | { kind: 'vector'; names: string[] | null };
+
+export interface RunDetail extends RunRow, RunSummary {
+  components: { name: string; role: string; kind: string }[];
+  overrides: unknown;
+  derived_runs: { id: string; name: string | null; created: string }[];
+  drawing: Drawing;
+}
+
+export interface EpisodeReturn {
+  episode: number;
+  return: Num;
+  performance_return: Num | null;
+  length: number;
+  reason: string;
+}
+
+export interface DecisionIndex {
+  seq: number[];
+  decision: number[];
+  episode: (number | null)[];
+  step: (number | null)[];
+}
+
+export interface Tensor {
+  dtype: string;
+  shape: number[];
+  data: Num[];
+}
+
+export interface SearchNode {
+  depth: number;
+  row: number;
+  parent_row: number | null;
+  actions: number[];
+  reward: Num | null;
+  leaf_value: Num | null;
+  score: Num;
+  expanded: boolean;
+  chosen: boolean;
+  imagined: string | null;
+}
+
+export interface Decision {
+  run: string;
+  source_run: string | null;
+  env: string | null;
+  action_names: string[] | null;
+  decision: number;
+  episode: number | null;
+  step: number | null;
+  observation: { tensor: Tensor; description: string | null };
+  rng_state: string;
+  versions: Record<string, string | null>;
+  search: { planner: string | null; version: string | null; searches: number; levels: { depth: number; nodes: number; expanded: number }[]; nodes: SearchNode[] } | null;
+  calls: { seq: number; type: string; component: string | null; version: string | null; batch: number[]; outputs: Record<string, Tensor>; root_row: number | null; label: string | null }[];
+  root_value: { value: Num } | null;
+  actor: { component: string | null; probs: { index: number; name: string | null; p: Num }[] | null; mean: Num[] | null; std: Num[] | null } | null;
+  choice: {
+    action: number | Num[];
+    action_name: string | null;
+    chosen_index: number;
+    value: Num | null;
+    chooser: string;
+    component: string | null;
+    version: string | null;
+    candidates: { index: number; candidate: number | Num[]; name: string | null; score: Num }[];
+    argmax_index: number | null;
+    kind: 'greedy' | 'exploration' | null;
+  } | null;
+  outcome: { action: number | Num[]; action_name: string | null; reward: Num; terminated: boolean; truncated: boolean; performance: Num | null; observation: { tensor: Tensor; description: string | null } } | null;
+  nav: { prev: number | null; next: number | null };
+  related: { run: string; relation: 'source' | 'derived'; decision: number | null }[];
+  drawing: Drawing;
+}
+
+export interface Job {
+  id: string;
+  kind: 'replay' | 'blame';
+  run: string;
+  status: 'running' | 'done' | 'failed';
+  done: number;
+  total: number | null;
+  result: unknown;
+  error: { code: string; message: string } | null;
+  seconds: number | null;
+}
+
+export interface ReplayResult {
+  source_run: string;
+  derived_run: string;
+  decisions: number;
+  flipped: number;
+  flip_rate: number;
+  mean_abs_delta_value: Num | null;
+  most_changed: { decision: number; episode: number | null; step: number | null; action_before: number; action_after: number; value_before: Num | null; value_after: Num | null }[];
+}
+
+export interface BlameResult {
+  decision: number;
+  recorded_action: number;
+  baseline_action: number;
+  against_action: number;
+  differs: boolean;
+  singles: { swapped: string[]; action: number; value: Num | null; flipped: boolean }[];
+  pairs: { swapped: string[]; action: number; value: Num | null; flipped: boolean }[];
+  culprits: string[][];
+}
+
+export interface AuditOutcome {
+  verdict: string;
+  reasons: { verdict: string; message: string }[];
+  notes: string[];
+  decisions: { decision: number; episode: number | null; step: number | null; why: string }[];
+}
+
+export interface AuditResponse {
+  report: { run: string; episodes: number; decisions: number; checks: Record<string, AuditOutcome | null> };
+  charts: import('../../charts/chart-spec.js').ChartSpec[];
+}
+
+export interface DiffResponse {
+  report: {
+    run_a: string;
+    run_b: string;
+    identical: boolean;
+    aligned: number;
+    flips: number;
+    flip_share: Num | null;
+    first_flips: { episode: number; step: number; decision_a: number; decision_b: number; action_a: unknown; action_b: unknown }[];
+    first_divergence: { episode: number; step: number; decision_a: number; decision_b: number; kind: string; event_type: string; field: string; text_a: string; text_b: string } | null;
+    differing_decisions: number;
+    unaligned: number;
+  };
+  charts: import('../../charts/chart-spec.js').ChartSpec[];
+}
