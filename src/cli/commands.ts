@@ -7,6 +7,7 @@ import { diffCommand } from './commands/diff-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { sealCommand } from './commands/seal-command.js';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly CliCommand[] = [
   importCommand,
   auditCommand,
   diffCommand,
+  migrateCommand,
 ];
