@@ -36,14 +36,15 @@ describe('files that are not flightrec databases are left untouched', () => {
   });
   after(() => tmp.cleanup());
 
-  // Every reader on one kind of file, a few on the others (each CLI start costs a second or more on a loaded machine).
+  // Every reader on one kind of file through the CLI, a few on the others (each CLI start costs seconds on a loaded machine);
+  // the library's read-only and write opens on all of them.
   const KINDS = [
     ['a rollback-journal SQLite file of another program', () => foreignRollback, READERS],
-    ['a WAL-mode SQLite file of another program', () => foreignWal, [['runs'], ['verify', '--all'], ['export', 'r']]],
-    ['a file that is not SQLite at all', () => notSqlite, [['runs'], ['events', 'r']]],
+    ['a WAL-mode SQLite file of another program', () => foreignWal, [['runs']]],
+    ['a file that is not SQLite at all', () => notSqlite, [['events', 'r']]],
   ] as const;
   for (const [label, file, readers] of KINDS) {
-    it(`${label}: read commands exit 2 naming it, and the file stays byte-identical`, () => {
+    it(`${label}: read and write opens are refused naming it, and the file stays byte-identical`, async () => {
       const before = sha(file());
       const sidecars = readdirSync(tmp.dir).filter((f) => !f.endsWith('-shm') && !f.endsWith('-wal')).sort();
       for (const args of readers) {
@@ -53,31 +54,31 @@ describe('files that are not flightrec databases are left untouched', () => {
         assert.ok(r.stderr.includes(file()), `${args.join(' ')} names the file: ${r.stderr}`);
         assert.equal(r.stdout, '');
       }
+      const refused = (e: unknown) => (e as { code?: string }).code === 'NOT_A_FLIGHTREC_DATABASE' && String((e as Error).message).includes(file());
+      await assert.rejects(SqliteEventStore.open(file(), { readonly: true }), refused);
+      await assert.rejects(SqliteEventStore.open(file(), { mustExist: true }), refused);
+      await assert.rejects(Recorder.open(file()), refused);
       assert.equal(sha(file()), before);
       // A read-only connection on a WAL file creates its -shm (and an empty -wal) as any SQLite reader does; the file itself is unchanged.
       assert.deepEqual(readdirSync(tmp.dir).filter((f) => !f.endsWith('-shm') && !f.endsWith('-wal')).sort(), sidecars, 'no output files were created');
       if (file() !== foreignWal) assert.equal(existsSync(`${file()}-wal`) || existsSync(`${file()}-shm`), false, 'no sidecar files beside a rollback-journal file');
       else if (existsSync(`${file()}-wal`)) assert.equal(readFileSync(`${file()}-wal`).length, 0);
     });
-
-    it(`${label}: write commands and the library refuse it too, and it stays byte-identical`, async () => {
-      const before = sha(file());
-      const exportFile = tmp.file('some.ndjson');
-      const src = tmp.file('src.db');
-      if (!existsSync(exportFile)) {
-        await recordFixture(src, 'imp', { decisions: 1 });
-        assert.equal(flightrec(tmp.dir, '--db', src, 'export', 'imp', '--out', exportFile).code, 0);
-      }
-      const writers = file() === foreignRollback ? [['import', exportFile], ['demo', '--episodes', '1'], ['replay', 'r', '--swap', 'critic=@latest'], ['migrate']] : [['import', exportFile]];
-      for (const args of writers) {
-        const r = flightrec(tmp.dir, '--db', file(), ...args);
-        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-        assert.match(r.stderr, /\[NOT_A_FLIGHTREC_DATABASE\]/, args.join(' '));
-      }
-      await assert.rejects(Recorder.open(file()), (e: unknown) => (e as { code?: string }).code === 'NOT_A_FLIGHTREC_DATABASE');
-      assert.equal(sha(file()), before);
-    });
   }
+
+  it('write commands refuse it too (import, replay, migrate), and it stays byte-identical', async () => {
+    const before = sha(foreignRollback);
+    const exportFile = tmp.file('some.ndjson');
+    const src = tmp.file('src.db');
+    await recordFixture(src, 'imp', { decisions: 1 });
+    assert.equal(flightrec(tmp.dir, '--db', src, 'export', 'imp', '--out', exportFile).code, 0);
+    for (const args of [['import', exportFile], ['replay', 'r', '--swap', 'critic=@latest'], ['migrate']]) {
+      const r = flightrec(tmp.dir, '--db', foreignRollback, ...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /\[NOT_A_FLIGHTREC_DATABASE\]/, args.join(' '));
+    }
+    assert.equal(sha(foreignRollback), before);
+  });
 
   it('an empty file is refused by readers and becomes a flightrec database for a writer', async () => {
     const empty = tmp.file('empty.db');
@@ -94,7 +95,7 @@ describe('files that are not flightrec databases are left untouched', () => {
     const db = tmp.file('ours.db');
     await recordFixture(db, 'mine', { decisions: 2 });
     const before = sha(db);
-    for (const args of [['runs'], ['events', 'mine'], ['verify', '--all'], ['export', 'mine', '--out', tmp.file('mine.ndjson')], ['show', 'mine', '0']]) {
+    for (const args of [['verify', '--all'], ['export', 'mine', '--out', tmp.file('mine.ndjson')]]) {
       const r = flightrec(tmp.dir, '--db', db, ...args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     }
@@ -135,10 +136,9 @@ describe('files that are not flightrec databases are left untouched', () => {
       const runs = asUser('runs');
       assert.equal(runs.code, 0, runs.stderr);
       assert.match(runs.stdout, /frozen/);
-      assert.equal(asUser('verify', '--all').code, 0);
-      const ev = asUser('events', 'frozen', '--json');
+      const ev = asUser('verify', '--all', '--json');
       assert.equal(ev.code, 0, ev.stderr);
-      assert.ok(ev.stdout.split('\n').filter(Boolean).length > 3);
+      assert.match(ev.stdout, /"ok":true/);
       assert.equal(sha(db), before);
       const store = await SqliteEventStore.open(db, { readonly: true });
       assert.equal((await store.listRuns()).length, 1);
