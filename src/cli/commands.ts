@@ -8,11 +8,13 @@ import { eventsCommand } from './commands/events-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { proveCommand } from './commands/prove-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
 import { verifyCommand } from './commands/verify-command.js';
+import { verifyProofCommand } from './commands/verify-proof-command.js';
 
 /** Every command, in help order. Each lives in its own file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -25,6 +27,8 @@ export const COMMANDS: readonly CliCommand[] = [
   blameCommand,
   checkpointCommand,
   sealCommand,
+  proveCommand,
+  verifyProofCommand,
   exportCommand,
   importCommand,
   auditCommand,
