@@ -7,6 +7,8 @@ import { diffCommand } from './commands/diff-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { importCommand } from './commands/import-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
+import { proveCommand } from './commands/prove-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -14,6 +16,7 @@ import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
 import { uiCommand } from './commands/ui-command.js';
 import { verifyCommand } from './commands/verify-command.js';
+import { verifyProofCommand } from './commands/verify-proof-command.js';
 
 /** Every command, in help order. Each lives in its own file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -26,10 +29,13 @@ export const COMMANDS: readonly CliCommand[] = [
   blameCommand,
   checkpointCommand,
   sealCommand,
+  proveCommand,
+  verifyProofCommand,
   exportCommand,
   importCommand,
   auditCommand,
   diffCommand,
   serveCommand,
   uiCommand,
+  migrateCommand,
 ];

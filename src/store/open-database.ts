@@ -1,84 +1,149 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import type { FlightrecDatabase } from './database-schema.js';
-import { SchemaTooNewError, StoreOpenError } from './store-errors.js';
+import { inspectSchema } from './inspect-schema.js';
+import { NotFlightrecDatabaseError, SchemaNeedsMigrationError, SchemaTooNewError, StoreOpenError } from './store-errors.js';
 
 export interface OpenedDatabase {
   readonly path: string;
   /** The raw connection, for the SQLite-only hot paths inside src/store. */
   readonly sqlite: Database.Database;
   readonly db: Kysely<FlightrecDatabase>;
+  /** The migrations this open applied (none for a reader, or when the schema was up to date). */
+  readonly migrated: readonly string[];
 }
 
 export interface OpenOptions {
-  /** Refuse to create a new file (readers: a mistyped path is an error, not an empty database). */
+  /** Refuse to create a new file (a mistyped path is an error, not an empty database). Implied by `readonly`. */
   mustExist?: boolean;
+  /** Read only: the file is never written, never switched to WAL and never migrated. */
   readonly?: boolean;
   /** How long a writer waits for another writer's lock before SQLITE_BUSY, in ms. */
   busyTimeoutMs?: number;
 }
 
 /**
- * Opens (creating when allowed) a flightrec database: WAL, a busy timeout, NORMAL sync, then
- * migrates it to the latest schema. A database with migrations this version does not know was
- * written by a newer flightrec and is refused.
+ * Opens a flightrec database. A writer creates the file when allowed, switches it to WAL with
+ * NORMAL sync and migrates it; a reader opens it read-only and changes nothing. Either refuses a
+ * file that is not a flightrec database before touching it (so another program's SQLite file stays
+ * byte-identical), a database written by a newer flightrec, and, for a reader, one that still needs
+ * a migration (naming the command that applies it).
  */
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
-  if (options.mustExist && path !== ':memory:' && !existsSync(path)) {
+  const memory = path === ':memory:';
+  const exists = memory ? false : existsSync(path);
+  if ((options.mustExist || options.readonly) && !exists) {
     throw new FlightrecError('DATABASE_NOT_FOUND', `no flightrec database at ${path} (record a run first, e.g. \`flightrec demo --db ${path}\`)`, { path });
+  }
+  // Look before opening for writing: a writable connection on a WAL file already writes beside it.
+  if (exists && statSync(path).size > 0) {
+    const probe = openReadOnly(path);
+    try {
+      const state = inspectSchema(probe);
+      refuseUnusable(state, path, options.readonly === true);
+      if (options.readonly) return withKysely(path, probe);
+    } catch (e) {
+      probe.close();
+      throw e;
+    }
+    probe.close();
+  } else if (options.readonly) {
+    throw new NotFlightrecDatabaseError(path, 'it is empty (no flightrec tables yet)');
   }
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(path, { readonly: options.readonly ?? false });
+    sqlite = new Database(path);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
-    if (!options.readonly) {
-      sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = NORMAL');
-    }
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.defaultSafeIntegers(false);
   } catch (e) {
     throw new StoreOpenError(path, e);
   }
-  const db = new Kysely<FlightrecDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const migrated: string[] = [];
+  const opened = withKysely(path, sqlite, migrated);
   try {
-    if (options.readonly) await refuseNewerSchema(sqlite, path);
-    else {
-      // kysely runs SQLite migrations without a transaction or a lock; ours makes them atomic and
-      // serialises processes that open a new file at the same moment (the second finds them applied).
-      sqlite.exec('BEGIN IMMEDIATE');
-      try {
-        await refuseNewerSchema(sqlite, path);
-        await migrate(db, path);
-        sqlite.exec('COMMIT');
-      } catch (e) {
-        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-        throw e;
-      }
+    // kysely runs SQLite migrations without a transaction or a lock; ours makes them atomic and
+    // serialises processes that open a new file at the same moment (the second finds them applied).
+    sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      refuseUnusable(inspectSchema(sqlite), path, false);
+      migrated.push(...(await migrate(opened.db, path)));
+      sqlite.exec('COMMIT');
+    } catch (e) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw e;
     }
   } catch (e) {
-    await db.destroy().catch(() => undefined);
+    await opened.db.destroy().catch(() => undefined);
     if (e instanceof FlightrecError) throw e;
     throw new StoreOpenError(path, e);
   }
-  return { path, sqlite, db };
+  return opened;
 }
 
-async function refuseNewerSchema(sqlite: Database.Database, path: string): Promise<void> {
-  const hasTable = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get();
-  if (!hasTable) return;
-  const applied = (sqlite.prepare('select name from kysely_migration').all() as { name: string }[]).map((r) => r.name);
-  const unknown = applied.filter((n) => !(n in MIGRATIONS));
-  if (unknown.length > 0) throw new SchemaTooNewError(path, unknown);
+function withKysely(path: string, sqlite: Database.Database, migrated: readonly string[] = []): OpenedDatabase {
+  return { path, sqlite, migrated, db: new Kysely<FlightrecDatabase>({ dialect: new SqliteDialect({ database: sqlite }) }) };
 }
 
-async function migrate(db: Kysely<FlightrecDatabase>, path: string): Promise<void> {
+/**
+ * A read-only connection. A WAL database needs its -shm file: when that is missing and the
+ * directory cannot be written (a read-only copy, a mounted snapshot), SQLite refuses even to read,
+ * so the file is read into memory instead (marked rollback-journal there: an in-memory copy has no WAL).
+ */
+function openReadOnly(path: string): Database.Database {
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path, { readonly: true, fileMustExist: true });
+    sqlite.pragma("busy_timeout = 30000");
+    sqlite.defaultSafeIntegers(false);
+  } catch (e) {
+    throw new StoreOpenError(path, e);
+  }
+  try {
+    sqlite.prepare('select count(*) from sqlite_master').get();
+    return sqlite;
+  } catch (e) {
+    sqlite.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') throw new NotFlightrecDatabaseError(path, 'it is not an SQLite database');
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN' && code !== 'SQLITE_READONLY') throw new StoreOpenError(path, e);
+  }
+  const bytes = readFileSync(path);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  try {
+    const copy = new Database(bytes, { readonly: true });
+    copy.defaultSafeIntegers(false);
+    copy.prepare('select count(*) from sqlite_master').get();
+    return copy;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_NOTADB') throw new NotFlightrecDatabaseError(path, 'it is not an SQLite database');
+    throw new StoreOpenError(path, e);
+  }
+}
+
+function refuseUnusable(state: ReturnType<typeof inspectSchema>, path: string, reader: boolean): void {
+  if (state.kind === 'foreign') throw new NotFlightrecDatabaseError(path, `it holds another program's tables (${state.tables.slice(0, 5).join(', ')}${state.tables.length > 5 ? ', …' : ''})`);
+  if (state.kind === 'empty') {
+    if (reader) throw new NotFlightrecDatabaseError(path, 'it is empty (no flightrec tables yet)');
+    return;
+  }
+  if (state.unknown.length > 0) throw new SchemaTooNewError(path, state.unknown);
+  if (reader && state.pending.length > 0) throw new SchemaNeedsMigrationError(path, state.pending);
+}
+
+async function migrate(db: Kysely<FlightrecDatabase>, path: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new StoreOpenError(path, new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

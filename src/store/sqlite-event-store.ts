@@ -70,6 +70,7 @@ export class SqliteEventStore {
       setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
       setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?'),
       blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
+      hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
       eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
     };
   }
@@ -170,6 +171,11 @@ export class SqliteEventStore {
         );
       }
     }
+  }
+
+  /** The chain hashes of a run's first `count` events, in seq order (what a seal's Merkle tree is built over). */
+  readHashes(runPk: number, count: number): Uint8Array[] {
+    return (this.stmts.hashes.all(runPk, count) as Buffer[]).map((b) => new Uint8Array(b));
   }
 
   /** Where an event with this writer-chosen id is stored, if anywhere. */

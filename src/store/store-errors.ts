@@ -42,3 +42,24 @@ export class StoreOpenError extends FlightrecError {
     super('STORE_OPEN_FAILED', `cannot open flightrec database ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { path }, { cause });
   }
 }
+
+/** The file is not a flightrec database (another program's SQLite file, not SQLite at all, or empty for a reader); nothing in it was changed. */
+export class NotFlightrecDatabaseError extends FlightrecError {
+  constructor(path: string, why: string) {
+    super('NOT_A_FLIGHTREC_DATABASE', `${path} is not a flightrec database: ${why}; flightrec leaves it untouched`, {
+      path,
+      hint: 'pass --db <path> to name a flightrec database, or a new file to start one',
+    });
+  }
+}
+
+/** A reader found a database written by an older flightrec: readers never migrate, so they name the command that does. */
+export class SchemaNeedsMigrationError extends FlightrecError {
+  constructor(path: string, pending: string[]) {
+    super('SCHEMA_NEEDS_MIGRATION', `database ${path} needs migrating to this flightrec's schema (pending: ${pending.join(', ')}); read commands never change a database`, {
+      path,
+      pending,
+      hint: `run \`flightrec migrate --db ${path}\` (any command that records, e.g. demo or import, also migrates it)`,
+    });
+  }
+}

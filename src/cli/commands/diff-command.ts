@@ -40,10 +40,10 @@ export const diffCommand: CliCommand = {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), runA, runB });
           const a = parseRunArgument(o.runA, o.db);
           const b = parseRunArgument(o.runB, o.db);
-          const storeA = await SqliteEventStore.open(a.db, { mustExist: true });
+          const storeA = await SqliteEventStore.open(a.db, { readonly: true });
           let report;
           try {
-            const storeB = b.db === a.db ? storeA : await SqliteEventStore.open(b.db, { mustExist: true });
+            const storeB = b.db === a.db ? storeA : await SqliteEventStore.open(b.db, { readonly: true });
             try {
               report = await diffRuns({ store: storeA, run: a.run }, { store: storeB, run: b.run });
             } finally {

@@ -68,6 +68,7 @@ export const replayCommand: CliCommand = {
           if (o.verify && (swaps.length > 0 || o.set.length > 0 || o.closedLoop)) throw new InvalidInputError('--verify reproduces the run as recorded; it cannot be combined with --swap, --set or --closed-loop', { field: '--verify' });
           if (o.closedLoop !== (o.from !== undefined)) throw new InvalidInputError('--closed-loop and --from <decision> go together', { field: o.closedLoop ? '--from' : '--closed-loop' });
           const agentOption = o.agent === undefined ? {} : { agent: o.agent };
+          // --verify only reads; the counterfactuals record a derived run.
           return await withStore(o.db, async (store) => {
             if (o.verify) {
               const { verifyReplay } = await import('../../../replay/verify-replay.js');
@@ -120,7 +121,7 @@ export const replayCommand: CliCommand = {
               print(`next: flightrec diff ${r.source_run} ${r.derived_run}${o.db === './flightrec.db' ? '' : ` --db ${o.db}`}`);
             }
             return EXIT.ok;
-          });
+          }, o.verify ? { readonly: true } : { mustExist: true });
         }),
       );
   },

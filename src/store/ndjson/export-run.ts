@@ -48,7 +48,8 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
   return { run: run.id, events: count };
 }
 
-function eventLine(run: string, row: EventRow, store: SqliteEventStore): NdjsonEvent {
+/** One stored event as its NDJSON line object (payload decoded, blobs inlined). */
+export function eventLine(run: string, row: EventRow, store: SqliteEventStore): NdjsonEvent {
   const payload = decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) });
   return { ...storedEnvelope(run, row), payload: toNdjsonValue(payload) } as NdjsonEvent;
 }
