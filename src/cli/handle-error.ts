@@ -1,12 +1,22 @@
+import type { ErrorCode } from '../errors/error-codes.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { EXIT, type ExitCode } from './cli-command.js';
 
-/** Hints by error code: what the user can do next. */
-const HINTS: Record<string, string> = {
-  NOT_FOUND: 'list what exists with `flightrec runs`',
+/**
+ * Hints by error code: what the user can do next. A thrown error's own `details.hint` wins, because
+ * it knows more (which file, which run).
+ */
+export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
+  NOT_FOUND: 'list what exists with `npx flightrec runs`',
   DATABASE_NOT_FOUND: 'pass --db <path> to point at another database',
+  NOT_A_FLIGHTREC_DATABASE: 'pass --db <path> to a database flightrec wrote, or a new file',
   SCHEMA_TOO_NEW: 'install a newer flightrec',
-  UNKNOWN_EVENT_TYPE: 'see the event types in the README',
+  SCHEMA_NEEDS_MIGRATION: 'migrate it with `npx flightrec migrate --db <path>`',
+  UNKNOWN_EVENT_TYPE: 'see the event types in the README, or register your own family (README: "Event families of your own")',
+  REPLAY_UNSUPPORTED: 'record the run with an agent factory: see the README section "Recording and replaying your own agent"',
+  VERSION_REBUILD_DIVERGED: "the component's applyUpdate is not deterministic, or it is not the code that recorded the run",
+  CHAIN_BROKEN: 'the database was changed after recording; `npx flightrec verify <run>` names the first bad event',
+  BACKEND_UNAVAILABLE: 'the wasm backend is always installed; tfjs-node is optional (see the README)',
 };
 
 /** Turns any error into a message on stderr and an exit code: FlightrecErrors are the user's to fix (2); anything else is a bug (1). */

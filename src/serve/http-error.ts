@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/error-codes.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 
 /**
@@ -7,7 +8,7 @@ import { FlightrecError } from '../errors/flightrec-error.js';
 export class HttpError extends FlightrecError {
   constructor(
     readonly status: number,
-    code: string,
+    code: ErrorCode,
     message: string,
     details: Record<string, unknown> = {},
     /** Extra response headers (Retry-After, WWW-Authenticate). */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uplotSource } from '../charts/uplot-source.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
+import { HttpError } from '../serve/http-error.js';
 import type { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { UiApi } from './ui-api.js';
 import { uiPage } from './ui-page.js';
@@ -139,14 +140,14 @@ function sendText(res: ServerResponse, text: string, type: string): void {
   res.end(text);
 }
 
-/** A FlightrecError is the caller's to fix: 404 for what does not exist, 400 for the rest; anything else is the server's (500). */
+/** A FlightrecError gets the status every flightrec server gives it (HttpError.statusOf); anything else is the server's (500). */
 function sendError(res: ServerResponse, e: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   if (e instanceof FlightrecError) {
-    sendJson(res, e.code === 'NOT_FOUND' ? 404 : 400, { error: { code: e.code, message: e.message, details: e.details } });
+    sendJson(res, HttpError.statusOf(e), { error: { code: e.code, message: e.message, details: e.details } });
     return;
   }
   sendJson(res, 500, { error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } });

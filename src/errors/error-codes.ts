@@ -1,0 +1,51 @@
+/**
+ * Every code a FlightrecError can carry. Callers, the CLI's hints and the HTTP status mapping are
+ * keyed by this union, so a new code is added here once and the compiler finds every table that
+ * must learn it.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'DATABASE_NOT_FOUND',
+  'NOT_A_FLIGHTREC_DATABASE',
+  'SCHEMA_TOO_NEW',
+  'SCHEMA_NEEDS_MIGRATION',
+  'STORE_OPEN_FAILED',
+  'STORE_WRITE_FAILED',
+  'UNKNOWN_EVENT_TYPE',
+  'EVENT_VERSION_TOO_NEW',
+  'INVALID_EVENT',
+  'INVALID_TENSOR',
+  'INVALID_PAYLOAD_BYTES',
+  'INVALID_REFERENCE',
+  'INVALID_IMPORT',
+  'IMPORT_FILE_CHANGED',
+  'BLOB_INTEGRITY',
+  'CHAIN_BROKEN',
+  'RUN_EXISTS',
+  'RUN_ENDED',
+  'RUN_CLOSED',
+  'RUN_HAS_ANOTHER_WRITER',
+  'RUN_NOT_ORDERED',
+  'EPISODE_OVER',
+  'DECISION_NOT_LOCATED',
+  'REPLAY_UNSUPPORTED',
+  'VERSION_REBUILD_DIVERGED',
+  'BACKEND_UNAVAILABLE',
+  'CHART_LIBRARY_MISSING',
+  'NOT_SEALED',
+  'INVALID_SEAL',
+  'SEAL_MISMATCH',
+  'INVALID_BATCH',
+  'BATCH_TOO_LARGE',
+  'BATCH_OUT_OF_ORDER',
+  'UNSUPPORTED_ENCODING',
+  'INVALID_QUERY',
+  'UNAUTHORIZED',
+  'METHOD_NOT_ALLOWED',
+  'SERVER_BUSY',
+  'SERVER_STOPPING',
+  'JOB_DIED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
