@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tensor } from '../src/events/tensor.js';
-import type { RecordedEvent } from '../src/events/registry.js';
+import { eventType, type RecordedEvent } from '../src/events/registry.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 
 /** Content key of a call's inputs: equal tensors (bit for bit) give equal keys. */
@@ -49,23 +49,16 @@ export class DecisionLog {
     return this.record?.started.seq ?? 0;
   }
 
-  find<T extends RecordedEvent['type']>(component: string, type: T, key: string): RecordedEvent<T> | undefined {
-    return this.calls.get(`${component}|${type}|${key}`) as RecordedEvent<T> | undefined;
+  /** The recorded call of `component` whose inputs (in the order the event type declares them) are `inputs`, bit for bit. */
+  find<T extends RecordedEvent['type']>(component: string, type: T, ...inputs: (Tensor | null)[]): RecordedEvent<T> | undefined {
+    return this.calls.get(`${component}|${type}|${inputKey(...inputs)}`) as RecordedEvent<T> | undefined;
   }
 }
 
+/** The key of a recorded call: its component, type and the declared input fields, bit for bit. */
 function callKey(e: RecordedEvent): string | null {
-  const c = e.component ?? '';
-  switch (e.type) {
-    case 'world_model.predicted':
-      return `${c}|${e.type}|${inputKey(e.payload.states, e.payload.actions)}`;
-    case 'reward.evaluated':
-      return `${c}|${e.type}|${inputKey(e.payload.states, e.payload.actions, e.payload.next_states)}`;
-    case 'critic.evaluated':
-      return `${c}|${e.type}|${inputKey(e.payload.states)}`;
-    case 'actor.proposed':
-      return `${c}|${e.type}|${inputKey(e.payload.states)}`;
-    default:
-      return null;
-  }
+  const inputs = eventType(e.type).inputs;
+  if (inputs.length === 0) return null;
+  const payload = e.payload as Readonly<Record<string, unknown>>;
+  return `${e.component ?? ''}|${e.type}|${inputKey(...inputs.map((f) => (payload[f] ?? null) as Tensor | null))}`;
 }

@@ -2,7 +2,7 @@ import type { Actor, AnyComponent, Critic, RewardFunction, WorldModel } from '..
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import type { LiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
-import { inputKey, type DecisionLog } from './decision-log.js';
+import type { DecisionLog } from './decision-log.js';
 import type { RunContext } from './run-context.js';
 
 /**
@@ -35,7 +35,7 @@ export function logBackedWorldModel(history: ComponentHistory, live: WorldModel,
     ...identity(history, log),
     role: 'world_model',
     predict(states, actions) {
-      const hit = log.find(live.name, 'world_model.predicted', inputKey(states, actions));
+      const hit = log.find(live.name, 'world_model.predicted', states, actions);
       return reuseOr(log, history, hit && { nextStates: hit.payload.next_states, done: hit.payload.done }, () => live.predict(states, actions));
     },
   };
@@ -46,7 +46,7 @@ export function logBackedReward(history: ComponentHistory, live: RewardFunction,
     ...identity(history, log),
     role: 'reward',
     evaluate(states, actions, nextStates) {
-      const hit = log.find(live.name, 'reward.evaluated', inputKey(states, actions, nextStates));
+      const hit = log.find(live.name, 'reward.evaluated', states, actions, nextStates);
       return reuseOr(log, history, hit?.payload.rewards, () => live.evaluate(states, actions, nextStates));
     },
   };
@@ -57,7 +57,7 @@ export function logBackedCritic(history: ComponentHistory, live: Critic, log: De
     ...identity(history, log),
     role: 'critic',
     evaluate(states) {
-      const hit = log.find(live.name, 'critic.evaluated', inputKey(states));
+      const hit = log.find(live.name, 'critic.evaluated', states);
       return reuseOr(log, history, hit?.payload.values, () => live.evaluate(states));
     },
   };
@@ -68,7 +68,7 @@ export function logBackedActor(history: ComponentHistory, live: Actor, log: Deci
     ...identity(history, log),
     role: 'actor',
     propose(states) {
-      const hit = log.find(live.name, 'actor.proposed', inputKey(states));
+      const hit = log.find(live.name, 'actor.proposed', states);
       return reuseOr(log, history, hit?.payload.probs ?? undefined, () => live.propose(states));
     },
   };

@@ -83,7 +83,9 @@ export { showDecision, type DecisionShow } from './show/show-decision.js';
 export { createReDecider, type ReDecider } from '../replay/reference-redecider.js';
 
 // Audits and diffs
-export { auditRun, type AuditOptions, type AuditReport, type AuditChecks } from './audit/audit-run.js';
+export { auditRun, type AuditOptions, type AuditReport } from './audit/audit-run.js';
+export { AUDITS, CHECK_NAMES, type AuditChecks, type CheckName } from './audit/audits.js';
+export type { AuditDefinition, AuditInputs } from './audit/audit-definition.js';
 export { THRESHOLDS } from './audit/thresholds.js';
 export { diffRuns, type DiffSide, type DiffOptions } from './diff/diff-runs.js';
 export type { DiffReport, FirstDivergence } from './diff/diff-report.js';

@@ -66,7 +66,6 @@ interface Window {
  * version on actor.chose).
  */
 export class ActorConsistencyAudit implements AuditProjection<ActorConsistencyResult> {
-  readonly check = 'actor' as const;
   private readonly windows = new VersionWindows<Window>(emptyWindow, mergeWindow);
   private unevaluable = 0;
   private noCandidates = 0;

@@ -1,14 +1,13 @@
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import { readDecisions } from '../store/decision-stream.js';
 import type { SqliteEventStore } from '../store/sqlite-event-store.js';
-import { ActorConsistencyAudit, type ActorConsistencyResult } from './actor-consistency-audit.js';
 import { readAuditContext, type AuditContext } from './audit-context.js';
-import { CHECK_NAMES, type AuditProjection, type CheckName, type Verdict } from './audit-types.js';
-import { CriticCalibrationAudit, type CriticCalibrationResult } from './critic-calibration-audit.js';
+import { auditsNamed, CHECK_NAMES, type AuditChecks, type CheckName } from './audits.js';
+import type { AuditOutcome, AuditProjection, Verdict } from './audit-types.js';
 import { DecisionView } from './decision-view.js';
 import type { ReferenceReward } from './reference-reward.js';
-import { RewardDivergenceAudit, type ReDecideUnderReference, type RewardDivergenceResult } from './reward-divergence-audit.js';
-import { WorldModelAudit, type WorldModelResult } from './world-model-audit.js';
+import type { ReDecideUnderReference } from './reward-divergence-audit.js';
+import { worst } from './thresholds.js';
 
 export interface AuditOptions {
   /** Which audits; all by default. */
@@ -23,14 +22,6 @@ export interface AuditOptions {
   onProgress?: (decisions: number) => void;
 }
 
-/** Every audit's result, keyed as in JSON output. */
-export interface AuditChecks {
-  critic?: CriticCalibrationResult;
-  actor?: ActorConsistencyResult;
-  world_model?: WorldModelResult;
-  reward?: RewardDivergenceResult;
-}
-
 export interface AuditReport {
   run: string;
   env: string | null;
@@ -42,8 +33,6 @@ export interface AuditReport {
   verdict: Verdict;
   checks: AuditChecks;
 }
-
-const NEEDS_GAMMA: readonly CheckName[] = ['critic', 'actor', 'world-model'];
 
 /**
  * Feeds every decision of a run to the projections in one pass, telling them where episodes end
@@ -81,26 +70,15 @@ export async function runProjections(store: SqliteEventStore, run: string, ctx: 
 export async function auditRun(store: SqliteEventStore, run: string, options: AuditOptions = {}): Promise<AuditReport> {
   const checks = options.checks ?? CHECK_NAMES;
   const ctx = await readAuditContext(store, run, options.gamma === undefined ? {} : { gamma: options.gamma });
-  const needing = checks.filter((c) => NEEDS_GAMMA.includes(c));
+  const definitions = auditsNamed(checks);
+  const needing = definitions.filter((d) => d.needsGamma).map((d) => d.name);
   if (ctx.gamma === null && needing.length > 0) {
     throw new InvalidInputError(`run ${run} records no discount (run.started discount) and the ${needing.join(', ')} audit${needing.length > 1 ? 's need' : ' needs'} one: pass --gamma <γ>`, { field: '--gamma', value: null });
   }
-  const audits: AuditProjection[] = [];
-  if (checks.includes('critic')) audits.push(new CriticCalibrationAudit(ctx));
-  if (checks.includes('actor')) audits.push(new ActorConsistencyAudit(ctx));
-  if (checks.includes('world-model')) audits.push(new WorldModelAudit(ctx));
-  if (checks.includes('reward')) audits.push(new RewardDivergenceAudit({ reference: options.reference ?? null, ...(options.reDecide ? { reDecide: options.reDecide } : {}) }));
+  const inputs = { reference: options.reference ?? null, ...(options.reDecide ? { reDecide: options.reDecide } : {}) };
+  const audits: AuditProjection[] = definitions.map((d) => d.create(ctx, inputs));
   const { decisions, episodes } = await runProjections(store, run, ctx, audits, options.onProgress);
-  const result: AuditChecks = {};
-  for (const a of audits) {
-    const r = await a.finish();
-    if (a.check === 'critic') result.critic = r as CriticCalibrationResult;
-    else if (a.check === 'actor') result.actor = r as ActorConsistencyResult;
-    else if (a.check === 'world-model') result.world_model = r as WorldModelResult;
-    else result.reward = r as RewardDivergenceResult;
-  }
-  const verdicts = Object.values(result).map((r) => r.verdict as Verdict);
-  const order: Verdict[] = ['not_available', 'pass', 'warn', 'fail'];
-  const verdict = verdicts.reduce<Verdict>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'not_available');
-  return { run, env: ctx.env, gamma: ctx.gamma, gamma_source: ctx.gammaSource, decisions, episodes, verdict, checks: result };
+  const result: Record<string, AuditOutcome> = {};
+  for (const [i, d] of definitions.entries()) result[d.key] = await audits[i]!.finish();
+  return { run, env: ctx.env, gamma: ctx.gamma, gamma_source: ctx.gammaSource, decisions, episodes, verdict: worst(Object.values(result).map((o) => o.verdict)), checks: result as AuditChecks };
 }

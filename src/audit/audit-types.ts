@@ -1,12 +1,5 @@
 import type { DecisionView } from './decision-view.js';
 
-/** The audits `flightrec audit` runs, by the name given to `--check`. */
-export const CHECK_NAMES = ['critic', 'actor', 'world-model', 'reward'] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
-
-/** Key of each check in JSON output (`checks.world_model`), snake_case like every other JSON field. */
-export const CHECK_KEYS: Readonly<Record<CheckName, string>> = { critic: 'critic', actor: 'actor', 'world-model': 'world_model', reward: 'reward' };
-
 /** pass / warn / fail against the thresholds table; not_available when the run lacks what the audit needs. */
 export type Verdict = 'pass' | 'warn' | 'fail' | 'not_available';
 
@@ -47,7 +40,6 @@ export interface AuditOutcome {
  * kept between calls must be bounded independently of the run's length.
  */
 export interface AuditProjection<R extends AuditOutcome = AuditOutcome> {
-  readonly check: CheckName;
   observe(view: DecisionView): void | Promise<void>;
   abandonEpisode(): void | Promise<void>;
   finish(): R | Promise<R>;

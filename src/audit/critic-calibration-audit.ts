@@ -102,7 +102,6 @@ interface Pending {
  * empirical action distribution per state within the window (uniform in unvisited states).
  */
 export class CriticCalibrationAudit implements AuditProjection<CriticCalibrationResult> {
-  readonly check = 'critic' as const;
   private readonly windows: VersionWindows<Window>;
   private readonly scatter = new Reservoir<[number, number]>(500, 'critic-scatter');
   private episode: Pending[] = [];

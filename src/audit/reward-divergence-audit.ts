@@ -72,7 +72,6 @@ const MAX_SERIES = 400;
  * mean |reference return| (1e-9 when that mean is 0). Episodes cut short are left out.
  */
 export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceResult> {
-  readonly check = 'reward' as const;
   private readonly transitionStats = new PairStats();
   private readonly transitionSample = new Reservoir<[number, number]>(4096, 'reward-transitions');
   private readonly episodeStats = new PairStats();

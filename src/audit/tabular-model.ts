@@ -1,5 +1,6 @@
 import type { Json } from '../events/common-schemas.js';
-import { Gridworld, GridworldState } from '../envs/gridworld.js';
+import type { Environment } from '../envs/environment.js';
+import { makeEnvironment } from '../envs/registry.js';
 import { policyEvaluation } from '../envs/tabular-solver.js';
 import type { TransitionTable } from '../envs/transition-table.js';
 import { rowKey } from './row-key.js';
@@ -14,17 +15,35 @@ export interface TabularModel {
 }
 
 /**
- * The exact MDP of a tabular run, or null when its environment has none. The gridworld's table
- * depends on its slip, which the recorded env_state carries; observations are matched to states
- * by `Gridworld.observationForState`.
+ * The exact MDP of a run, or null when its environment declares no tabular dynamics (or the
+ * registry does not know it). The table can depend on config the recorded env_state carries (the
+ * gridworld's slip), so the state is restored first; observations are matched to states by the
+ * env's `observationForState`.
  */
-export function tabularModelFor(env: string | null, envState: Json | null): TabularModel | null {
-  if (env !== 'gridworld') return null;
-  const parsed = GridworldState.safeParse(envState);
-  const g = new Gridworld(parsed.success ? { slip: parsed.data.slip, maxEpisodeSteps: parsed.data.maxEpisodeSteps } : {});
+export function tabularModelFor(envId: string | null, envState: Json | null): TabularModel | null {
+  const env = builtInEnvironment(envId);
+  if (env?.tabular === undefined) return null;
+  if (envState !== null && typeof envState === 'object' && !Array.isArray(envState)) {
+    try {
+      env.restoreState(envState);
+    } catch {
+      // A state this env cannot restore keeps its default config, as an unparsable state always has.
+    }
+  }
+  const t = env.tabular;
   const byKey = new Map<string, number>();
-  for (let s = 0; s < g.numStates; s++) byKey.set(rowKey(g.observationForState(s)), s);
-  return { table: g.transitionTable(), numStates: g.numStates, numActions: 4, stateOf: (k) => byKey.get(k) };
+  for (let s = 0; s < t.numStates; s++) byKey.set(rowKey(t.observationForState(s)), s);
+  const table = t.transitionTable();
+  return { table, numStates: t.numStates, numActions: table.numActions, stateOf: (k) => byKey.get(k) };
+}
+
+function builtInEnvironment(id: string | null): Environment | null {
+  if (id === null) return null;
+  try {
+    return makeEnvironment(id);
+  } catch {
+    return null; // a user's env the registry does not know
+  }
 }
 
 /**

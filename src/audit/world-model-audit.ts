@@ -88,7 +88,6 @@ interface Window {
  * Windows follow the world-model version.
  */
 export class WorldModelAudit implements AuditProjection<WorldModelResult> {
-  readonly check = 'world-model' as const;
   private readonly windows = new VersionWindows<Window>(emptyWindow, mergeWindow);
   private readonly env: Environment | null;
   private readonly followed = new FollowedPlans();

@@ -1,3 +1,4 @@
+import { eventType, isKnownEventType } from '../events/registry.js';
 import type { Tensor } from '../events/tensor.js';
 import { DeltaStat, type DeltaSummary } from './delta-stat.js';
 import type { EventFields } from './event-fields.js';
@@ -26,18 +27,14 @@ const KL_FLOOR = 1e-12;
 
 /**
  * Per-component delta statistics, fed one matched event pair at a time (the k-th event of a type
- * in A's decision with the k-th in B's). `identical` pairs (equal payload bytes) are counted
- * without decoding anything; others decode only the fields a statistic reads.
+ * in A's decision with the k-th in B's). Which statistics an event feeds is declared by its event
+ * type (`deltas`), so this class knows measures, not event types. `identical` pairs (equal
+ * payload bytes) are counted without decoding anything; others decode only the fields a
+ * statistic reads.
  */
 export class ComponentDeltas {
-  readonly rootValue = new DeltaStat();
-  readonly criticValues = new DeltaStat();
-  readonly nextStates = new DeltaStat();
-  readonly rewards = new DeltaStat();
-  readonly kl = new DeltaStat();
-  readonly chosenValue = new DeltaStat();
-  topPairs = 0;
-  topDiffering = 0;
+  private readonly stats = new Map<string, DeltaStat>();
+  private readonly tops = new Map<string, { pairs: number; differing: number }>();
   /** |Δ root value| of the decision being compared (null when it has none); reset by beginDecision. */
   rootDelta: number | null = null;
 
@@ -45,73 +42,86 @@ export class ComponentDeltas {
     this.rootDelta = null;
   }
 
+  /** Whether events of this type feed any statistic (the comparer skips decoding the others). */
+  static observes(type: string): boolean {
+    return isKnownEventType(type) && eventType(type).deltas.length > 0;
+  }
+
   observe(type: string, occurrence: number, a: EventFields, b: EventFields, identical: boolean): void {
-    switch (type) {
-      case 'critic.evaluated':
-        if (occurrence === 0) this.root(a, b, identical);
-        elementwise(this.criticValues, a, b, 'values', identical);
-        return;
-      case 'world_model.predicted':
-        elementwise(this.nextStates, a, b, 'next_states', identical);
-        return;
-      case 'reward.evaluated':
-        elementwise(this.rewards, a, b, 'rewards', identical);
-        return;
-      case 'actor.proposed':
-        this.klDivergence(a, b, identical);
-        return;
-      case 'actor.chose':
-        if (occurrence === 0) this.chose(a, b, identical);
-        return;
-      default:
+    for (const d of eventType(type).deltas) {
+      switch (d.measure) {
+        case 'elementwise':
+          elementwise(this.stat(d.stat), a, b, d.field, identical);
+          break;
+        case 'first_element':
+          if (occurrence === 0) this.root(this.stat(d.stat), a, b, d.field, identical);
+          break;
+        case 'row_kl':
+          this.klDivergence(this.stat(d.stat), a, b, d.field, identical);
+          break;
+        case 'argmax':
+          if (occurrence === 0) this.argmaxMoved(d.stat, a, b, d.field, identical);
+          break;
+        case 'scalar':
+          if (occurrence === 0) this.scalar(this.stat(d.stat), a, b, d.field, identical);
+          break;
+      }
     }
   }
 
   report(): ComponentDeltasReport {
+    const summary = (key: string) => (this.stats.get(key) ?? new DeltaStat()).summary();
+    const top = this.tops.get('planner.top_candidate') ?? { pairs: 0, differing: 0 };
     return {
-      critic: { root_value: this.rootValue.summary(), values: this.criticValues.summary() },
-      world_model: { next_states: this.nextStates.summary() },
-      reward: { rewards: this.rewards.summary() },
-      actor: { kl: this.kl.summary() },
+      critic: { root_value: summary('critic.root_value'), values: summary('critic.values') },
+      world_model: { next_states: summary('world_model.next_states') },
+      reward: { rewards: summary('reward.rewards') },
+      actor: { kl: summary('actor.kl') },
       planner: {
-        top_candidate: { pairs: this.topPairs, differing: this.topDiffering, share: this.topPairs === 0 ? null : this.topDiffering / this.topPairs },
-        chosen_value: this.chosenValue.summary(),
+        top_candidate: { pairs: top.pairs, differing: top.differing, share: top.pairs === 0 ? null : top.differing / top.pairs },
+        chosen_value: summary('planner.chosen_value'),
       },
     };
   }
 
-  private root(a: EventFields, b: EventFields, identical: boolean): void {
-    if (a.size('values') <= 0 || (!identical && b.size('values') <= 0)) return;
-    this.rootValue.pairs++;
-    if (identical || a.sameField('values', b)) {
-      this.rootValue.addZeros(1);
+  private stat(key: string): DeltaStat {
+    let s = this.stats.get(key);
+    if (s === undefined) this.stats.set(key, (s = new DeltaStat()));
+    return s;
+  }
+
+  private root(stat: DeltaStat, a: EventFields, b: EventFields, key: string, identical: boolean): void {
+    if (a.size(key) <= 0 || (!identical && b.size(key) <= 0)) return;
+    stat.pairs++;
+    if (identical || a.sameField(key, b)) {
+      stat.addZeros(1);
       this.rootDelta = 0;
       return;
     }
-    const x = (a.value('values') as Tensor).data[0]!;
-    const y = (b.value('values') as Tensor).data[0]!;
-    this.rootValue.add(x, y);
+    const x = (a.value(key) as Tensor).data[0]!;
+    const y = (b.value(key) as Tensor).data[0]!;
+    stat.add(x, y);
     const d = x === y || (x !== x && y !== y) ? 0 : Math.abs(x - y);
     this.rootDelta = Number.isFinite(d) ? d : null;
   }
 
-  private klDivergence(a: EventFields, b: EventFields, identical: boolean): void {
-    const ha = a.header('probs');
-    const hb = identical ? ha : b.header('probs');
+  private klDivergence(stat: DeltaStat, a: EventFields, b: EventFields, key: string, identical: boolean): void {
+    const ha = a.header(key);
+    const hb = identical ? ha : b.header(key);
     if (ha === null || hb === null) return;
-    this.kl.pairs++;
+    stat.pairs++;
     if (!sameShape(ha.shape, hb.shape)) {
-      this.kl.shapeMismatches++;
+      stat.shapeMismatches++;
       return;
     }
     const width = ha.shape.length === 0 ? 1 : ha.shape[ha.shape.length - 1]!;
     const rows = width === 0 ? 0 : ha.size / width;
-    if (identical || a.sameField('probs', b)) {
-      this.kl.addZeros(rows);
+    if (identical || a.sameField(key, b)) {
+      stat.addZeros(rows);
       return;
     }
-    const p = (a.value('probs') as Tensor).data;
-    const q = (b.value('probs') as Tensor).data;
+    const p = (a.value(key) as Tensor).data;
+    const q = (b.value(key) as Tensor).data;
     for (let r = 0; r < rows; r++) {
       let kl = 0;
       let same = true;
@@ -121,19 +131,23 @@ export class ComponentDeltas {
         if (x !== y) same = false;
         if (x > 0) kl += x * Math.log(x / Math.max(y, KL_FLOOR));
       }
-      this.kl.addDelta(same ? 0 : Math.max(0, kl));
+      stat.addDelta(same ? 0 : Math.max(0, kl));
     }
   }
 
-  private chose(a: EventFields, b: EventFields, identical: boolean): void {
-    if (a.size('scores') >= 0 && (identical || b.size('scores') >= 0)) {
-      this.topPairs++;
-      if (!identical && !a.sameField('scores', b) && argmax((a.value('scores') as Tensor).data) !== argmax((b.value('scores') as Tensor).data)) this.topDiffering++;
-    }
-    if (a.isNull('value') || (!identical && b.isNull('value'))) return;
-    this.chosenValue.pairs++;
-    if (identical || a.sameField('value', b)) this.chosenValue.addZeros(1);
-    else this.chosenValue.add(a.value('value') as number, b.value('value') as number);
+  private argmaxMoved(key: string, a: EventFields, b: EventFields, field: string, identical: boolean): void {
+    if (a.size(field) < 0 || (!identical && b.size(field) < 0)) return;
+    let top = this.tops.get(key);
+    if (top === undefined) this.tops.set(key, (top = { pairs: 0, differing: 0 }));
+    top.pairs++;
+    if (!identical && !a.sameField(field, b) && argmax((a.value(field) as Tensor).data) !== argmax((b.value(field) as Tensor).data)) top.differing++;
+  }
+
+  private scalar(stat: DeltaStat, a: EventFields, b: EventFields, field: string, identical: boolean): void {
+    if (a.isNull(field) || (!identical && b.isNull(field))) return;
+    stat.pairs++;
+    if (identical || a.sameField(field, b)) stat.addZeros(1);
+    else stat.add(a.value(field) as number, b.value(field) as number);
   }
 }
 

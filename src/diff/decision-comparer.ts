@@ -147,7 +147,7 @@ export class DecisionComparer {
   }
 
   private observed(type: string): boolean {
-    return METRIC_TYPES.has(type);
+    return ComponentDeltas.observes(type);
   }
 
   /** Fields of a matched pair: raw when both are stored at the type's current schema version, else decoded and upcast. */
@@ -158,7 +158,6 @@ export class DecisionComparer {
   }
 }
 
-const METRIC_TYPES = new Set(['critic.evaluated', 'world_model.predicted', 'reward.evaluated', 'actor.proposed', 'actor.chose']);
 
 const versionCache = new Map<string, number>();
 function currentVersion(type: string): number {

@@ -5,6 +5,21 @@ export const Role = z.enum(['world_model', 'reward', 'critic', 'actor', 'planner
 export type Role = z.infer<typeof Role>;
 
 /**
+ * How a diff measures the change of one output field between two runs' matched events:
+ * `elementwise` |Δ| of every element; `first_element` |Δ| of element 0 of the decision's first such
+ * event (the root value); `row_kl` KL(A‖B) of each row (a distribution); `argmax` whether the
+ * largest element moved (first event only); `scalar` |Δ| of a number (first event only).
+ */
+export type DeltaMeasure = 'elementwise' | 'first_element' | 'row_kl' | 'argmax' | 'scalar';
+
+/** One statistic a diff reports (`stat` is its path in the report, `<role>.<name>`), fed from `field`. */
+export interface DeltaDeclaration {
+  readonly stat: string;
+  readonly field: string;
+  readonly measure: DeltaMeasure;
+}
+
+/**
  * What engines need to know about an event type, declared by its family so that shared code
  * (store, replay, diff, audits) never switches on a list of type names.
  */
@@ -26,6 +41,13 @@ export interface EventTypeDefinition<T extends string = string, P extends z.ZodT
   readonly role: Role | null;
   /** True when a replay re-derives the event (so reproduction compares it). */
   readonly replayable: boolean;
+  /**
+   * For a component call: the payload fields that are its inputs, in call order. Replay answers an
+   * unchanged component's call from the log when they match the recorded ones bit for bit.
+   */
+  readonly inputs: readonly string[];
+  /** The statistics a diff of two runs feeds from this event's outputs. */
+  readonly deltas: readonly DeltaDeclaration[];
 }
 
 export function defineEventType<const T extends string, P extends z.ZodType>(def: {
@@ -35,6 +57,8 @@ export function defineEventType<const T extends string, P extends z.ZodType>(def
   decisionScoped?: boolean;
   role?: Role | null;
   replayable?: boolean;
+  inputs?: readonly string[];
+  deltas?: readonly DeltaDeclaration[];
   previous?: Record<number, z.ZodType>;
   upcasters?: Record<number, (payload: unknown) => unknown>;
 }): EventTypeDefinition<T, P> {
@@ -48,5 +72,7 @@ export function defineEventType<const T extends string, P extends z.ZodType>(def
     decisionScoped: def.decisionScoped ?? false,
     role: def.role ?? null,
     replayable: def.replayable ?? false,
+    inputs: def.inputs ?? [],
+    deltas: def.deltas ?? [],
   };
 }

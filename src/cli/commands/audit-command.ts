@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { auditRun, type AuditReport } from '../../audit/audit-run.js';
 import type { SqliteEventStore } from '../../store/sqlite-event-store.js';
-import { CHECK_NAMES, type AuditOutcome, type CheckName, type Verdict } from '../../audit/audit-types.js';
-import { formatFigure as f } from '../../audit/format-figure.js';
+import { auditsNamed, CHECK_NAMES, type CheckName } from '../../audit/audits.js';
+import type { AuditOutcome, Verdict } from '../../audit/audit-types.js';
 import { loadReferenceReward, parseReferenceSpec } from '../../audit/reference-reward.js';
 import { uplotSource } from '../../charts/uplot-source.js';
 import { renderAuditHtml } from '../../audit/render-audit-html.js';
-import { FINAL_SHARE, HACKING_WINDOW } from '../../audit/thresholds.js';
+import { FINAL_SHARE } from '../../audit/thresholds.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
-import { formatTable } from './format-table.js';
+import { formatTable } from '../../text/format-table.js';
 import { withStore } from './with-store.js';
 
 const Checks = z
@@ -87,88 +87,22 @@ export const auditCommand: CliCommand = {
 };
 
 const LABEL: Record<Verdict, string> = { pass: 'pass', warn: 'WARN', fail: 'FAIL', not_available: 'n/a' };
-const MAX_WINDOW_ROWS = 6;
-const MAX_DECISIONS = 5;
 
 /** The audit for people: a summary table (verdict and key figures per check), then one section per check. */
 export function formatAuditText(r: AuditReport): string[] {
-  const c = r.checks;
-  const lines: string[] = [];
+  const results = r.checks as Record<string, AuditOutcome | undefined>;
+  const ran = auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [{ d, x: results[d.key]! }] : []));
   const gamma = r.gamma === null ? 'no γ' : `γ ${r.gamma}${r.gamma_source === '--gamma' ? ' (--gamma)' : ''}`;
-  lines.push(`audit of run ${r.run}: ${r.env ?? 'unknown env'}, ${r.episodes} episodes, ${r.decisions} decisions, ${gamma}`, '');
-  const rows: string[][] = [];
-  if (c.critic) rows.push(['critic', LABEL[c.critic.verdict], `bias ${f(c.critic.bias)}  rmse ${f(c.critic.rmse)}  expl.var ${f(c.critic.explained_variance)}  spearman ${f(c.critic.rank_correlation)}${c.critic.exact_rmse !== null ? `  vs exact V^π: rmse ${f(c.critic.exact_rmse)}` : ''}`]);
-  if (c.actor) rows.push(['actor', LABEL[c.actor.verdict], `agreement ${f(c.actor.agreement)}  mean regret ${f(c.actor.mean_regret)}  max regret ${f(c.actor.max_regret)}`]);
-  if (c.world_model) rows.push(['world-model', LABEL[c.world_model.verdict], `one-step mse ${f(c.world_model.one_step_error)}  optimism ${f(c.world_model.optimism)} (not chosen ${f(c.world_model.optimism_non_chosen)})  done ECE ${f(c.world_model.done.calibration_error)}`]);
-  if (c.reward) {
-    const w = c.reward;
-    rows.push(['reward', LABEL[w.verdict], w.reference === null ? 'no reference reward' : `rank corr ${f(w.rank_correlation)}  hacking episodes ${w.hacking_episodes}/${w.judged_episodes}  vs ${w.reference}`]);
-  }
-  lines.push(...formatTable(['CHECK', 'VERDICT', 'KEY FIGURES (whole run)'], rows));
+  const lines = [`audit of run ${r.run}: ${r.env ?? 'unknown env'}, ${r.episodes} episodes, ${r.decisions} decisions, ${gamma}`, ''];
+  lines.push(...formatTable(['CHECK', 'VERDICT', 'KEY FIGURES (whole run)'], ran.map(({ d, x }) => [d.name, LABEL[x.verdict], d.summary(x).join('  ')])));
   lines.push('', `critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions, what training ended with.`, `open a decision with: flightrec show ${r.run} <decision>`);
-  if (c.critic) {
-    const x = c.critic;
-    section(lines, 'critic calibration: V(s_t) vs realized discounted return G_t', x);
-    if (x.final) lines.push(`  final, decisions ${x.final.first_decision}-${x.final.last_decision}: bias ${f(x.final.bias)}  rmse ${f(x.final.rmse)}  expl.var ${f(x.final.explained_variance)}  spearman ${f(x.final.rank_correlation)}  G ${f(x.final.mean_return)} ± ${f(x.final.std_return)}${x.final.exact_rmse !== null ? `  vs exact V^π: bias ${f(x.final.exact_bias)} rmse ${f(x.final.exact_rmse)}` : ''}`);
-    const exact = x.exact_rmse !== null;
-    windowTable(lines, 'critic', ['BIAS', 'RMSE', 'EXPL.VAR', 'SPEARMAN', ...(exact ? ['EXACT_RMSE'] : [])], x.windows, (w) => [f(w.bias), f(w.rmse), f(w.explained_variance), f(w.rank_correlation), ...(exact ? [f(w.exact_rmse)] : [])]);
-    if (x.calibration.length > 0) {
-      lines.push('  calibration by value bin, whole run:');
-      const t = formatTable(['V BIN', 'N', 'MEAN V', 'MEAN G', 'BIAS'], x.calibration.map((b) => [`[${f(b.lo, 2)}, ${f(b.hi, 2)})`, String(b.n), f(b.mean_predicted), f(b.mean_realized), f(b.bias)]), [1, 2, 3, 4]);
-      lines.push(...t.map((l) => `    ${l}`));
-    }
-    decisions(lines, x);
-  }
-  if (c.actor) {
-    const x = c.actor;
-    section(lines, "actor–critic consistency: chosen action vs one-step Q = r̂ + γ(1 − done)V(ŝ')", x);
-    if (x.final) lines.push(`  final, decisions ${x.final.first_decision}-${x.final.last_decision}: agreement ${f(x.final.agreement)}  mean regret ${f(x.final.mean_regret)}  max ${f(x.final.max_regret)}  own-score agreement ${f(x.final.own_score_agreement)}  actor-proposal agreement ${f(x.final.proposal_agreement)}`);
-    if (x.disagreement_from_exploration !== null) lines.push(`  ${f(x.disagreement_from_exploration * 100, 0)}% of the non-maximising choices did not maximise the decision's own scores either (exploration)`);
-    windowTable(lines, 'actor', ['AGREEMENT', 'MEAN_REGRET', 'MAX_REGRET'], x.windows, (w) => [f(w.agreement), f(w.mean_regret), f(w.max_regret)]);
-    decisions(lines, x);
-  }
-  if (c.world_model) {
-    const x = c.world_model;
-    section(lines, 'world-model fidelity and exploitation', x);
-    lines.push(`  one step: mse ${f(x.one_step_error)}  max |Δ| ${f(x.one_step_max_abs)}  mse/Var(next obs) ${f(x.relative_one_step_error)};  P(done): Brier ${f(x.done.brier)}  ECE ${f(x.done.calibration_error)}`);
-    if (x.k_step.length > 0) lines.push(`  k-step mse along chosen plans the agent followed: ${x.k_step.map((k) => `k=${k.k} ${f(k.error)} (n ${k.n})`).join('  ')}`);
-    if (x.optimism_source !== null) lines.push(`  optimism, imagined − realized return (${x.optimism_source}): chosen ${f(x.optimism)} (${x.optimism_plans.chosen} plans), not chosen ${f(x.optimism_non_chosen)} (${x.optimism_plans.non_chosen}); std of realized ${f(x.realized_return_std)}`);
-    if (x.final) lines.push(`  final, decisions ${x.final.first_decision}-${x.final.last_decision}: one-step mse ${f(x.final.one_step_error)}  optimism ${f(x.final.optimism)}  not chosen ${f(x.final.optimism_non_chosen)}`);
-    windowTable(lines, 'world-model', ['ONE_STEP_MSE', 'OPTIMISM', 'NOT_CHOSEN'], x.windows, (w) => [f(w.one_step_error), f(w.optimism), f(w.optimism_non_chosen)]);
-    decisions(lines, x);
-  }
-  if (c.reward) {
-    const x = c.reward;
-    section(lines, `reward divergence: recorded reward vs ${x.reference ?? 'a reference (none)'}`, x);
-    if (x.reference !== null) {
-      lines.push(`  ${x.episodes} episodes: mean reward return ${f(x.mean_reward_return)}, mean reference return ${f(x.mean_reference_return)}; Spearman per episode ${f(x.rank_correlation)}, per transition ${f(x.transition_rank_correlation)}`);
-      const ids = x.hacking_episode_ids;
-      lines.push(`  hacking episodes (reward return up, reference down vs the previous ${HACKING_WINDOW}): ${x.hacking_episodes} of ${x.judged_episodes}${ids.length > 0 ? `: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}` : ''}`);
-      if (x.flips !== null) lines.push(`  re-decided under the reference: ${x.flips.flipped} of ${x.flips.decided} decisions flip`);
-    }
-    decisions(lines, x);
+  for (const { d, x } of ran) {
+    lines.push('', `${d.title}: ${d.subtitle(x)}: ${LABEL[x.verdict]}`);
+    for (const reason of x.reasons) lines.push(`  ${LABEL[reason.verdict].padEnd(4)}  ${reason.message}`);
+    for (const n of x.notes) lines.push(`  note: ${n}`);
+    lines.push(...d.details(x).map((l) => `  ${l}`));
   }
   return lines;
-}
-
-function section(lines: string[], title: string, x: AuditOutcome): void {
-  lines.push('', `${title}: ${LABEL[x.verdict]}`);
-  for (const r of x.reasons) lines.push(`  ${LABEL[r.verdict].padEnd(4)}  ${r.message}`);
-  for (const n of x.notes) lines.push(`  note: ${n}`);
-}
-
-function windowTable<W extends { first_decision: number; last_decision: number; versions: number; n: number }>(lines: string[], what: string, header: string[], windows: readonly W[], cells: (w: W) => string[]): void {
-  if (windows.length <= 1) return;
-  const shown = windows.length <= MAX_WINDOW_ROWS ? windows : Array.from({ length: MAX_WINDOW_ROWS }, (_, i) => windows[Math.round((i * (windows.length - 1)) / (MAX_WINDOW_ROWS - 1))]!);
-  lines.push(`  over training, ${windows.length} windows of consecutive ${what} versions${shown.length < windows.length ? ` (${shown.length} shown, all in --json)` : ''}:`);
-  const table = formatTable(['DECISIONS', 'VERSIONS', 'N', ...header], shown.map((w) => [`${w.first_decision}-${w.last_decision}`, String(w.versions), String(w.n), ...cells(w)]), [1, 2, ...header.map((_, i) => i + 3)]);
-  lines.push(...table.map((l) => `    ${l}`));
-}
-
-function decisions(lines: string[], x: AuditOutcome): void {
-  if (x.decisions.length === 0) return;
-  lines.push('  decisions driving the verdict:');
-  for (const d of x.decisions.slice(0, MAX_DECISIONS)) lines.push(`    ${String(d.decision).padStart(6)}  episode ${d.episode ?? '-'} step ${d.step ?? '-'}: ${d.why}`);
 }
 
 /** A re-decider for runs replay can rebuild (reference-agent runs); null for others, whose audit simply omits flips. */

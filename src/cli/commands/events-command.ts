@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, eventType, type RecordedEvent } from '../../events/registry.js';
 import { readEvents } from '../../store/event-reader.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
-import { cell } from './format-table.js';
+import { cell } from '../../text/format-table.js';
 import { stdoutReaderGone } from './stdout-reader.js';
 import { summarizePayload } from './summarize-payload.js';
 import { eventToJson } from '../../show/to-json-view.js';

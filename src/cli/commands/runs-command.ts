@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runView } from '../../store/run-view.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
-import { cell, formatTable } from './format-table.js';
+import { cell, formatTable } from '../../text/format-table.js';
 import { stdoutReaderGone } from './stdout-reader.js';
 import { withStore } from './with-store.js';
 

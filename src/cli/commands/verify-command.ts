@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../errors/flightrec-error.js';
 import type { SqliteEventStore } from '../../store/sqlite-event-store.js';
 import { verifyChain, type ChainReport, type RunSeal } from '../../store/verify-chain.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
-import { formatTable } from './format-table.js';
+import { formatTable } from '../../text/format-table.js';
 import { loadKey, verifyNote } from '../../seal/signed-note.js';
 import { sealRootProblem } from '../../seal/prove-run.js';
 import { readSealFile, readText, type ReadSeal } from './seal-file.js';

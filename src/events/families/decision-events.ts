@@ -51,6 +51,8 @@ export const WorldModelPredicted = defineEventType({
   decisionScoped: true,
   replayable: true,
   role: 'world_model',
+  inputs: ['states', 'actions'],
+  deltas: [{ stat: 'world_model.next_states', field: 'next_states', measure: 'elementwise' }],
   payload: z.strictObject({
     states: Tensor,
     actions: Tensor,
@@ -66,6 +68,8 @@ export const RewardEvaluated = defineEventType({
   decisionScoped: true,
   replayable: true,
   role: 'reward',
+  inputs: ['states', 'actions', 'next_states'],
+  deltas: [{ stat: 'reward.rewards', field: 'rewards', measure: 'elementwise' }],
   payload: z.strictObject({
     states: Tensor,
     actions: Tensor,
@@ -79,6 +83,11 @@ export const CriticEvaluated = defineEventType({
   decisionScoped: true,
   replayable: true,
   role: 'critic',
+  inputs: ['states'],
+  deltas: [
+    { stat: 'critic.root_value', field: 'values', measure: 'first_element' },
+    { stat: 'critic.values', field: 'values', measure: 'elementwise' },
+  ],
   payload: z.strictObject({
     states: Tensor,
     values: Tensor,
@@ -90,6 +99,8 @@ export const ActorProposed = defineEventType({
   decisionScoped: true,
   replayable: true,
   role: 'actor',
+  inputs: ['states'],
+  deltas: [{ stat: 'actor.kl', field: 'probs', measure: 'row_kl' }],
   payload: z.strictObject({
     states: Tensor,
     /** Action probabilities [N, A] for discrete actions. */
@@ -105,6 +116,10 @@ export const ActorChose = defineEventType({
   decisionScoped: true,
   replayable: true,
   role: 'actor',
+  deltas: [
+    { stat: 'planner.top_candidate', field: 'scores', measure: 'argmax' },
+    { stat: 'planner.chosen_value', field: 'value', measure: 'scalar' },
+  ],
   payload: z.strictObject({
     action: Action,
     /** The candidates the decision considered (first actions or plans), [K, ...]. */

@@ -3,8 +3,6 @@ import { chartBox } from './chart-box.js';
 import { decisionLink, h, mount, runLink, verdictBadge } from './dom.js';
 import type { AuditResponse } from './types.js';
 
-const CHART_OF: Record<string, string[]> = { critic: ['criticScatter', 'criticWindows'], actor: ['actorWindows'], world_model: ['wmK', 'wmOptimism'], reward: ['rewardSeries'] };
-
 /** Every audit of a run: verdict, reasons, charts, and the decisions behind the verdict, each a link. */
 export async function auditView(app: HTMLElement, run: string): Promise<void> {
   mount(app, h('h1', null, 'Audits of ', runLink(run)), h('p', { class: 'muted' }, 'auditing… (one pass over the run)'));
@@ -21,7 +19,7 @@ export async function auditView(app: HTMLElement, run: string): Promise<void> {
             { class: 'card', 'data-check': name },
             h('h2', null, name.replace('_', ' '), ' ', verdictBadge(null, c.verdict)),
             h('ul', null, c.reasons.map((r) => h('li', null, verdictBadge(null, r.verdict), r.message)), c.notes.map((n) => h('li', { class: 'muted' }, n))),
-            h('div', { class: 'grid2' }, a.charts.filter((s) => (CHART_OF[name] ?? []).includes(s.id)).map(chartBox)),
+            h('div', { class: 'grid2' }, (a.charts[name] ?? []).map(chartBox)),
             c.decisions.length === 0
               ? null
               : h('table', null, h('tr', null, h('th', null, 'decision'), h('th', null, 'episode'), h('th', null, 'step'), h('th', null, 'why')), c.decisions.map((d) => h('tr', null, h('td', null, decisionLink(run, d.decision, String(d.decision))), h('td', null, d.episode ?? '–'), h('td', null, d.step ?? '–'), h('td', null, d.why)))),

@@ -40,7 +40,7 @@ export async function runView(app: HTMLElement, id: string, isCurrent: () => boo
     const a = await get<AuditResponse>(`/api/runs/${enc}/audit`);
     auditBox.replaceChildren(
       h('div', { class: 'toolbar' }, Object.entries(a.report.checks).map(([k, c]) => (c ? verdictBadge(k, c.verdict) : null)), h('a', { href: `#/run/${enc}/audit` }, 'the audits in full →')),
-      h('div', { class: 'grid2' }, a.charts.filter((c) => c.id === 'rewardSeries' || c.id === 'criticScatter').map(chartBox)),
+      h('div', { class: 'grid2' }, Object.values(a.charts).flat().filter((c) => c.id === 'rewardSeries' || c.id === 'criticScatter').map(chartBox)),
     );
   }
 

@@ -149,7 +149,8 @@ export interface AuditOutcome {
 
 export interface AuditResponse {
   report: { run: string; episodes: number; decisions: number; checks: Record<string, AuditOutcome | null> };
-  charts: import('../../charts/chart-spec.js').ChartSpec[];
+  /** By the check's JSON key. */
+  charts: Record<string, import('../../charts/chart-spec.js').ChartSpec[]>;
 }
 
 export interface DiffResponse {
