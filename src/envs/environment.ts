@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TransitionTable } from './transition-table.js';
 
 /**
  * What an environment's observations look like. Observations are always delivered as a
@@ -72,7 +73,35 @@ export type StepResult = z.infer<typeof StepResult>;
 export const EnvState = z.record(z.string(), z.unknown());
 export type EnvState = z.infer<typeof EnvState>;
 
-/** A dm_env-style environment. All randomness comes from the seed given to `reset`. */
+/**
+ * An environment whose dynamics are a finite table: audits compute exact values (V^π) from it
+ * instead of estimating them from returns.
+ */
+export interface TabularDynamics {
+  readonly numStates: number;
+  /** The exact MDP for the env's current config (after `restoreState`, the recorded one). */
+  transitionTable(): TransitionTable;
+  /** The observation an agent sees in a tabular state; observations are matched to states by it. */
+  observationForState(state: number): Float32Array;
+}
+
+/** How the viewer draws an observation, when the env knows better than its observation names. */
+export type ObservationPicture = { readonly kind: 'grid'; readonly layout: readonly string[] };
+
+/** What an environment can say about its observations, for `show` and the viewer. */
+export interface ObservationDescription {
+  /** A real observation in the env's terms (the grid cell); null when nothing better than the vector. */
+  describe(observation: ArrayLike<number>): string | null;
+  /** An imagined (model-predicted) state in the env's terms, e.g. the nearest grid cell; null when not meaningful. */
+  describeImagined(state: ArrayLike<number>): string | null;
+  readonly picture?: ObservationPicture;
+}
+
+/**
+ * A dm_env-style environment. All randomness comes from the seed given to `reset`. Beyond the
+ * required members, an env declares what else it can do (`tabular`, `description`); shared code
+ * asks for a capability, never for an env id or class.
+ */
 export interface Environment {
   /** Registry id of this environment ('gridworld', 'cartpole'); the same for every instance. */
   readonly id: string;
@@ -97,4 +126,8 @@ export interface Environment {
   saveState(): EnvState;
   /** Returns to a snapshot from `saveState` (possibly JSON round-tripped); InvalidInputError if malformed. */
   restoreState(state: EnvState): void;
+  /** Present when the dynamics are a finite table. */
+  readonly tabular?: TabularDynamics;
+  /** Present when the env can name what an observation means beyond its observation names. */
+  readonly description?: ObservationDescription;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import { RngState, SeededRng } from '../random/seeded-rng.js';
-import type { ActionSpec, Environment, ObservationSpec, StepResult } from './environment.js';
+import type { ActionSpec, Environment, ObservationSpec, StepResult, TabularDynamics } from './environment.js';
+import { gridDescription } from './gridworld-description.js';
 import { EpisodeOverError } from './episode-over-error.js';
 import { parseDiscreteAction } from './parse-discrete-action.js';
 import { parseInput } from './parse-input.js';
@@ -96,6 +97,7 @@ export class Gridworld implements Environment {
   readonly numStates = cellOfState.length;
   /** The state every episode starts in. */
   readonly initialState = stateOfCell[startCell]!;
+  readonly description = gridDescription(GRIDWORLD_LAYOUT);
   readonly gamma: number;
   private config: GridworldConfig;
   private cell = startCell;
@@ -106,6 +108,11 @@ export class Gridworld implements Environment {
   constructor(options: z.input<typeof GridworldConfig> = {}) {
     this.config = parseInput(GridworldConfig, options, 'gridworld options');
     this.gamma = this.config.gamma;
+  }
+
+  /** Its dynamics are a finite table (transitionTable, observationForState). */
+  get tabular(): TabularDynamics {
+    return this;
   }
 
   get maxEpisodeSteps(): number {

@@ -1,5 +1,4 @@
 import type { Environment } from '../envs/environment.js';
-import { GRIDWORLD_LAYOUT, Gridworld } from '../envs/gridworld.js';
 import type { TensorData } from '../events/tensor.js';
 
 /** How `show` names what an environment's observations and actions mean; every method may answer null. */
@@ -12,36 +11,19 @@ export interface EnvironmentVocabulary {
   describeImagined(state: TensorData): string | null;
 }
 
-const TILE_NAMES: Readonly<Record<string, string>> = { A: 'start', G: 'goal', S: 'sensor', '.': 'floor', '#': 'wall' };
 const NAMED_VALUES_SHOWN = 8;
 
 /**
  * The vocabulary of a run's environment, from the environment itself (`run.started`'s env id
- * built through the registry). Grid worlds are read as one-hot cells; other envs with named
+ * built through the registry): what it declares it can describe (a grid's cells), else named
  * observation elements as `name=value` pairs; an unknown env (null) names nothing.
  */
 export function environmentVocabulary(env: Environment | null): EnvironmentVocabulary {
   if (env === null) return { actionNames: null, describe: () => null, describeImagined: () => null };
   const spec = env.actionSpec();
   const actionNames = spec.kind === 'discrete' ? spec.names : null;
-  if (env instanceof Gridworld) {
-    const cellName = (c: number) => {
-      const r = Math.floor(c / env.cols);
-      const tile = GRIDWORLD_LAYOUT[r]?.[c % env.cols] ?? '?';
-      return `(${r},${c % env.cols}) '${tile}' ${TILE_NAMES[tile] ?? ''}`.trimEnd();
-    };
-    return {
-      actionNames,
-      describe: (o) => {
-        const hot = oneHotIndex(o);
-        return hot === null ? null : `cell ${cellName(hot)}`;
-      },
-      describeImagined: (s) => {
-        const c = argmax(s);
-        return c === null ? null : `≈${cellName(c)} p=${formatShort(s[c]!)}`;
-      },
-    };
-  }
+  const declared = env.description;
+  if (declared) return { actionNames, describe: (o) => declared.describe(o), describeImagined: (s) => declared.describeImagined(s) };
   const names = env.observationSpec().names;
   return {
     actionNames,
@@ -52,23 +34,6 @@ export function environmentVocabulary(env: Environment | null): EnvironmentVocab
     },
     describeImagined: () => null,
   };
-}
-
-/** The index of the single 1 in an otherwise all-zero vector, else null. */
-function oneHotIndex(v: TensorData): number | null {
-  let hot: number | null = null;
-  for (let i = 0; i < v.length; i++) {
-    if (v[i] === 0) continue;
-    if (v[i] !== 1 || hot !== null) return null;
-    hot = i;
-  }
-  return hot;
-}
-
-function argmax(v: TensorData): number | null {
-  let best: number | null = null;
-  for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i]!) && (best === null || v[i]! > v[best]!)) best = i;
-  return best;
 }
 
 function formatShort(x: number): string {

@@ -1,10 +1,9 @@
-import { GRIDWORLD_LAYOUT, Gridworld } from '../envs/gridworld.js';
 import { makeEnvironment } from '../envs/registry.js';
 
 /**
  * How the viewer can draw an environment's observations: a grid of tiles (one-hot cells), a cart
- * and pole, a pendulum, or nothing better than the vector. Read from what the env declares (its
- * layout, its observation names), so a new env with the same named quantities is drawn too.
+ * and pole, a pendulum, or nothing better than the vector. Read from what the env declares (a
+ * picture of its observations, its observation names), so a new env with the same named quantities is drawn too.
  */
 export type ObservationDrawing =
   | { kind: 'grid'; layout: string[] }
@@ -20,7 +19,8 @@ export function observationDrawing(envId: string | null): ObservationDrawing {
     env = null; // a user env the registry does not know: draw the vector
   }
   if (env === null) return { kind: 'vector', names: null };
-  if (env instanceof Gridworld) return { kind: 'grid', layout: [...GRIDWORLD_LAYOUT] };
+  const picture = env.description?.picture;
+  if (picture?.kind === 'grid') return { kind: 'grid', layout: [...picture.layout] };
   const spec = env.observationSpec();
   const names = spec.names ?? null;
   const at = (name: string) => names?.indexOf(name) ?? -1;
