@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { diffRuns } from '../src/diff/diff-runs.js';
 import { readDiffUnits } from '../src/diff/read-diff-units.js';
 import { readRawEvents } from '../src/store/read-raw-events.js';
-import { DIFF_EVENT_TYPES } from '../src/diff/diff-runs.js';
+import { diffEventTypes } from '../src/diff/diff-runs.js';
 import { f32, i32 } from '../src/events/tensor.js';
 import { Recorder } from '../src/record/recorder.js';
 import { readDecisions } from '../src/store/decision-stream.js';
@@ -225,7 +225,7 @@ async function runChild(stage: Stage, db: string): Promise<ChildResult> {
       for (const run of [RUN_A, RUN_B]) for await (const d of readDecisions(store, run)) events += 2 + d.events.length;
     } else {
       // Both runs page by page in lockstep, as the diff reads them.
-      const open = (pk: number) => (stage === 'read' ? readRawEvents(store, pk, DIFF_EVENT_TYPES) : readDiffUnits(readRawEvents(store, pk, DIFF_EVENT_TYPES), 'bench'));
+      const open = (pk: number) => (stage === 'read' ? readRawEvents(store, pk, diffEventTypes()) : readDiffUnits(readRawEvents(store, pk, diffEventTypes()), 'bench'));
       const ia = open(a.pk)[Symbol.asyncIterator]();
       const ib = open(b.pk)[Symbol.asyncIterator]();
       for (;;) {

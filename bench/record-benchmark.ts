@@ -1,6 +1,6 @@
 /**
  * `record`: how fast flightrec records, and how many bytes an event takes, against the practical
- * limits measured in the same process on the same events (DESIGN.md, "Performance anchors").
+ * limits measured in the same process on the same events (the first design sketch's performance anchors, quoted in bench/README.md).
  *
  * Every variant writes the same N `critic.evaluated`-shaped events (a float32[1,32] states tensor
  * and a float32[1] values tensor, envelope episode/step/decision/component/version set, values

@@ -3,8 +3,11 @@
 // The critic learns online (TD(0) on a table); it is Trainable, so replay re-applies each
 // recorded update, and Checkpointable, so any version can be rebuilt from its last checkpoint.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import {
   GRIDWORLD_LAYOUT,
+  defineEventType,
+  registerEventTypes,
   f32,
   i32,
   type Actor,
@@ -20,6 +23,21 @@ import {
   type Trainable,
   type WorldModel,
 } from 'flightrec';
+
+/**
+ * An event family of this agent's own: how the lookahead made its ε draw. The planner returns it as
+ * `internals`; flightrec validates, stores and shows it like its own events, and replay compares it.
+ * Other commands learn it from `--events examples/tabular-agent.js` (or FLIGHTREC_EVENTS).
+ */
+export const LookaheadDrew = defineEventType({
+  type: 'lookahead.drew',
+  decisionScoped: true,
+  role: 'planner',
+  replayable: true,
+  payload: z.strictObject({ draw: z.number(), epsilon: z.number(), explored: z.boolean(), greedy: z.int() }),
+});
+export const eventTypes = [LookaheadDrew];
+registerEventTypes(eventTypes);
 
 const ROWS = GRIDWORLD_LAYOUT.length;
 const COLS = GRIDWORLD_LAYOUT[0]!.length;
@@ -123,10 +141,13 @@ function lookahead(settings: LookaheadSettings): ConfigurablePlanner {
       const q = f32(Array.from({ length: 4 }, (_, a) => r.data[a]! + settings.discount * v.data[a]!));
       let best = 0;
       for (let a = 1; a < 4; a++) if (q.data[a]! > q.data[best]!) best = a;
-      const action = rng.uniform() < settings.epsilon ? rng.int(4) : best;
+      const draw = rng.uniform();
+      const explored = draw < settings.epsilon;
+      const action = explored ? rng.int(4) : best;
       return {
         action, candidates: actions, scores: q, chosenIndex: action, value: q.data[action]!, prior: null,
         search: [{ depth: 1, actions, parents: null, states: nextStates, rewards: r, leafValues: v, scores: q, expanded: [], chosen: [action] }],
+        internals: [{ type: LookaheadDrew.type, payload: { draw, epsilon: settings.epsilon, explored, greedy: best } }],
       };
     },
   };

@@ -1,7 +1,7 @@
 import type { AgentFactory } from '../src/agent/agent-factory.js';
 import { BUILT_IN_FACTORIES } from '../src/agent/built-in-factories.js';
 import { InvalidInputError } from '../src/errors/flightrec-error.js';
-import { loadUserModule } from './load-module.js';
+import { loadUserModule } from '../src/modules/load-user-module.js';
 
 /**
  * The factory a run names: a built-in id ('flightrec/reference') or 'module:<path>', a module

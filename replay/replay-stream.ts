@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type RecordedEvent } from '../src/events/registry.js';
+import { decisionEventTypes, type RecordedEvent } from '../src/events/registry.js';
 import { readEvents } from '../src/store/event-reader.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -8,8 +8,6 @@ export type ReplayItem =
   | { kind: 'update'; event: RecordedEvent<'component.updated'> }
   | { kind: 'checkpoint'; event: RecordedEvent<'checkpoint.saved'> };
 
-const DECISION_TYPES = EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type);
-const TYPES = [...DECISION_TYPES, 'component.updated', 'checkpoint.saved'];
 
 /**
  * A run's decisions interleaved with its parameter changes, in log order: what a replay walks to
@@ -18,7 +16,7 @@ const TYPES = [...DECISION_TYPES, 'component.updated', 'checkpoint.saved'];
  */
 export async function* replayStream(store: SqliteEventStore, runId: string, fromSeq = 0, options: { decisionsOnly?: boolean } = {}): AsyncGenerator<ReplayItem> {
   let open: DecisionRecord | null = null;
-  for await (const e of readEvents(store, runId, { types: options.decisionsOnly ? DECISION_TYPES : TYPES, seqFrom: fromSeq })) {
+  for await (const e of readEvents(store, runId, { types: options.decisionsOnly ? decisionEventTypes() : [...decisionEventTypes(), 'component.updated', 'checkpoint.saved'], seqFrom: fromSeq })) {
     if (e.type === 'component.updated' || e.type === 'checkpoint.saved') {
       if (open !== null) {
         yield { kind: 'decision', record: open };

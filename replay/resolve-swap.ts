@@ -10,7 +10,7 @@ import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { buildLiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
-import { loadUserModule } from './load-module.js';
+import { loadUserModule } from '../src/modules/load-user-module.js';
 import { loadRunContext, type RunContext } from './run-context.js';
 
 /** A component ready to stand in for a role, and how to release it. */

@@ -10,8 +10,9 @@ export { TensorCodecError } from './events/tensor-codec.js';
 export { ConcurrencyError, SchemaTooNewError, StoreWriteError, BlobIntegrityError } from './store/store-errors.js';
 
 // Events
-export { EVENT_TYPES, EventInput, parseEventInput, safeParseEventInput, eventType, type EventType, type EventInputOf, type PayloadOf, type RecordedEvent } from './events/registry.js';
-export { Role, type EventTypeDefinition } from './events/event-type.js';
+export { EVENT_TYPES, EventInput, parseEventInput, safeParseEventInput, eventType, registerEventTypes, knownEventTypes, isKnownEventType, type EventType, type EventInputOf, type PayloadOf, type RecordedEvent } from './events/registry.js';
+export { Role, defineEventType, type EventTypeDefinition, type DeltaDeclaration, type DeltaMeasure } from './events/event-type.js';
+export { loadEventTypeModules, EVENTS_ENV } from './events/load-event-type-modules.js';
 export { Tensor, Dtype, f32, f64, i32, u8, type TensorData } from './events/tensor.js';
 export type { StoredEnvelope } from './events/envelope.js';
 
@@ -39,6 +40,7 @@ export type {
   Planner,
   PlanningComponents,
   PlanResult,
+  PlannerInternal,
   SearchLevel,
   DecisionPoint,
   AnyComponent,
@@ -62,7 +64,7 @@ export { recordAgentRun, type RecordAgentRunOptions, type RecordAgentRunResult }
 export { recordReferenceTraining, trainReferenceAgent, type RecordTrainingOptions, type TrainingOptions } from './harness/reference-training.js';
 
 // Environments
-export { ObservationSpec, ActionSpec, StepResult, EnvState, type Environment } from './envs/environment.js';
+export { ObservationSpec, ActionSpec, StepResult, EnvState, type Environment, type TabularDynamics, type ObservationDescription, type ObservationPicture } from './envs/environment.js';
 export { makeEnvironment, ENVIRONMENT_IDS, EnvironmentId } from './envs/registry.js';
 export { Gridworld, GRIDWORLD_LAYOUT, GRIDWORLD_GAMMA } from './envs/gridworld.js';
 export { Cartpole } from './envs/cartpole.js';

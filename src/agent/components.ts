@@ -3,7 +3,7 @@ import type { Tensor } from '../events/tensor.js';
 import type { SeededRng } from '../random/seeded-rng.js';
 
 /**
- * The five labelled roles of a model-based agent (DESIGN.md). Inputs and outputs are recorded
+ * The five labelled roles of a model-based agent (docs/design.md, "The agent contract"). Inputs and outputs are recorded
  * tensors ({dtype, shape, data}) so that what a component sees and says is exactly what the log
  * holds; batched calls take [N, ...] tensors. State and randomness are passed in explicitly:
  * a component's output depends only on its parameters (its version) and its arguments.
@@ -95,6 +95,18 @@ export interface PlanResult {
   search: SearchLevel[];
   /** The actor's proposal at the root, when the planner asked for one. */
   prior: Tensor | null;
+  /**
+   * The planner's own internals as events of a family the user registered (registerEventTypes):
+   * decision-scoped types with role 'planner'. They are recorded after the search levels, and a
+   * replay compares them when their type is replayable.
+   */
+  internals?: readonly PlannerInternal[];
+}
+
+/** One event of the planner's own, e.g. `{ type: 'mcts.tree', payload: { visits, … } }`. */
+export interface PlannerInternal {
+  readonly type: string;
+  readonly payload: Readonly<Record<string, unknown>>;
 }
 
 /** Where in the run a decision is made (exploration schedules may depend on it). */

@@ -58,7 +58,7 @@ interface Window {
 }
 
 /**
- * Actor–critic consistency (DESIGN.md, Audits): over the candidates each decision considered
+ * Actor–critic consistency (docs/design.md, "Audits"): over the candidates each decision considered
  * (actor.chose candidates, their first actions), the one-step Q(s,a) = r̂(s,a) + γ·(1 − done)·V(ŝ')
  * rebuilt from the decision's recorded reward, world-model and critic rows (matched by content);
  * agreement is the share of decisions whose chosen action maximises it, regret = max Q − Q(chosen).

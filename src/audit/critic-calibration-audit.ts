@@ -91,7 +91,7 @@ interface Pending {
 }
 
 /**
- * Critic calibration (DESIGN.md, Audits): V(s_t), the critic row whose state is the decision's
+ * Critic calibration (docs/design.md, "Audits"): V(s_t), the critic row whose state is the decision's
  * observation, against G_t = Σ_k γ^k r_{t+k} over the rest of the episode. G is bootstrapped when
  * the episode was truncated or abandoned: with the critic's value at the final real observation
  * when the last decision evaluated it, else with the last recorded root value (V(s_{T−1}) for

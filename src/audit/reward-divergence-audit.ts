@@ -63,7 +63,7 @@ const BATCH = 256;
 const MAX_SERIES = 400;
 
 /**
- * Reward divergence (DESIGN.md, Audits): the recorded reward (env.stepped reward) against a
+ * Reward divergence (docs/design.md, "Audits"): the recorded reward (env.stepped reward) against a
  * reference, the env's hidden performance signal or a user RewardFunction applied to every real
  * transition (batches of 256). Per transition and per episode: rank correlation; per episode,
  * a hacking episode is one whose reward return exceeds the mean of the previous HACKING_WINDOW

@@ -74,7 +74,7 @@ interface Window {
 }
 
 /**
- * World-model fidelity and exploitation (DESIGN.md, Audits).
+ * World-model fidelity and exploitation (docs/design.md, "Audits").
  * - one step: the world-model row at (observation, real action) against the real next
  *   observation; P(done) calibration against real termination;
  * - k steps: the chosen plan's imagined states against the real observations while the real

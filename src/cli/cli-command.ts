@@ -6,6 +6,8 @@ import { InvalidInputError } from '../errors/flightrec-error.js';
 export const GlobalOptions = z.object({
   db: z.string().min(1).default('./flightrec.db'),
   json: z.boolean().default(false),
+  /** Read by main's preAction hook; listed so that commands' strict option parsing accepts it. */
+  events: z.string().optional(),
 });
 export type GlobalOptions = z.infer<typeof GlobalOptions>;
 

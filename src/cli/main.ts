@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { loadEventTypeModules, EVENTS_ENV } from '../events/load-event-type-modules.js';
 import { COMMANDS } from './commands.js';
 import { EXIT, type ExitCode } from './cli-command.js';
 import { handleError } from './handle-error.js';
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .version(pkg.version)
     .option('--db <path>', 'flightrec database file', './flightrec.db')
     .option('--json', 'machine-readable output on stdout', false)
+    .option('--events <modules>', `modules that define event families of your own (comma-separated, or in $${EVENTS_ENV})`)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -26,6 +28,11 @@ export async function main(argv: string[]): Promise<ExitCode> {
       code = handleError(e);
     }
   };
+  // Registered before any command reads, writes or validates events, so every command knows them.
+  program.hook('preAction', async () => {
+    const specs = [process.env[EVENTS_ENV] ?? '', (program.opts() as { events?: string }).events ?? ''];
+    await loadEventTypeModules(specs, process.cwd());
+  });
   for (const c of COMMANDS) c.register(program, run);
   try {
     await program.parseAsync(argv, { from: 'user' });

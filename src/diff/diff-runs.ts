@@ -5,11 +5,13 @@ import { DiffAccumulator } from './diff-accumulator.js';
 import type { DiffReport } from './diff-report.js';
 import { compareKeys, type DiffUnit } from './diff-unit.js';
 import { emptyUnitReadStats, readDiffUnits, type UnitReadStats } from './read-diff-units.js';
-import { EVENT_TYPES } from '../events/registry.js';
+import { decisionEventTypes } from '../events/registry.js';
 import { readRawEvents, type RawReadOptions, type RawReadStats } from '../store/read-raw-events.js';
 
 /** What the diff reads: every event that is part of a decision, and episode ends (for returns). */
-export const DIFF_EVENT_TYPES: readonly string[] = [...EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type), 'episode.ended'];
+export function diffEventTypes(): readonly string[] {
+  return [...decisionEventTypes(), 'episode.ended'];
+}
 
 /** One side of a diff: a run in a store (both sides may share one store). */
 export interface DiffSide {
@@ -38,8 +40,8 @@ export async function diffRuns(a: DiffSide, b: DiffSide, options: DiffOptions = 
   const rawB: RawReadStats = { pages: 0, rows: 0, bytes: 0 };
   const acc = new DiffAccumulator({ getBlob: (h) => a.store.getBlob(h) }, { getBlob: (h) => b.store.getBlob(h) });
   await mergeJoin(
-    readDiffUnits(readRawEvents(a.store, runA.pk, DIFF_EVENT_TYPES, options.read, rawA), a.run, statsA),
-    readDiffUnits(readRawEvents(b.store, runB.pk, DIFF_EVENT_TYPES, options.read, rawB), b.run, statsB),
+    readDiffUnits(readRawEvents(a.store, runA.pk, diffEventTypes(), options.read, rawA), a.run, statsA),
+    readDiffUnits(readRawEvents(b.store, runB.pk, diffEventTypes(), options.read, rawB), b.run, statsB),
     acc,
   );
   return {

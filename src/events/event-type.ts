@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The five labelled roles of a model-based agent (DESIGN.md, "Why the components are labelled"). */
+/** The five labelled roles of a model-based agent (docs/design.md, "What it is for"). */
 export const Role = z.enum(['world_model', 'reward', 'critic', 'actor', 'planner']);
 export type Role = z.infer<typeof Role>;
 
@@ -46,6 +46,8 @@ export interface EventTypeDefinition<T extends string = string, P extends z.ZodT
    * unchanged component's call from the log when they match the recorded ones bit for bit.
    */
   readonly inputs: readonly string[];
+  /** For a component call: the payload fields that are its outputs (show lists them as the call's result). */
+  readonly outputs: readonly string[];
   /** The statistics a diff of two runs feeds from this event's outputs. */
   readonly deltas: readonly DeltaDeclaration[];
 }
@@ -58,6 +60,7 @@ export function defineEventType<const T extends string, P extends z.ZodType>(def
   role?: Role | null;
   replayable?: boolean;
   inputs?: readonly string[];
+  outputs?: readonly string[];
   deltas?: readonly DeltaDeclaration[];
   previous?: Record<number, z.ZodType>;
   upcasters?: Record<number, (payload: unknown) => unknown>;
@@ -73,6 +76,7 @@ export function defineEventType<const T extends string, P extends z.ZodType>(def
     role: def.role ?? null,
     replayable: def.replayable ?? false,
     inputs: def.inputs ?? [],
+    outputs: def.outputs ?? [],
     deltas: def.deltas ?? [],
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../errors/flightrec-error.js';
 import { EventValidationError, EventVersionError, issuesFrom, UnknownEventTypeError } from './event-errors.js';
 import type { EventTypeDefinition } from './event-type.js';
 import { isTensor } from './tensor.js';
@@ -73,9 +74,59 @@ export type RecordedEvent<T extends EventType = EventType> = T extends EventType
   ? StoredEnvelope & { readonly type: T; readonly payload: PayloadOf<T> }
   : never;
 
+// Built-in types first, then the families a user registers in this process (registerEventTypes).
 const byType = new Map<string, EventTypeDefinition>(EVENT_TYPES.map((d) => [d.type, d as EventTypeDefinition]));
 const schemaByType = new Map<string, z.ZodType>(EVENT_TYPES.map((d, i) => [d.type, inputSchemas[i] as z.ZodType]));
-const typeNames = EVENT_TYPES.map((d) => d.type);
+const typeNames: string[] = EVENT_TYPES.map((d) => d.type);
+const BUILT_IN_FAMILIES = new Set(EVENT_TYPES.map((d) => d.family));
+const TYPE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+/** Every event type this process knows: the built-in ones, then the registered ones, in registration order. */
+export function knownEventTypes(): readonly EventTypeDefinition[] {
+  return [...byType.values()];
+}
+
+/** True for the types flightrec itself defines (false for registered and unknown ones). */
+export function isBuiltInEventType(type: string): boolean {
+  return BUILT_IN_FAMILIES.has(type.split('.')[0]!) && byType.has(type);
+}
+
+/** Every known type whose family declares it part of a deliberation (it carries a decision id). */
+export function decisionEventTypes(): string[] {
+  return knownEventTypes().filter((d) => d.decisionScoped).map((d) => d.type);
+}
+
+/**
+ * Registers event families of the user's own (planner internals flightrec does not know), made
+ * with `defineEventType`. From then on this process validates, stores, reads, exports and imports
+ * them like built-in events, and shared code reads their flags (decisionScoped, role,
+ * replayable, inputs, outputs) as it reads the built-in ones'. A name must be `<family>.<what>`
+ * in a family of its own: built-in families are not extended, and a name registered with another
+ * definition is refused. Registering the same definition again does nothing. Nothing is
+ * registered unless every definition passes.
+ */
+export function registerEventTypes(defs: readonly EventTypeDefinition[]): void {
+  const fresh = defs.filter((d, i) => byType.get(d?.type) !== d && defs.indexOf(d) === i);
+  for (const d of fresh) checkUserType(d, fresh);
+  for (const d of fresh) {
+    byType.set(d.type, d);
+    schemaByType.set(d.type, inputSchemaOf(d) as z.ZodType);
+    typeNames.push(d.type);
+  }
+}
+
+function checkUserType(d: EventTypeDefinition, batch: readonly EventTypeDefinition[]): void {
+  const refuse = (field: string, value: unknown, why: string) => {
+    throw new InvalidInputError(`event type ${JSON.stringify(d?.type)}: ${field} ${JSON.stringify(value)} ${why}`, { field, value });
+  };
+  if (d === null || typeof d !== 'object') refuse('definition', d, 'is not an event type definition (make one with defineEventType)');
+  if (typeof d.type !== 'string' || !TYPE_NAME.test(d.type)) refuse('type', d.type, 'is not a type name: lower-case `<family>.<what>`, letters, digits and _');
+  if (BUILT_IN_FAMILIES.has(d.family)) refuse('type', d.type, `is in the built-in family "${d.family}"; a registered family has a name of its own`);
+  if (byType.has(d.type)) refuse('type', d.type, 'is already registered with another definition');
+  if (batch.some((o) => o !== d && o.type === d.type)) refuse('type', d.type, 'is defined twice in one registration');
+  if (!(d.payload instanceof z.ZodType)) refuse('payload', typeof d.payload, 'is not a zod schema');
+  if (!Number.isInteger(d.v) || d.v < 1) refuse('v', d.v, 'is not a schema version (an integer, 1 or more)');
+}
 
 /** The definition of a type; throws UnknownEventTypeError (code UNKNOWN_EVENT_TYPE). */
 export function eventType(type: unknown): EventTypeDefinition {

@@ -84,6 +84,11 @@ const WRAPPERS: { [R in AnyComponent['role']]: (c: Extract<AnyComponent, { role:
             },
           }).seq;
         }
+        for (const internal of result.internals ?? []) {
+          const env = r.callEnvelope(c);
+          if (!env) break;
+          r.run.append({ type: internal.type, ...env, payload: internal.payload });
+        }
         const env = r.callEnvelope(c);
         if (env) {
           r.run.append({

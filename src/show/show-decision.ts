@@ -2,7 +2,7 @@ import type { Environment } from '../envs/environment.js';
 import { makeEnvironment } from '../envs/registry.js';
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { Action } from '../events/common-schemas.js';
-import type { EventType, RecordedEvent } from '../events/registry.js';
+import { eventType, isBuiltInEventType, isKnownEventType, type EventType, type RecordedEvent } from '../events/registry.js';
 import { isTensor, type Tensor, type TensorData } from '../events/tensor.js';
 import { readEvents } from '../store/event-reader.js';
 import type { SqliteEventStore } from '../store/sqlite-event-store.js';
@@ -41,6 +41,15 @@ export interface Candidate {
   score: number;
 }
 
+export interface OtherEvent {
+  seq: number;
+  type: string;
+  component: string | null;
+  version: string | null;
+  registered: boolean;
+  payload: unknown;
+}
+
 /** Everything recorded about one deliberation, read back for people and tools. */
 export interface DecisionShow {
   run: string;
@@ -76,6 +85,11 @@ export interface DecisionShow {
     /** greedy: the chosen candidate has the best score; exploration: it has not (e.g. an ε step). */
     kind: 'greedy' | 'exploration' | null;
   } | null;
+  /**
+   * Events of families the user registered (planner internals flightrec does not know), as
+   * stored; `registered` is false when this process has not loaded their definitions.
+   */
+  other_events: OtherEvent[];
   /** What the environment did with the action; null when not recorded (open-loop replays). */
   outcome: {
     action: Action;
@@ -88,13 +102,6 @@ export interface DecisionShow {
   } | null;
 }
 
-/** Payload fields that are a component call's outputs, by event type; the other tensors are its inputs. */
-const CALL_OUTPUTS: Partial<Record<EventType, readonly string[]>> = {
-  'world_model.predicted': ['rewards', 'done', 'next_states'],
-  'reward.evaluated': ['rewards'],
-  'critic.evaluated': ['values'],
-  'actor.proposed': ['probs', 'mean', 'std'],
-};
 
 /**
  * The whole deliberation of one decision, from a point lookup on the (run, decision) index.
@@ -113,7 +120,7 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
 
   const vocabulary = environmentVocabulary(environmentOf(run.env));
   const observation = started.payload.observation;
-  const calls = events.filter((e) => CALL_OUTPUTS[e.type] !== undefined).map((e) => componentCall(e, observation));
+  const calls = events.filter((e) => isKnownEventType(e.type) && eventType(e.type).outputs.length > 0).map((e) => componentCall(e, observation));
   const rootCritic = calls.find((c) => c.type === 'critic.evaluated' && c.root_row !== null);
   if (rootCritic) rootCritic.label = 'V(s) at the observation';
   const chose = last(events.filter((e): e is RecordedEvent<'actor.chose'> => e.type === 'actor.chose'));
@@ -134,6 +141,9 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
     root_value: rootCritic ? { value: rootCritic.outputs.values!.data[rootCritic.root_row!]!, component: rootCritic.component, version: rootCritic.version } : null,
     actor: actorAtRoot(calls, vocabulary),
     choice: chose === undefined ? null : choiceOf(chose, vocabulary),
+    other_events: events
+      .filter((e) => !isBuiltInEventType(e.type))
+      .map((e) => ({ seq: e.seq, type: e.type, component: e.component, version: e.version, registered: isKnownEventType(e.type), payload: e.payload })),
     outcome:
       stepped === undefined
         ? null
@@ -162,7 +172,7 @@ function componentCall(e: RecordedEvent, observation: Tensor): ComponentCall {
   const payload = e.payload as Record<string, unknown>;
   const states = payload.states;
   const outputs: Record<string, Tensor> = {};
-  for (const key of CALL_OUTPUTS[e.type] ?? []) {
+  for (const key of eventType(e.type).outputs) {
     const t = payload[key];
     if (isTensor(t)) outputs[key] = t;
   }

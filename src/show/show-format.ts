@@ -1,3 +1,4 @@
+import { summarizePayload } from '../text/summarize-payload.js';
 import type { Action } from '../events/common-schemas.js';
 import type { Tensor } from '../events/tensor.js';
 import type { DecisionShow } from './show-decision.js';
@@ -64,6 +65,10 @@ export function formatDecisionShow(s: DecisionShow, options: TreeLinesOptions = 
     else out.push('  no candidate has a numeric score');
   }
 
+  if (s.other_events.length > 0) {
+    out.push('', 'other events (registered families)');
+    for (const e of s.other_events) out.push(`  seq ${e.seq}  ${e.type}${e.registered ? '' : ' (unregistered: pass --events <module>)'}  ${e.component ?? '-'}@${e.version ?? '-'}  ${summarizePayload(e.payload)}`);
+  }
   out.push('', 'outcome');
   if (s.outcome === null) out.push(`  no outcome recorded ${s.source_run === null ? '(the run ended before the environment stepped)' : '(open-loop replay)'}`);
   else {

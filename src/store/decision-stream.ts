@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type RecordedEvent } from '../events/registry.js';
+import { decisionEventTypes, type RecordedEvent } from '../events/registry.js';
 import { readEvents, type ReadOptions } from './event-reader.js';
 import type { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -24,7 +24,7 @@ export interface DecisionRecord {
  */
 export async function* readDecisions(store: SqliteEventStore, runId: string, options: Omit<ReadOptions, 'types' | 'limit'> = {}): AsyncGenerator<DecisionRecord> {
   const open = new Map<number, DecisionRecord>();
-  const decisionTypes = EVENT_TYPES_WITH_DECISIONS;
+  const decisionTypes = decisionEventTypes();
   for await (const e of readEvents(store, runId, { ...options, types: decisionTypes })) {
     if (e.decision === null) continue;
     if (e.type === 'decision.started') {
@@ -50,9 +50,6 @@ export async function* readDecisions(store: SqliteEventStore, runId: string, opt
   }
   for (const rec of [...open.values()].sort((a, b) => a.started.seq - b.started.seq)) yield rec;
 }
-
-// Every type whose family declares it part of a deliberation.
-const EVENT_TYPES_WITH_DECISIONS: string[] = EVENT_TYPES.filter((d) => d.decisionScoped).map((d) => d.type);
 
 /** The events of one type inside a decision record, typed. */
 export function eventsOf<T extends RecordedEvent['type']>(rec: DecisionRecord, type: T): RecordedEvent<T>[] {

@@ -1,10 +1,15 @@
 import { decodeValue } from '../events/payload-codec.js';
-import { upcastPayload, type RecordedEvent } from '../events/registry.js';
+import { isKnownEventType, upcastPayload, type RecordedEvent } from '../events/registry.js';
 import type { EventRow, SqliteEventStore } from './sqlite-event-store.js';
 import { storedEnvelope } from './stored-envelope.js';
 
-/** A stored row as an event: payload decoded (blobs fetched and checked) and upcast to its type's current version. */
+/**
+ * A stored row as an event: payload decoded (blobs fetched and checked) and upcast to its type's
+ * current version. A type of a user's family this process has not registered is read as stored
+ * (the codec is self-describing; only upcasting needs the definition), so reading commands still
+ * show it, while validating ones (import, verify, ingest) refuse it.
+ */
 export function decodeRow(row: EventRow, run: string, store: SqliteEventStore): RecordedEvent {
   const raw = decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) });
-  return { ...storedEnvelope(run, row), payload: upcastPayload(row.type, row.v, raw) } as RecordedEvent;
+  return { ...storedEnvelope(run, row), payload: isKnownEventType(row.type) ? upcastPayload(row.type, row.v, raw) : raw } as RecordedEvent;
 }

@@ -1,5 +1,5 @@
 import { decodeValue } from '../events/payload-codec.js';
-import { validatePayload } from '../events/registry.js';
+import { isKnownEventType, validatePayload } from '../events/registry.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import type { SqliteEventStore } from './sqlite-event-store.js';
@@ -14,6 +14,11 @@ export interface ChainReport {
   problem: string | null;
   head_seq: number;
   head_hash: string | null;
+  /**
+   * Types of a user's event family this process has not registered: their hashes were checked,
+   * their payloads could not be checked against a schema (pass --events to check them too).
+   */
+  unregistered_types: string[];
 }
 
 /** A run head as sealed by `flightrec seal`: kept elsewhere, it exposes a truncated or rewritten chain. */
@@ -35,6 +40,7 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
   const run = await store.getRun(runId);
   let prev: Uint8Array = GENESIS_HASH;
   let expected = 0;
+  const unregistered = new Set<string>();
   const report = (bad: number | null, problem: string | null): ChainReport => ({
     run: runId,
     events: expected,
@@ -42,6 +48,7 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
     first_bad_seq: bad,
     problem,
     head_seq: run.head_seq,
+    unregistered_types: [...unregistered],
     head_hash: run.head_hash ? Buffer.from(run.head_hash).toString('hex') : null,
   });
   let beyondHead = false;
@@ -56,7 +63,8 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
       if (row.seq !== expected) return report(expected, `event seq ${expected} is missing (next stored seq is ${row.seq})`);
       const hash = chainHash(prev, { run: runId, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent }, row.payload);
       if (!Buffer.from(hash).equals(Buffer.from(row.hash))) return report(expected, `event seq ${expected} does not match its hash (altered, swapped or inserted)`);
-      try {
+      if (!isKnownEventType(row.type)) unregistered.add(row.type);
+      else try {
         validatePayload(row.type, row.v, decodeValue(row.payload, { getBlob: (h) => store.getBlob(h, { bypassCache: true }) }));
       } catch (e) {
         return report(expected, `event seq ${expected}: ${e instanceof FlightrecError ? e.message : String(e)}`);

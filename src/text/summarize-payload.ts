@@ -1,5 +1,5 @@
-import { isTensor, type Tensor } from '../../events/tensor.js';
-import { specialNumberName } from '../../store/ndjson/ndjson-value.js';
+import { isTensor, type Tensor } from '../events/tensor.js';
+import { specialNumberName } from '../store/ndjson/ndjson-value.js';
 
 const TENSOR_VALUES = 3;
 const MAX_STRING = 24;

@@ -1,13 +1,15 @@
 import type { Actor, Critic, RewardFunction, WorldModel } from '../../src/agent/components.js';
 import { BeamPlanner } from '../../src/agent/reference/beam-planner.js';
 import { f32, type Tensor } from '../../src/events/tensor.js';
-import { SeededRng } from '../../src/random/seeded-rng.js';
+import type { ActionSpec, EnvState, Environment, ObservationSpec, StepResult } from '../../src/envs/environment.js';
+import { EpisodeOverError } from '../../src/envs/episode-over-error.js';
+import { runEpisodes } from '../../src/harness/episode-loop.js';
 import { AgentRecorder } from '../../src/record/agent-recorder.js';
 import { Recorder } from '../../src/record/recorder.js';
 
 /**
- * A small deterministic agent recorded the way the reference agent is (AgentRecorder, the beam
- * planner, instrumented components), without tfjs so that tests run in milliseconds: a walk on a
+ * A small deterministic agent recorded the way the reference agent is (the harness's episode
+ * loop, AgentRecorder, the beam planner, instrumented components), without tfjs so that tests run in milliseconds: a walk on a
  * line from a seed-dependent start, terminated at either end, truncated after `maxSteps`.
  */
 export interface ToyRunOptions {
@@ -27,28 +29,45 @@ export interface ToyRunOptions {
 
 const OBS = 3;
 
-class LineEnv {
+/** A walk on a line: an Environment like the built-in ones, so the harness's one loop runs it. */
+class LineEnv implements Environment {
+  readonly id = 'toy-line';
   x = 0;
   t = 0;
-  constructor(readonly maxSteps: number) {}
+  private over = true;
+  constructor(readonly maxEpisodeSteps: number) {}
+  observationSpec(): ObservationSpec {
+    return { shape: [OBS], dtype: 'float32', names: ['x', 't', 'bias'] };
+  }
+  actionSpec(): ActionSpec {
+    return { kind: 'discrete', n: 2, names: ['left', 'right'] };
+  }
   reset(seed: number): Float32Array {
     this.x = (seed % 5) - 2;
     // Observations do not depend on maxSteps, so runs with different step limits align.
     this.t = 0;
+    this.over = false;
     return this.obs();
   }
-  step(action: number) {
+  step(action: number | Float32Array): StepResult {
+    if (this.over) throw new EpisodeOverError('toy-line', this.t === 0 ? 'not_started' : 'terminated');
     this.x += action === 1 ? 1 : -1;
     this.t++;
     const terminated = Math.abs(this.x) >= 4;
-    const truncated = !terminated && this.t >= this.maxSteps;
+    const truncated = !terminated && this.t >= this.maxEpisodeSteps;
+    this.over = terminated || truncated;
     return { observation: this.obs(), reward: terminated ? 1 : -0.1, terminated, truncated, performance: null };
   }
-  obs(): Float32Array {
-    return Float32Array.from([this.x / 4, this.t / 20, 1]);
-  }
-  state() {
+  saveState(): EnvState {
     return { x: this.x, t: this.t };
+  }
+  restoreState(state: EnvState): void {
+    this.x = state.x as number;
+    this.t = state.t as number;
+    this.over = false;
+  }
+  private obs(): Float32Array {
+    return Float32Array.from([this.x / 4, this.t / 20, 1]);
   }
 }
 
@@ -119,29 +138,15 @@ export async function recordToyRun(db: string, id: string, o: ToyRunOptions): Pr
     const rec = new AgentRecorder(run);
     const parts = toyComponents(o, () => rec.position.decision);
     const planner = new BeamPlanner('planner', 2, { horizon: 2, beam: 2, gamma: 0.9, epsilonStart: o.planner?.epsilonStart ?? 0.3, epsilonDecay: 0.9, epsilonMin: 0.05 });
-    const use = { worldModel: rec.wrap(parts.worldModel), reward: rec.wrap(parts.reward), critic: rec.wrap(parts.critic), actor: rec.wrap(parts.actor), planner: rec.wrap(planner) };
-    const components = [parts.worldModel, parts.reward, parts.critic, parts.actor, planner];
-    const rng = SeededRng.fromSeed(o.seed).fork('decisions');
-    let decisions = 0;
-    for (let episode = 0; episode < o.episodes; episode++) {
-      const envSeed = 31 * episode + 7 * o.seed;
-      let obs = env.reset(envSeed);
-      rec.episodeStarted(episode, envSeed, obs, env.state());
-      let ret = 0;
-      for (let step = 0; ; step++) {
-        rec.decisionStarted(step, obs, rng.state(), components, env.state());
-        const plan = use.planner.plan(f32(obs), use, rng, { episode, step });
-        const result = env.step(plan.action);
-        rec.envStepped(plan.action, result);
-        decisions++;
-        ret += result.reward;
-        obs = result.observation;
-        if (result.terminated || result.truncated) {
-          rec.episodeEnded({ return: ret, discountedReturn: ret, performanceReturn: null, length: step + 1, reason: result.terminated ? 'terminated' : 'truncated' });
-          break;
-        }
-      }
-    }
+    const { decisions } = await runEpisodes({
+      env,
+      components: { ...parts, planner },
+      recorder: rec,
+      seed: o.seed,
+      episodes: o.episodes,
+      discount: 1,
+      envSeed: (episode) => 31 * episode + 7 * o.seed,
+    });
     await run.end('completed', null, { episodes: o.episodes, decisions });
     return decisions;
   } finally {

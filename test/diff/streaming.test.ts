@@ -8,7 +8,7 @@ import type { DecisionUnit, DiffUnit } from '../../src/diff/diff-unit.js';
 import type { RawEvent } from '../../src/store/raw-event.js';
 import { emptyUnitReadStats, MAX_OPEN_DECISIONS, readDiffUnits } from '../../src/diff/read-diff-units.js';
 import { readRawEvents } from '../../src/store/read-raw-events.js';
-import { DIFF_EVENT_TYPES } from '../../src/diff/diff-runs.js';
+import { diffEventTypes } from '../../src/diff/diff-runs.js';
 import { encodeValue } from '../../src/events/payload-codec.js';
 import { f32 } from '../../src/events/tensor.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
@@ -141,7 +141,7 @@ describe('streaming in bounded memory', () => {
       const pk = (await store.getRun('long')).pk;
       const sizes: number[] = [];
       let last = -1;
-      for await (const page of readRawEvents(store, pk, DIFF_EVENT_TYPES, { maxRows: 500, targetBytes: 16 * 1024 })) {
+      for await (const page of readRawEvents(store, pk, diffEventTypes(), { maxRows: 500, targetBytes: 16 * 1024 })) {
         sizes.push(page.length);
         for (const e of page) {
           assert.ok(e.seq > last);

@@ -34,7 +34,7 @@ const Options = GlobalOptions.extend({
   html: z.string().min(1).optional(),
 });
 
-/** `flightrec audit <run>`: the four audits of DESIGN.md with verdicts; exit 1 when any fails. */
+/** `flightrec audit <run>`: the audits of docs/design.md ("Audits") with verdicts; exit 1 when any fails. */
 export const auditCommand: CliCommand = {
   name: 'audit',
   register(program, run) {

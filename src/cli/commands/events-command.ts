@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { EVENT_TYPES, eventType, type RecordedEvent } from '../../events/registry.js';
+import { eventType, knownEventTypes, type RecordedEvent } from '../../events/registry.js';
 import { readEvents } from '../../store/event-reader.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { cell } from '../../text/format-table.js';
 import { stdoutReaderGone } from './stdout-reader.js';
-import { summarizePayload } from './summarize-payload.js';
+import { summarizePayload } from '../../text/summarize-payload.js';
 import { eventToJson } from '../../show/to-json-view.js';
 import { withStore } from './with-store.js';
 
@@ -36,7 +36,6 @@ const Options = GlobalOptions.extend({
   limit: IntOption('limit').refine((n) => n > 0, 'limit must be 1 or more').optional(),
 });
 
-const TYPE_WIDTH = Math.max(...EVENT_TYPES.map((d) => d.type.length));
 
 /** `flightrec events <run>`: a run's events, filtered; one line each, or NDJSON with --json. */
 export const eventsCommand: CliCommand = {
@@ -75,13 +74,13 @@ export const eventsCommand: CliCommand = {
 
 // Fixed column widths, because events stream and a run can be far longer than what fits in memory.
 function lineFormatter(seqWidth: number) {
-  const w = { seq: Math.max(3, seqWidth), where: 14, who: 28, parent: Math.max(6, seqWidth) };
+  const w = { seq: Math.max(3, seqWidth), type: Math.max(...knownEventTypes().map((d) => d.type.length)), where: 14, who: 28, parent: Math.max(6, seqWidth) };
   return (e: RecordedEvent | null): string => {
     const cols = e === null
-      ? ['SEQ'.padStart(w.seq), 'TYPE'.padEnd(TYPE_WIDTH), 'EP/STEP/DEC'.padEnd(w.where), 'COMPONENT@VERSION'.padEnd(w.who), 'PARENT'.padStart(w.parent), 'PAYLOAD']
+      ? ['SEQ'.padStart(w.seq), 'TYPE'.padEnd(w.type), 'EP/STEP/DEC'.padEnd(w.where), 'COMPONENT@VERSION'.padEnd(w.who), 'PARENT'.padStart(w.parent), 'PAYLOAD']
       : [
           String(e.seq).padStart(w.seq),
-          e.type.padEnd(TYPE_WIDTH),
+          e.type.padEnd(w.type),
           `${cell(e.episode)}/${cell(e.step)}/${cell(e.decision)}`.padEnd(w.where),
           (e.component === null ? '-' : `${e.component}@${cell(e.version)}`).padEnd(w.who),
           cell(e.parent).padStart(w.parent),

@@ -93,7 +93,8 @@ function printReports(reports: readonly ChainReport[], seal: RunSeal | undefined
   }
   const rows = reports.map((r) => {
     const sealed = seal?.run === r.run ? `, sealed head at ${seal.events} events matches${signed === null ? '' : `, ${signed}`}` : '';
-    const result = r.ok ? `ok${sealed}` : r.first_bad_seq === null ? `FAILED: ${r.problem}` : `FAILED at seq ${r.first_bad_seq}: ${r.problem}`;
+    const unchecked = r.unregistered_types.length === 0 ? '' : ` (payloads of ${r.unregistered_types.join(', ')} not schema-checked: pass --events <module>)`;
+    const result = r.ok ? `ok${sealed}${unchecked}` : r.first_bad_seq === null ? `FAILED: ${r.problem}` : `FAILED at seq ${r.first_bad_seq}: ${r.problem}`;
     return [r.run, String(r.head_seq + 1), result];
   });
   for (const line of formatTable(['RUN', 'EVENTS', 'RESULT'], rows, [1])) print(line);

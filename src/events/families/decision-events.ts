@@ -52,6 +52,7 @@ export const WorldModelPredicted = defineEventType({
   replayable: true,
   role: 'world_model',
   inputs: ['states', 'actions'],
+  outputs: ['rewards', 'done', 'next_states'],
   deltas: [{ stat: 'world_model.next_states', field: 'next_states', measure: 'elementwise' }],
   payload: z.strictObject({
     states: Tensor,
@@ -69,6 +70,7 @@ export const RewardEvaluated = defineEventType({
   replayable: true,
   role: 'reward',
   inputs: ['states', 'actions', 'next_states'],
+  outputs: ['rewards'],
   deltas: [{ stat: 'reward.rewards', field: 'rewards', measure: 'elementwise' }],
   payload: z.strictObject({
     states: Tensor,
@@ -84,6 +86,7 @@ export const CriticEvaluated = defineEventType({
   replayable: true,
   role: 'critic',
   inputs: ['states'],
+  outputs: ['values'],
   deltas: [
     { stat: 'critic.root_value', field: 'values', measure: 'first_element' },
     { stat: 'critic.values', field: 'values', measure: 'elementwise' },
@@ -100,6 +103,7 @@ export const ActorProposed = defineEventType({
   replayable: true,
   role: 'actor',
   inputs: ['states'],
+  outputs: ['probs', 'mean', 'std'],
   deltas: [{ stat: 'actor.kl', field: 'probs', measure: 'row_kl' }],
   payload: z.strictObject({
     states: Tensor,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
+import { InvalidInputError, NotFoundError } from '../errors/flightrec-error.js';
 
 /** Imports a user's module (a factory or a component), resolving a relative path against `cwd`; errors name the module. */
 export async function loadUserModule(file: string, cwd: string, field: string): Promise<Record<string, unknown>> {
