@@ -9,8 +9,12 @@
  *            refuses it because another writer moved the run's head, it drops that recorder (its
  *            refused events are never stored) and resumes the run afresh from the new head
  * Writing starts at <startAt>, so that writers started one after the other contend from the start.
+ * <startAt> may be `file:<path>`: the writer then waits, after "ready", until that file holds
+ * "<startAt> <deadline>" (the parent writes it once every writer is ready, however long a loaded
+ * machine took to start them), and <deadline> is ignored.
  * Prints "ready" once the run exists (own) or is resumed (shared), then one JSON line: a WriterReport.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { FlightrecError } from '../../src/errors/flightrec-error.js';
 import { Recorder } from '../../src/record/recorder.js';
 import type { RecordingRun } from '../../src/record/recording-run.js';
@@ -19,8 +23,8 @@ import { annotation, criticEvaluated, envStepped } from './sample-events.js';
 import { prng } from './sample-run.js';
 
 const [mode, db, runId, writer, startArg, deadlineArg, seedArg, groupArg] = process.argv.slice(2);
-const startAt = Number(startArg);
-const deadline = Number(deadlineArg);
+let startAt = Number(startArg);
+let deadline = Number(deadlineArg);
 const rand = prng(Number(seedArg ?? 1));
 const maxGroup = Number(groupArg ?? 12);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -40,8 +44,18 @@ function eventFor(k: number) {
   }
 }
 
+async function readSchedule(file: string): Promise<[number, number]> {
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    const [a, b] = text.split(' ').map(Number);
+    if (a! > 0 && b! > 0) return [a!, b!];
+    await sleep(10);
+  }
+}
+
 async function main(): Promise<void> {
-  if (db === undefined || runId === undefined || writer === undefined || !(deadline > 0)) {
+  const scheduleFile = startArg?.startsWith('file:') ? startArg.slice(5) : null;
+  if (db === undefined || runId === undefined || writer === undefined || (scheduleFile === null && !(deadline > 0))) {
     throw new Error('usage: concurrent-writer-child <own|shared> <db> <run> <writer> <startAt> <deadline> <seed> [maxGroup]');
   }
   const report: WriterReport = { writer, run: runId, mode: mode === 'own' ? 'own' : 'shared', acked: [], emitted: 0, codes: [], refusals: 0, resumes: 0, ended: false, error: null };
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
   else throw new Error(`unknown mode ${mode}`);
   await run.flush();
   process.stdout.write('ready\n');
+  if (scheduleFile !== null) [startAt, deadline] = await readSchedule(scheduleFile);
   if (Date.now() < startAt) await sleep(startAt - Date.now());
 
   let k = 0;

@@ -2,7 +2,7 @@
  * A process that records into a flightrec database, for crash, signal and concurrency tests.
  * Usage: node recording-child.js <mode> <db> <run> [count] [batchSize]
  *   commit    — 'commit' durability; prints each seq after `await emit` resolves; runs until killed
- *   batch     — 'batch' durability, batches of <batchSize> closed by count only; runs until killed
+ *   batch     — 'batch' durability, batches of <batchSize> closed by count only; prints "committed" after the first batch; runs until killed
  *   sigterm   — appends <count> events (fewer than a batch), prints "ready", then idles until signalled
  *   exit      — appends <count> events and returns without close(): the normal-exit flush must store them
  *   concurrent — appends <count> events with ids `<run>/<i>` in batches of <batchSize>, then closes
@@ -45,6 +45,13 @@ async function main(): Promise<void> {
       const run = await rec.startRun({ id: runId, batchSize, batchMs: 1e9 });
       await run.flush();
       out('ready');
+      // Tells the test that recording is under way (a batch after run.started committed), so a kill timed from it lands mid-recording however loaded the machine is.
+      const sub = run.events$.subscribe((e) => {
+        if (e.seq >= 1) {
+          out('committed');
+          sub.unsubscribe();
+        }
+      });
       for (let i = 0; i < count; i++) {
         run.append(event(i));
         if (i % 200 === 0) await yieldNow();

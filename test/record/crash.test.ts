@@ -50,7 +50,9 @@ describe('SIGKILL at random moments', () => {
         const run = `${mode}-${k}`;
         const child = spawnHelper('recording-child.js', [mode, file, run, '1000000', String(BATCH)]);
         await child.waitForLine((l) => l === 'ready');
-        const delay = 50 + rand(551);
+        // Timed from the first committed event after run.started, not from "ready": on a loaded machine the child may not have written anything 600 ms after it.
+        await child.waitForLine((l) => (mode === 'commit' ? /^\d+$/.test(l) : l === 'committed'));
+        const delay = rand(551);
         await sleep(delay);
         child.proc.kill('SIGKILL');
         const { signal, stderr } = await child.exited;
