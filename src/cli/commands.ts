@@ -14,6 +14,7 @@ import { runsCommand } from './commands/runs-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { sealCommand } from './commands/seal-command.js';
 import { showCommand } from './commands/show-command.js';
+import { statsCommand } from './commands/stats-command.js';
 import { uiCommand } from './commands/ui-command.js';
 import { verifyCommand } from './commands/verify-command.js';
 import { verifyProofCommand } from './commands/verify-proof-command.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   runsCommand,
   eventsCommand,
   showCommand,
+  statsCommand,
   verifyCommand,
   replayCommand,
   blameCommand,

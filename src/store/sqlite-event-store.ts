@@ -70,6 +70,7 @@ export class SqliteEventStore {
       setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
       setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?'),
       blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
+      blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
       eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
     };
@@ -181,6 +182,11 @@ export class SqliteEventStore {
   /** Where an event with this writer-chosen id is stored, if anywhere. */
   findEventById(id: string): { run: string; seq: number; hash: Uint8Array } | undefined {
     return this.stmts.eventById.get(id) as { run: string; seq: number; hash: Uint8Array } | undefined;
+  }
+
+  /** A blob's stored size by sha256 without reading it; undefined when it is missing. */
+  blobSizeSync(hash: Uint8Array): number | undefined {
+    return this.stmts.blobSize.get(hash) as number | undefined;
   }
 
   /** A blob's bytes by sha256, verified against the hash on first read; BlobIntegrityError otherwise. */

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { FlightrecServer, SERVE_DEFAULTS } from '../../serve/flightrec-server.js';
-import { ServerAccess, TOKEN_ENV } from '../../serve/server-access.js';
+import { ServerAccess } from '../../serve/server-access.js';
 import { SqliteEventStore } from '../../store/sqlite-event-store.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { serverOptions } from './server-options.js';
+
+const SERVER = serverOptions(7878);
 
 const Options = GlobalOptions.extend({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: IntOption('port').pipe(z.int().min(0).max(65535)).default(7878),
-  token: z.string().optional(),
+  ...SERVER.schema,
   maxQueue: IntOption('max-queue').pipe(z.int().min(1).max(100_000)).default(SERVE_DEFAULTS.maxQueue),
 });
 
@@ -16,12 +17,7 @@ const Options = GlobalOptions.extend({
 export const serveCommand: CliCommand = {
   name: 'serve',
   register(program, run) {
-    program
-      .command('serve')
-      .description('serve the database over HTTP: record runs from Python (or any language) and read them as JSON')
-      .option('--host <address>', 'address to bind; beyond loopback a token is required', '127.0.0.1')
-      .option('--port <n>', 'port (0: any free port)', '7878')
-      .option('--token <secret>', `bearer token every request must carry (default: $${TOKEN_ENV})`)
+    SERVER.declare(program.command('serve').description('serve the database over HTTP: record runs from Python (or any language) and read them as JSON'))
       .option('--max-queue <n>', 'batches queued before the server answers 429 Retry-After', String(SERVE_DEFAULTS.maxQueue))
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { ServerAccess } from '../../serve/server-access.js';
 import { SqliteEventStore } from '../../store/sqlite-event-store.js';
 import { startUiServer } from '../../ui/ui-server.js';
-import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { serverOptions } from './server-options.js';
+
+const SERVER = serverOptions(4173);
 
 const UiOptions = GlobalOptions.extend({
-  port: IntOption('--port').pipe(z.int().min(0).max(65535)).default(4173),
-  host: z.string().min(1).default('127.0.0.1'),
-  token: z.string().optional(),
+  ...SERVER.schema,
   open: z.boolean().default(false),
 });
 
@@ -17,12 +18,7 @@ const UiOptions = GlobalOptions.extend({
 export const uiCommand: CliCommand = {
   name: 'ui',
   register(program, run) {
-    program
-      .command('ui')
-      .description('serve the web viewer: runs, a run with its timeline, decisions, audits, diffs, what-if replays')
-      .option('--port <n>', 'port to listen on (0: any free port)', '4173')
-      .option('--host <address>', 'address to bind; beyond loopback a --token is required', '127.0.0.1')
-      .option('--token <secret>', 'require this bearer token on the API (default: FLIGHTREC_TOKEN)')
+    SERVER.declare(program.command('ui').description('serve the web viewer: runs, a run with its timeline, decisions, audits, diffs, what-if replays'))
       .option('--open', 'open the viewer in the default browser')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
