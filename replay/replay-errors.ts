@@ -17,3 +17,16 @@ export class VersionRebuildError extends FlightrecError {
     );
   }
 }
+
+/**
+ * A component served by another process (a Python agent's) died, timed out or answered
+ * something that is not the protocol: names the component and the call, and quotes the
+ * process's last stderr lines. A replay stops at it (the process is gone); a derived run is ended
+ * as failed.
+ */
+export class ComponentProcessError extends FlightrecError {
+  constructor(component: string, call: string, problem: string, stderr = '') {
+    const tail = stderr.trim().split('\n').slice(-12).join('\n');
+    super('COMPONENT_PROCESS_FAILED', `${component}: ${call}: ${problem}${tail ? `\n--- the component process's stderr (last lines):\n${tail}` : ''}`, { component, call, problem, stderr: tail });
+  }
+}
