@@ -319,6 +319,8 @@ def main(argv=None):
         return 3
     try:
         ComponentServer(factory, inp, out).serve()
+    except EOFError:
+        return 0  # flightrec went away in the middle of a call: nothing is left to answer
     except ProtocolError as e:
         sys.stderr.write("flightrec_client.serve_components: protocol error: %s\n" % e)
         return 4
