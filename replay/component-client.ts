@@ -79,7 +79,7 @@ export class ComponentClient {
         this.callbackError = null;
         if (own !== null) throw own;
         const e = m.error ?? {};
-        throw new ComponentProcessError(site.component, site.call, `the Python code raised ${String(e.type ?? 'an error')}: ${String(e.message ?? '')}${typeof e.traceback === 'string' ? `\n${e.traceback.trim()}` : ''}`);
+        throw new ComponentProcessError(site.component, site.call, `the Python code raised ${String(e.type ?? 'an error')}: ${String(e.message ?? '')}${typeof e.traceback === 'string' ? `\n${e.traceback.trim()}` : ''}`, '', false);
       }
       this.fail(site, `its reply to request ${id} has neither ok: true nor ok: false: ${JSON.stringify(m).slice(0, 200)}`);
     }

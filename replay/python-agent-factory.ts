@@ -35,6 +35,8 @@ const Level = z.object({
 const Planned = z.object({
   levels: z.array(Level),
   chose: z.object({ action: z.int(), candidates: Tensor, scores: Tensor, chosen_index: z.int().nonnegative(), value: z.number().nullable() }),
+  /** Where the planner's generator stopped (null when it had none). */
+  rng_state: z.string().regex(/^[0-9a-f]{32}$/).nullable().default(null),
 });
 const Checkpoint = z.object({ architecture: z.string(), parameters: Tensor, optimizer_state: NullableTensor });
 const TensorArgs = z.object({ states: Tensor, actions: NullableTensor, next_states: NullableTensor });
@@ -125,6 +127,7 @@ function pythonComponent(client: ComponentClient, entry: Entry): AnyComponent {
         role: 'planner',
         plan(observation, components, rng, at): PlanResult {
           const r = parse(Planned, call('plan', { observation, rng_state: rng.state(), at }, (c) => answerCallback(c, components)), name, 'planner plan');
+          if (r.rng_state !== null) rng.setState(r.rng_state);
           return {
             action: r.chose.action,
             candidates: r.chose.candidates,

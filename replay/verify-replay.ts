@@ -91,7 +91,7 @@ function verifyDecision(rec: DecisionRecord, agent: LiveAgent): DecisionOutcome 
     return compareDecision(rec, rerun.events);
   } catch (e) {
     // A component process that died or broke the protocol cannot answer the next decision either.
-    if (e instanceof ComponentProcessError) throw e;
+    if (e instanceof ComponentProcessError && e.fatal) throw e;
     return { ...where, status: 'error', code: e instanceof FlightrecError ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
   }
 }

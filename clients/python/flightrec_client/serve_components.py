@@ -241,7 +241,7 @@ class ComponentServer:
             proxies = {role: _Proxy(self, role) for role in ("world_model", "reward", "critic", "actor")}
             result = c.plan(g(a["observation"]), proxies, rng, a.get("at"))
             levels, chose = plan_payloads(result, c.name)
-            return {"levels": levels, "chose": chose}
+            return {"levels": levels, "chose": chose, "rng_state": None if rng is None else rng.state()}
         raise ValueError("component %s (%s) has no method %r in this protocol" % (c.name, c.role, method))
 
     def callback(self, role, method, args):
