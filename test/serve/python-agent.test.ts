@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,16 @@ import { CLI, flightrec, jsonLines } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp-database.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../clients/python/examples/tabular_agent.py', import.meta.url));
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The `npx flightrec` lines of the README's "Replaying a Python agent". */
+function readmeReplayLines(): string[] {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('### Replaying a Python agent'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block.split('\n').filter((l) => l.startsWith('npx flightrec ')).map((l) => l.replace(/\s+#.*$/, ''));
+}
 
 // A TypeScript critic that stands in for the Python one: it thinks every state is worth nothing.
 const ZERO_CRITIC = `export default { name: 'zero_critic', role: 'critic', kind: 'user-module', version: () => 'zero-v1',
@@ -56,7 +66,17 @@ test('end to end: the README\'s pure-Python agent recorded through flightrec ser
     assert.equal(counts.reproduced, counts.decisions);
     assert.match(head.backend.recorded, /^python /);
 
-    // A TypeScript critic stands in for the Python one; the Python planner asks it through flightrec.
+    const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The `npx flightrec` lines of the README's "Replaying a Python agent". */
+function readmeReplayLines(): string[] {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('### Replaying a Python agent'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block.split('\n').filter((l) => l.startsWith('npx flightrec ')).map((l) => l.replace(/\s+#.*$/, ''));
+}
+
+// A TypeScript critic stands in for the Python one; the Python planner asks it through flightrec.
     writeFileSync(tmp.file('zero-critic.mjs'), ZERO_CRITIC);
     const swapped = flightrec(tmp.dir, '--db', db, '--json', 'replay', a, '--swap', 'critic=module:zero-critic.mjs');
     assert.equal(swapped.code, 0, swapped.stderr);
@@ -80,6 +100,16 @@ test('end to end: the README\'s pure-Python agent recorded through flightrec ser
     assert.equal(blamed.code, 0, blamed.stderr);
     const bl = JSON.parse(blamed.stdout) as { recorded_action: number; baseline_action: number };
     assert.equal(bl.baseline_action, bl.recorded_action);
+
+    // The README's replay lines, as a user types them in the repository's root.
+    const lines = readmeReplayLines();
+    assert.ok(lines.length >= 4);
+    for (const line of lines) {
+      const args = line.replace(/<run>/g, a).split(/\s+/).slice(2);
+      const r = flightrec(ROOT, ...args, '--db', db);
+      assert.equal(r.code, 0, `${line}: ${r.stderr}`);
+      if (args.includes('--verify')) assert.match(r.stdout, /\(100\.0%\)/);
+    }
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');
