@@ -10,8 +10,8 @@ prints goes to stderr instead.
 
 The factory is called with a dict (env, config, seed, discount, observation_spec, action_spec)
 and returns the components: a dict by role, a list of components, or a dict
-``{"components": ..., "arrays": "lists" | "numpy"}`` (what the components are given: nested lists,
-the default, or numpy arrays). Components are the objects the recorder wraps (see agent.py);
+``{"components": ..., "arrays": "lists" | "numpy" | "tensors"}`` (what the components are given:
+nested lists, the default, numpy arrays, or flightrec_client Tensors as they came, bit for bit). Components are the objects the recorder wraps (see agent.py);
 to be replayed past their first update they implement ``apply_update(update)``, and to load a
 checkpoint ``load_checkpoint(ckpt)`` / ``save_checkpoint()``.
 """
@@ -70,8 +70,8 @@ def _components_of(built):
     if isinstance(built, dict) and "components" in built:
         arrays = built.get("arrays", "lists")
         built = built["components"]
-    if arrays not in ("lists", "numpy"):
-        raise ValueError("arrays must be 'lists' or 'numpy', got %r" % (arrays,))
+    if arrays not in ("lists", "numpy", "tensors"):
+        raise ValueError("arrays must be 'lists', 'numpy' or 'tensors', got %r" % (arrays,))
     items = list(built.values()) if isinstance(built, dict) else list(built)
     by_role = {}
     for c in items:
@@ -172,6 +172,8 @@ class ComponentServer:
             hit = self.memo.get(_key(v))
             if hit is not None:
                 return hit
+            if self.arrays == "tensors":
+                return v
             return v.numpy() if self.arrays == "numpy" else v.tolist()
         if isinstance(v, dict):
             return {k: self.given(x) for k, x in v.items()}
