@@ -161,7 +161,7 @@ class ComponentServer:
         """Encodes an output as the recorder would, remembering the object behind it."""
         t = make(x)
         if isinstance(t, Tensor):
-            self.memo[_key(t)] = x
+            self.memo[_key(t)] = (x, make)
         return t
 
     def given(self, v):
@@ -170,8 +170,9 @@ class ComponentServer:
             return None
         if isinstance(v, Tensor):
             hit = self.memo.get(_key(v))
-            if hit is not None:
-                return hit
+            # Only while the object still says what it said: an agent may refill a buffer it sent.
+            if hit is not None and _key(hit[1](hit[0])) == _key(v):
+                return hit[0]
             if self.arrays == "tensors":
                 return v
             return v.numpy() if self.arrays == "numpy" else v.tolist()

@@ -179,6 +179,33 @@ class FactoryLoadingTest(unittest.TestCase):
         finally:
             s.close()
 
+    def test_an_object_refilled_after_it_was_sent_is_not_mistaken_for_what_it_held(self):
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, "refill.py"), "w") as f:
+            f.write("class P:\n    name, role, kind = 'p', 'planner', 'x'\n    version = 'v1'\n"
+                    "    def plan(self, obs, comps, rng=None, at=None):\n"
+                    "        buf = [[1.0, 2.0]]\n"
+                    "        comps['critic'].evaluate(buf)\n"
+                    "        buf[0][0] = 5.0\n"  # refilled in place, then sent again
+                    "        back = comps['critic'].evaluate(buf)\n"
+                    "        return {'action': 0, 'candidates': [[0]], 'scores': [0.0], 'chosen_index': 0, 'value': back[0][0], 'search': []}\n"
+                    "def make(context):\n    return [P()]\n")
+        s = Served("refill.py:make", cwd=d)
+        try:
+            s.line()
+            ok(s.request("create", context=CONTEXT))
+            first = []
+
+            def answer(role, method, args):
+                # flightrec's side answers the second call with the first call's tensor: [[1, 2]].
+                first.append(args["states"])
+                return {"values": first[0]}
+
+            plan = ok(s.request("call", answer, component="p", method="plan", args={"observation": tensor([1.0]), "rng_state": None, "at": None}))
+            self.assertEqual(plan["chose"]["value"], 1.0)
+        finally:
+            s.close()
+
     def test_a_factory_that_cannot_be_loaded_exits_before_the_hello(self):
         s = Served("no_such_module_here:make", cwd=tempfile.mkdtemp())
         self.assertRaises(EOFError, s.line)
