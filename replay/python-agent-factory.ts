@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { AgentBuildContext, AgentComponents, AgentFactory, BuiltAgent } from '../src/agent/agent-factory.js';
@@ -64,7 +65,7 @@ export function pythonAgentFactory(spec: string, cwd: string): AgentFactory {
   return {
     create(context: AgentBuildContext): BuiltAgent {
       if (!existsSync(cwd)) throw new InvalidInputError(`the working directory ${cwd} recorded for ${spec} does not exist: run from elsewhere with --agent ${spec}`, { field: 'agent', value: cwd });
-      const env = { ...process.env, PYTHONPATH: [CLIENT_DIR, process.env.PYTHONPATH].filter((p) => p).join(':'), PYTHONUNBUFFERED: '1' } as Record<string, string>;
+      const env = { ...process.env, PYTHONPATH: [CLIENT_DIR, process.env.PYTHONPATH].filter((p) => p).join(delimiter), PYTHONUNBUFFERED: '1' } as Record<string, string>;
       const client = ComponentClient.start(process.env.FLIGHTREC_PYTHON ?? 'python3', ['-m', 'flightrec_client.serve_components', target], { cwd, env, label: spec });
       try {
         const created = parse(Created, client.request('create', { context: { env: context.env, config: context.config, seed: context.seed, discount: context.discount, observation_spec: context.observationSpec, action_spec: context.actionSpec } }, { component: spec, call: 'create' }), spec, 'create');
