@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,34 @@ describe("a Python agent on flightrec's gridworld, its components served over th
       const derived = (JSON.parse(cli(['--json', 'runs']).stdout) as { id: string; status: string }[]).find((x) => x.id === report.derived_run);
       assert.equal(derived?.status, 'completed');
     }
+  });
+
+  it('a run the Python client recorded in a port of gridworld (its env state in flightrec\'s format) is verified and continued in flightrec\'s gridworld', async () => {
+    const pyDb = tmp.file('py-grid.db');
+    const server = spawn(process.execPath, [CLI, '--db', pyDb, '--json', 'serve', '--port', '0']);
+    let pyRun = '';
+    try {
+      const [line] = (await once(server.stdout, 'data')) as [Buffer];
+      const url = (JSON.parse(line.toString()) as { url: string }).url;
+      const r = spawnSync('python3', [`${AGENTS}record_gridworld.py`], { encoding: 'utf8', env: { ...process.env, FLIGHTREC_URL: url, FLIGHTREC_SPOOL: tmp.file('spool') }, timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      pyRun = r.stdout.trim();
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+    const on = (args: string[]) => spawnSync(process.execPath, [CLI, '--db', pyDb, ...args], { cwd: tmp.dir, encoding: 'utf8', timeout: 240_000 });
+    const verify = on(['--json', 'replay', pyRun, '--verify']);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    const counts = jsonLines(verify.stdout)[1] as { decisions: number; reproduced: number };
+    assert.ok(counts.decisions > 10);
+    assert.equal(counts.reproduced, counts.decisions);
+    const loop = on(['--json', 'replay', pyRun, '--closed-loop', '--from', '3']);
+    assert.equal(loop.status, 0, loop.stderr);
+    const report = JSON.parse(loop.stdout) as { steps: number; ended_by: string; source_steps: number; first_action: number; source_first_action: number };
+    // Same components, same generator state, same environment: the continuation retraces the recorded episode.
+    assert.equal(report.first_action, report.source_first_action);
+    assert.equal(report.steps, report.source_steps);
   });
 
   it('a component process that dies gives COMPONENT_PROCESS_FAILED naming the component and the call, exit 2', () => {

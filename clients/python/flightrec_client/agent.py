@@ -59,6 +59,7 @@ class AgentRecorder:
         self.decision_seq = None
         self._next_decision = first_decision
         self._observation = None  # set by RecordedEnv: the next component call opens a decision on it
+        self._env_state = None  # and the environment's state there, which closed-loop replay restores
 
     def wrap(self, component):
         """An instrumented twin of ``component``: same attributes and methods, each call recorded."""
@@ -87,6 +88,7 @@ class AgentRecorder:
             episode=self.episode, step=step, decision=decision,
         )
         self._observation = None
+        self._env_state = None
         return decision
 
     def env_stepped(self, action, observation, reward, terminated, truncated, performance=None):
@@ -132,7 +134,7 @@ class AgentRecorder:
         """Envelope of a component call inside the open decision (opening one on a pending
         observation), or None outside decisions: such calls (training, evaluation) are not recorded."""
         if self.decision is None and self._observation is not None:
-            self.decision_started(self.step if self.step is not None else 0, self._observation)
+            self.decision_started(self.step if self.step is not None else 0, self._observation, env_state=self._env_state)
         if self.decision is None:
             return None
         return {"episode": self.episode, "step": self.step, "decision": self.decision, "component": component.name, "version": version_of(component),
