@@ -132,7 +132,7 @@ class ComponentServer:
                 return hit[0]
             if self.arrays == "tensors":
                 return v
-            return v.numpy() if self.arrays == "numpy" else v.tolist()
+            return v.numpy().copy() if self.arrays == "numpy" else v.tolist()  # a copy: frombuffer's view is read-only
         if isinstance(v, dict):
             return {k: self.given(x) for k, x in v.items()}
         if isinstance(v, list):

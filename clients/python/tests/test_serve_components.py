@@ -1,5 +1,6 @@
 """The component server's line protocol (PROTOCOL.md), spoken to a real
 ``python3 -m flightrec_client.serve_components`` process the way flightrec's replay speaks to it."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -203,6 +204,22 @@ class FactoryLoadingTest(unittest.TestCase):
 
             plan = ok(s.request("call", answer, component="p", method="plan", args={"observation": tensor([1.0]), "rng_state": None, "at": None}))
             self.assertEqual(plan["chose"]["value"], 1.0)
+        finally:
+            s.close()
+
+    @unittest.skipUnless(importlib.util.find_spec("numpy"), "numpy is not installed")
+    def test_components_can_be_given_numpy_arrays(self):
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, "np_agent.py"), "w") as f:
+            f.write("class C:\n    name, role, kind, version = 'c', 'critic', 'x', 'v1'\n"
+                    "    def evaluate(self, states):\n        states[:, 0] += 1\n        return states.sum(axis=1)\n"
+                    "def make(context):\n    return {'components': [C()], 'arrays': 'numpy'}\n")
+        s = Served("np_agent:make", cwd=d)
+        try:
+            s.line()
+            ok(s.request("create", context=CONTEXT))
+            v = ok(s.request("call", component="c", method="evaluate", args={"states": tensor([[1.0, 2.0], [3.0, 4.5]])}))["values"]
+            self.assertEqual((v.dtype, v.values()), ("float32", [4.0, 8.5]))
         finally:
             s.close()
 
