@@ -65,6 +65,12 @@ test('end to end: the README\'s pure-Python agent recorded through flightrec ser
     assert.ok(counts.decisions > 20);
     assert.equal(counts.reproduced, counts.decisions);
     assert.match(head.backend.recorded, /^python /);
+    // Episodes 3..4 alone: the tables never saved a checkpoint, so every update before them is re-applied first.
+    const part = flightrec(tmp.dir, '--db', db, '--json', 'replay', a, '--verify', '--episodes', '3..4');
+    assert.equal(part.code, 0, part.stdout + part.stderr);
+    const partCounts = jsonLines(part.stdout)[1] as { decisions: number; reproduced: number };
+    assert.ok(partCounts.decisions > 0 && partCounts.decisions < counts.decisions);
+    assert.equal(partCounts.reproduced, partCounts.decisions);
 
     const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
