@@ -8,7 +8,9 @@ export type ComponentSource =
   /** A checkpoint file written by `flightrec checkpoint`. */
   | { kind: 'file'; path: string }
   /** A user module exporting a component (or a factory of one) that implements the role's contract. */
-  | { kind: 'module'; path: string };
+  | { kind: 'module'; path: string }
+  /** The role's component of a Python agent factory (`python:<module>:<function>`), built from the source run's config and seed. */
+  | { kind: 'python'; factory: string };
 
 export interface SwapSpec {
   role: Role;
@@ -33,9 +35,10 @@ export function parseSwap(text: string): SwapSpec {
 function parseSource(spec: string, text: string): ComponentSource {
   if (spec.startsWith('file:') && spec.length > 5) return { kind: 'file', path: spec.slice(5) };
   if (spec.startsWith('module:') && spec.length > 7) return { kind: 'module', path: spec.slice(7) };
+  if (spec.startsWith('python:') && spec.length > 7) return { kind: 'python', factory: spec };
   const at = spec.lastIndexOf('@');
   if (at >= 0 && at < spec.length - 1) return { kind: 'version', run: at === 0 ? null : spec.slice(0, at), version: spec.slice(at + 1) };
-  throw new InvalidInputError(`invalid --swap ${JSON.stringify(text)}: the spec must be <run>@<version>, @<version>, @latest, file:<checkpoint> or module:<path>`, { field: '--swap', value: text });
+  throw new InvalidInputError(`invalid --swap ${JSON.stringify(text)}: the spec must be <run>@<version>, @<version>, @latest, file:<checkpoint>, module:<path> or python:<module>:<function>`, { field: '--swap', value: text });
 }
 
 /** Parses `planner.<setting>=<number>` overrides. */

@@ -7,7 +7,8 @@ import type { LiveAgent } from './build-agent.js';
 /**
  * Puts the live agent at the state it had when `episode` began, without replaying what came
  * before: each checkpointed component loads its last checkpoint before that point; the caller
- * then streams from the earliest of those checkpoints, skipping updates a checkpoint already holds.
+ * then streams from the earliest of those checkpoints (or from the first update of a component
+ * that learned without one), skipping updates a checkpoint already holds.
  */
 export async function positionAgent(store: SqliteEventStore, runId: string, agent: LiveAgent, episode: number): Promise<{ fromSeq: number; skip: Map<string, number> }> {
   let startSeq: number | null = null;
@@ -23,6 +24,12 @@ export async function positionAgent(store: SqliteEventStore, runId: string, agen
     loadRecordedCheckpoint(c, e);
     skip.set(name, e.seq);
     fromSeq = Math.min(fromSeq, e.seq);
+  }
+  // A component that learned before the episode without ever saving a checkpoint (a Python agent's
+  // table, say) can only get there by re-applying every update from its first one.
+  for (const c of agent.all) {
+    if (latest.has(c.name)) continue;
+    for await (const e of readEventsOfType(store, runId, 'component.updated', { component: c.name, seqTo: startSeq, limit: 1 })) fromSeq = Math.min(fromSeq, e.seq);
   }
   return { fromSeq, skip };
 }

@@ -17,3 +17,23 @@ export class VersionRebuildError extends FlightrecError {
     );
   }
 }
+
+/**
+ * A component served by another process (a Python agent's) died, timed out or answered
+ * something that is not the protocol: names the component and the call, and quotes the
+ * process's last stderr lines. A replay stops at a fatal one (the process is gone, or its state is
+ * unknown); a derived run is ended as failed.
+ */
+export class ComponentProcessError extends FlightrecError {
+  constructor(
+    component: string,
+    call: string,
+    problem: string,
+    stderr = '',
+    /** False when the component's own code raised: the process is still in a known state and can answer the next call. */
+    readonly fatal = true,
+  ) {
+    const tail = stderr.trim().split('\n').slice(-12).join('\n');
+    super('COMPONENT_PROCESS_FAILED', `${component}: ${call}: ${problem}${tail ? `\n--- the component process's stderr (last lines):\n${tail}` : ''}`, { component, call, problem, stderr: tail, fatal });
+  }
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyComponent } from '../src/agent/components.js';
 import { checkpointCodec } from '../src/agent/nn/checkpoint-codec.js';
+import { ROLE_FIELD } from '../src/agent/agent-factory.js';
 import { isCheckpointable } from '../src/agent/trainable.js';
 import { ENVIRONMENT_IDS, makeEnvironment } from '../src/envs/registry.js';
 import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
@@ -11,6 +12,7 @@ import { buildLiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
 import { loadUserModule } from '../src/modules/load-user-module.js';
+import { pythonAgentFactory } from './python-agent-factory.js';
 import { loadRunContext, type RunContext } from './run-context.js';
 
 /** A component ready to stand in for a role, and how to release it. */
@@ -37,6 +39,7 @@ const METHOD: Record<Role, string> = { world_model: 'predict', reward: 'evaluate
 export async function resolveSwap(store: SqliteEventStore, source: RunContext, spec: SwapSpec): Promise<ResolvedSwap> {
   const s = spec.source;
   if (s.kind === 'module') return { spec, component: await loadModuleComponent(s.path, spec.role, source), dispose: () => undefined };
+  if (s.kind === 'python') return pythonComponentSwap(spec, s.factory, source);
   if (spec.role === 'planner') throw new InvalidInputError(`--swap planner=${s.kind === 'file' ? 'file:' : '@'}… is not supported: the planner has no parameters; change its settings with --set planner.<setting>=<value> or swap in a module`, { field: '--swap', value: spec.text });
   const ctx = s.kind === 'version' && s.run !== null ? await loadRunContext(store, s.run) : source;
   if (ctx.env !== source.env) throw new InvalidInputError(`--swap ${spec.text}: run ${ctx.run.id} is on ${ctx.env}, the replayed run on ${source.env}`, { field: '--swap', value: spec.text });
@@ -73,6 +76,18 @@ async function findVersion(store: SqliteEventStore, ctx: RunContext, name: strin
   if (version === 'latest' && last !== null) return last;
   if (version === initial && initial !== null) return { version, seq: 0 };
   throw new NotFoundError(`version of ${name} in run ${ctx.run.id}`, version, { hint: `versions look like ${initial ?? seen[0] ?? '0123456789abcdef'}; use @latest for the last one` });
+}
+
+/** The role's component of a Python agent, built by its factory (in our working directory) from the source run's config and seed. */
+async function pythonComponentSwap(spec: SwapSpec, factory: string, source: RunContext): Promise<ResolvedSwap> {
+  const env = (ENVIRONMENT_IDS as readonly string[]).includes(source.env) ? makeEnvironment(source.env) : null;
+  const built = await pythonAgentFactory(factory, process.cwd()).create({ env: source.env, observationSpec: env?.observationSpec() ?? null, actionSpec: env?.actionSpec() ?? null, config: source.config, seed: source.seed, discount: source.discount });
+  const component = built.components[ROLE_FIELD[spec.role]];
+  if (component.kind === 'absent') {
+    built.dispose();
+    throw new InvalidInputError(`--swap ${spec.text}: the Python agent builds no ${spec.role}`, { field: '--swap', value: spec.text });
+  }
+  return { spec, component, dispose: () => built.dispose() };
 }
 
 async function loadModuleComponent(file: string, role: Role, source: RunContext): Promise<AnyComponent> {

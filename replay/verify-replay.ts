@@ -1,5 +1,5 @@
 import { FlightrecError } from '../src/errors/flightrec-error.js';
-import { ReplayUnsupportedError } from './replay-errors.js';
+import { ComponentProcessError, ReplayUnsupportedError } from './replay-errors.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { applyRecordedUpdate } from './apply-log.js';
@@ -90,6 +90,8 @@ function verifyDecision(rec: DecisionRecord, agent: LiveAgent): DecisionOutcome 
     const rerun = rerunDecision(rec, agent.components);
     return compareDecision(rec, rerun.events);
   } catch (e) {
+    // A component process that died or broke the protocol cannot answer the next decision either.
+    if (e instanceof ComponentProcessError && e.fatal) throw e;
     return { ...where, status: 'error', code: e instanceof FlightrecError ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
   }
 }

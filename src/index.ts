@@ -79,6 +79,8 @@ export type { DecisionOutcome } from '../replay/compare-decision.js';
 export { reevaluate, type ReevaluateOptions, type ReevaluateReport } from '../replay/reevaluate.js';
 export { closedLoop, type ClosedLoopOptions, type ClosedLoopReport } from '../replay/closed-loop.js';
 export { blame, type BlameReport } from '../replay/blame.js';
+export { pythonAgentFactory } from '../replay/python-agent-factory.js';
+export { ComponentProcessError } from '../replay/replay-errors.js';
 export { parseSwap, type SwapSpec, type ComponentSource } from '../replay/component-spec.js';
 export type { ComponentFactoryContext } from '../replay/resolve-swap.js';
 export { showDecision, type DecisionShow } from './show/show-decision.js';

@@ -16,6 +16,7 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   REPLAY_UNSUPPORTED: 'record the run with an agent factory: see the README section "Recording and replaying your own agent"',
   VERSION_REBUILD_DIVERGED: "the component's applyUpdate is not deterministic, or it is not the code that recorded the run",
   CHAIN_BROKEN: 'the database was changed after recording; `npx flightrec verify <run>` names the first bad event',
+  COMPONENT_PROCESS_FAILED: 'the Python component process failed: its stderr is quoted above; run `python3 -m flightrec_client.serve_components <module>:<factory>` by hand to see it start (clients/python/PROTOCOL.md)',
   BACKEND_UNAVAILABLE: 'the wasm backend is always installed; tfjs-node is optional (see the README)',
 };
 

@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'SERVER_BUSY',
   'SERVER_STOPPING',
   'JOB_DIED',
+  'COMPONENT_PROCESS_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,6 +45,16 @@ export class SeededRng {
     return out;
   }
 
+  /**
+   * Moves this generator to a recorded state, in place: a planner served by another process
+   * draws from its own copy and hands back where it left off, so the caller's generator goes on
+   * from there as if the draws were its own.
+   */
+  setState(state: RngState): void {
+    RngState.parse(state);
+    for (let i = 0; i < 4; i++) this.s[i] = parseInt(state.slice(i * 8, i * 8 + 8), 16) >>> 0;
+  }
+
   /** An independent copy: drawing from it does not advance this generator. */
   clone(): SeededRng {
     return new SeededRng(new Uint32Array(this.s));

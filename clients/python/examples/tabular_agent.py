@@ -3,6 +3,9 @@ and a tabular critic that learn online, a one-step planner) in a small corridor,
 `flightrec serve`. Standard library only. Run it with a server up:
 
     FLIGHTREC_URL=http://127.0.0.1:7878 python3 clients/python/examples/tabular_agent.py
+
+The run names this file's `make_agent` as its factory, so `flightrec replay` can rebuild the agent
+and reproduce every decision: the components re-apply their recorded updates (`apply_update`).
 """
 import hashlib
 import os
@@ -10,7 +13,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # the client from the source tree, when it is not installed
-from flightrec_client import AgentRecorder, RecordedEnv, Recorder  # noqa: E402
+from flightrec_client import AgentRecorder, RecordedEnv, Recorder, SeededRng, tensor  # noqa: E402
 
 N = 6  # cells 0..5; the goal is cell 5
 
@@ -64,8 +67,14 @@ class TabularModel:
             out.append([1.0 if i == nxt else 0.0 for i in range(N)])
         return out, None
 
-    def learn(self, s, a, s2):
+    def learn(self, s, a, r, s2, done):
         self.next[s][a] = s2
+        return 0.0
+
+    def apply_update(self, update):
+        """Replay re-applies a recorded update from the transition it learned on."""
+        s, a, r, s2, done = update["batch"]["tensors"]["transition"]
+        self.learn(int(s), int(a), r, int(s2), bool(done))
 
 
 class GoalReward:
@@ -91,11 +100,15 @@ class TabularCritic:
     def evaluate(self, states):
         return [self.v[cell_of(s)] for s in states]
 
-    def learn(self, s, r, s2, done):
+    def learn(self, s, a, r, s2, done):
         target = r + (0.0 if done else self.gamma * self.v[s2])
         err = target - self.v[s]
         self.v[s] = struct.unpack("<f", struct.pack("<f", self.v[s] + self.lr * err))[0]
         return err * err
+
+    def apply_update(self, update):
+        s, a, r, s2, done = update["batch"]["tensors"]["transition"]
+        self.learn(int(s), int(a), r, int(s2), bool(done))
 
 
 class GreedyPlanner:
@@ -117,12 +130,21 @@ class GreedyPlanner:
                 "search": [{"depth": 0, "actions": [[0], [1]], "parents": None, "states": nxt, "rewards": rewards, "leaf_values": values, "scores": scores, "expanded": [], "chosen": [best]}]}
 
 
+def make_agent(context):
+    """The agent factory replay calls (run.started `agent`): the same components, at the same
+    initial versions, from the recorded config and seed."""
+    gamma = context["config"]["agent"]["gamma"]
+    return [TabularModel(), GoalReward(), TabularCritic(gamma=gamma), GreedyPlanner()]
+
+
 def train(recorder, episodes=5, name="tabular agent"):
     """Runs and records the agent; returns the run. Components learn online after each step."""
-    model, reward, critic, planner = TabularModel(), GoalReward(), TabularCritic(), GreedyPlanner()
-    # config.agent.gamma is the discount the audits judge the critic by.
-    run = recorder.start_run(name, env="corridor", seed=0, config={"episodes": episodes, "agent": {"gamma": 0.9}}, components=[model, reward, critic, planner])
-    agent = AgentRecorder(run, rng_state=lambda: "deterministic")
+    config = {"episodes": episodes, "agent": {"gamma": 0.9}}  # config.agent.gamma is the discount the audits judge the critic by
+    model, reward, critic, planner = make_agent({"config": config, "seed": 0})
+    run = recorder.start_run(name, env="corridor", seed=0, config=config, components=[model, reward, critic, planner],
+                             agent="python:%s:make_agent" % os.path.abspath(__file__))
+    rng = SeededRng.from_seed(0)  # the planner draws nothing, but each decision records the state it could draw from
+    agent = AgentRecorder(run, rng_state=rng.state)
     use = {"world_model": agent.wrap(model), "reward": agent.wrap(reward), "critic": agent.wrap(critic)}
     plan = agent.wrap(planner)
     env = RecordedEnv(Corridor(), agent, gamma=0.9)
@@ -130,15 +152,16 @@ def train(recorder, episodes=5, name="tabular agent"):
     for episode in range(episodes):
         obs, _ = env.reset(seed=episode)
         while True:
-            choice = plan.plan(obs, use)
+            choice = plan.plan(obs, use, rng)
             obs2, r, term, trunc, _ = env.step(choice["action"])
             s, s2, a = cell_of(obs), cell_of(obs2), choice["action"]
-            for comp, learn in ((model, lambda: (model.learn(s, a, s2), 0.0)[1]), (critic, lambda: critic.learn(s, r, s2, term))):
+            for comp in (model, critic):
                 before = comp.version()
-                loss = learn()
+                loss = comp.learn(s, a, r, s2, term)
                 updates[comp.name] += 1
-                agent.component_updated(comp, before, comp.version(), updates[comp.name], loss, 0.0, [env.last_step_seq],
-                                        {"transition": [float(s), float(a), float(r), float(s2)]}, {"lr": 0.5})
+                # float64, so that replay re-learns from the very reward this update saw.
+                transition = tensor([float(s), float(a), r, float(s2), float(term)], "float64")
+                agent.component_updated(comp, before, comp.version(), updates[comp.name], loss, 0.0, [env.last_step_seq], {"transition": transition}, {"lr": 0.5})
             obs = obs2
             if term or trunc:
                 break

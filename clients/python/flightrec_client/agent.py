@@ -59,6 +59,7 @@ class AgentRecorder:
         self.decision_seq = None
         self._next_decision = first_decision
         self._observation = None  # set by RecordedEnv: the next component call opens a decision on it
+        self._env_state = None  # and the environment's state there, which closed-loop replay restores
 
     def wrap(self, component):
         """An instrumented twin of ``component``: same attributes and methods, each call recorded."""
@@ -87,6 +88,7 @@ class AgentRecorder:
             episode=self.episode, step=step, decision=decision,
         )
         self._observation = None
+        self._env_state = None
         return decision
 
     def env_stepped(self, action, observation, reward, terminated, truncated, performance=None):
@@ -132,7 +134,7 @@ class AgentRecorder:
         """Envelope of a component call inside the open decision (opening one on a pending
         observation), or None outside decisions: such calls (training, evaluation) are not recorded."""
         if self.decision is None and self._observation is not None:
-            self.decision_started(self.step if self.step is not None else 0, self._observation)
+            self.decision_started(self.step if self.step is not None else 0, self._observation, env_state=self._env_state)
         if self.decision is None:
             return None
         return {"episode": self.episode, "step": self.step, "decision": self.decision, "component": component.name, "version": version_of(component),
@@ -154,13 +156,57 @@ class _Wrapped:
         setattr(self._component, name, value)
 
 
+def world_model_payload(states, actions, out):
+    """world_model.predicted's payload; ``out`` is what predict returned: (next_states, done) or next_states."""
+    next_states, done = out if isinstance(out, tuple) else (out, None)
+    return {"states": _t(states), "actions": _t(actions), "next_states": _t(next_states), "rewards": None, "done": _t(done)}
+
+
+def reward_payload(states, actions, next_states, rewards):
+    return {"states": _t(states), "actions": _t(actions), "next_states": _t(next_states), "rewards": _t(rewards)}
+
+
+def critic_payload(states, values):
+    return {"states": _t(states), "values": _t(values)}
+
+
+def actor_payload(states, probs):
+    return {"states": _t(states), "probs": _t(probs), "mean": None, "std": None}
+
+
+def plan_payloads(result, chooser):
+    """What a plan result is recorded as: planner.expanded payloads (one per search level, in
+    order) and the actor.chose payload. Replay serves a Python planner's result through the same
+    function, so what it answers is what the recorder wrote."""
+    levels = [{
+        "depth": int(_field(level, "depth")),
+        "actions": _t(_field(level, "actions"), "int32"),
+        "parents": _t(_field(level, "parents"), "int32"),
+        "states": _t(_field(level, "states")),
+        "rewards": _t(_field(level, "rewards")),
+        "leaf_values": _t(_field(level, "leaf_values")),
+        "scores": _t(_field(level, "scores")),
+        "expanded": [int(i) for i in _field(level, "expanded")],
+        "chosen": [int(i) for i in _field(level, "chosen")],
+    } for level in (_field(result, "search") or ())]
+    value = _field(result, "value")
+    chose = {
+        "action": _action(_field(result, "action")),
+        "candidates": _t(_field(result, "candidates")),
+        "scores": _t(_field(result, "scores")),
+        "chosen_index": int(_field(result, "chosen_index")),
+        "value": None if value is None else float(value),
+        "chooser": chooser,
+    }
+    return levels, chose
+
+
 class _WorldModel(_Wrapped):
     def predict(self, states, actions):
         env = self._recorder.call_envelope(self._component)
         out = self._component.predict(states, actions)
         if env:
-            next_states, done = out if isinstance(out, tuple) else (out, None)
-            self._recorder.run.emit("world_model.predicted", {"states": _t(states), "actions": _t(actions), "next_states": _t(next_states), "rewards": None, "done": _t(done)}, **env)
+            self._recorder.run.emit("world_model.predicted", world_model_payload(states, actions, out), **env)
         return out
 
 
@@ -169,7 +215,7 @@ class _Reward(_Wrapped):
         env = self._recorder.call_envelope(self._component)
         rewards = self._component.evaluate(states, actions, next_states)
         if env:
-            self._recorder.run.emit("reward.evaluated", {"states": _t(states), "actions": _t(actions), "next_states": _t(next_states), "rewards": _t(rewards)}, **env)
+            self._recorder.run.emit("reward.evaluated", reward_payload(states, actions, next_states, rewards), **env)
         return rewards
 
 
@@ -178,7 +224,7 @@ class _Critic(_Wrapped):
         env = self._recorder.call_envelope(self._component)
         values = self._component.evaluate(states)
         if env:
-            self._recorder.run.emit("critic.evaluated", {"states": _t(states), "values": _t(values)}, **env)
+            self._recorder.run.emit("critic.evaluated", critic_payload(states, values), **env)
         return values
 
 
@@ -187,7 +233,7 @@ class _Actor(_Wrapped):
         env = self._recorder.call_envelope(self._component)
         probs = self._component.propose(states)
         if env:
-            self._recorder.run.emit("actor.proposed", {"states": _t(states), "probs": _t(probs), "mean": None, "std": None}, **env)
+            self._recorder.run.emit("actor.proposed", actor_payload(states, probs), **env)
         return probs
 
 
@@ -196,33 +242,16 @@ class _Planner(_Wrapped):
         c, r = self._component, self._recorder
         r.call_envelope(c)  # opens the decision before the planner calls anything
         result = c.plan(observation, components, rng, at)
+        levels, chose = plan_payloads(result, c.name)
         parent = None
-        for level in _field(result, "search") or ():
+        for level in levels:
             env = r.call_envelope(c, parent)
             if not env:
                 break
-            parent = r.run.emit("planner.expanded", {
-                "depth": int(_field(level, "depth")),
-                "actions": _t(_field(level, "actions"), "int32"),
-                "parents": _t(_field(level, "parents"), "int32"),
-                "states": _t(_field(level, "states")),
-                "rewards": _t(_field(level, "rewards")),
-                "leaf_values": _t(_field(level, "leaf_values")),
-                "scores": _t(_field(level, "scores")),
-                "expanded": [int(i) for i in _field(level, "expanded")],
-                "chosen": [int(i) for i in _field(level, "chosen")],
-            }, **env)
+            parent = r.run.emit("planner.expanded", level, **env)
         env = r.call_envelope(c)
         if env:
-            value = _field(result, "value")
-            r.run.emit("actor.chose", {
-                "action": _action(_field(result, "action")),
-                "candidates": _t(_field(result, "candidates")),
-                "scores": _t(_field(result, "scores")),
-                "chosen_index": int(_field(result, "chosen_index")),
-                "value": None if value is None else float(value),
-                "chooser": c.name,
-            }, **env)
+            r.run.emit("actor.chose", chose, **env)
         return result
 
 

@@ -13,6 +13,9 @@ class RecordedEnv:
     """
 
     def __init__(self, env, agent, gamma=1.0, env_state=None):
+        # env_state: a function returning the environment's state (JSON), recorded with each episode
+        # and decision; for flightrec's built-in environments in their own format, closed-loop
+        # replay restores it and continues the episode in flightrec's environment.
         self.env = env
         self.agent = agent
         self.gamma = gamma
@@ -34,6 +37,7 @@ class RecordedEnv:
         self._episode += 1
         self.agent.episode_started(self._episode, seed if seed is not None else self._episode, obs, self._env_state())
         self.agent._observation = obs
+        self.agent._env_state = self._env_state()
         self._stats = {"return": 0.0, "discounted": 0.0, "performance": None, "discount": 1.0, "length": 0}
         return out
 
@@ -49,7 +53,7 @@ class RecordedEnv:
         agent = self.agent
         if agent.decision is None:
             # The agent chose without calling a wrapped component: the decision still gets its record.
-            agent.decision_started(agent.step or 0, agent._observation if agent._observation is not None else obs)
+            agent.decision_started(agent.step or 0, agent._observation if agent._observation is not None else obs, env_state=agent._env_state)
         self.last_step_seq = agent.env_stepped(action, obs, reward, terminated, truncated, performance)
         s = self._stats
         s["return"] += float(reward)
@@ -62,8 +66,10 @@ class RecordedEnv:
         if terminated or truncated:
             agent.episode_ended(s["return"], s["discounted"], s["performance"], s["length"], "terminated" if terminated else "truncated")
             agent._observation = None
+            agent._env_state = None
         else:
             agent._observation = obs
+            agent._env_state = self._env_state()
         return out
 
     def close(self):

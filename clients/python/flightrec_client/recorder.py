@@ -159,9 +159,14 @@ class Recorder:
 
     # --- runs ---------------------------------------------------------------------------------
 
-    def start_run(self, name=None, env=None, seed=None, config=None, components=(), backend=None, code_version=None, run_id=None):
+    def start_run(self, name=None, env=None, seed=None, config=None, components=(), backend=None, code_version=None, run_id=None, agent=None, discount=None):
         """Starts a run (its run.started is seq 0) and returns it. ``components`` are component
-        objects (name, role, kind, version) or dicts of those fields."""
+        objects (name, role, kind, version) or dicts of those fields. ``agent`` names the factory
+        replay rebuilds the agent with: ``python:<module or path.py>:<function>`` (see
+        ``flightrec_client.serve_components``); the working directory is recorded with it, for a
+        relative module path. ``discount`` is the γ the agent plans and learns with."""
+        if agent is not None and (not isinstance(agent, str) or not agent):
+            raise FlightrecClientError("agent must be a factory name like 'python:my_agent:make_agent', got %r" % (agent,), "INVALID_INPUT")
         run_id = run_id or new_run_id()
         run = Run(self, run_id)
         run._spool = _spool.Spool(self.spool_dir, run_id)
@@ -177,6 +182,9 @@ class Recorder:
             "code_version": code_version,
             "source_run": None,
             "overrides": None,
+            "agent": agent,
+            "cwd": os.getcwd(),
+            "discount": None if discount is None else float(discount),
         })
         return run
 

@@ -37,6 +37,21 @@ class RecorderAgainstServeTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def test_start_run_records_the_agent_factory_replay_asks_and_the_working_directory(self):
+        server = Server(os.path.join(self.tmp, "f.db"))
+        try:
+            with Recorder(server.url, spool_dir=self.spool) as rec:
+                with self.assertRaises(FlightrecClientError):
+                    rec.start_run("bad", agent="")
+                run = rec.start_run("named", env="corridor", agent="python:my_agent:make_agent", discount=0.9)
+                run.end()
+            started = read_events(server.url, run.id)[0]["payload"]
+            self.assertEqual(started["agent"], "python:my_agent:make_agent")
+            self.assertEqual(started["cwd"], os.getcwd())
+            self.assertEqual(started["discount"], 0.9)
+        finally:
+            server.stop()
+
     def test_an_agent_is_recorded_whole_and_tensors_come_back_bit_for_bit(self):
         server = Server(os.path.join(self.tmp, "a.db"))
         try:

@@ -48,13 +48,13 @@ export const replayCommand: CliCommand = {
       .description('re-run recorded decisions: --verify reproduces them exactly; --swap/--set re-decides with other components or planner settings (a new derived run)')
       .argument('<run>', 'run id')
       .option('--verify', 're-run every decision with its recorded versions and random state and compare with the log')
-      .option('--swap <role=spec>', 'swap a component: critic=<run>@<version> | critic=@latest | critic=file:<checkpoint> | reward=module:<path> (repeatable)', collect)
+      .option('--swap <role=spec>', 'swap a component: critic=<run>@<version> | critic=@latest | critic=file:<checkpoint> | reward=module:<path> | critic=python:<module>:<function> (repeatable)', collect)
       .option('--set <component.setting=value>', 'override a planner setting, e.g. planner.horizon=3 (repeatable)', collect)
       .option('--episodes <A..B>', 'only decisions of these episodes')
       .option('--closed-loop', 'continue the environment from --from <decision> with the modified agent')
       .option('--from <decision>', 'decision to continue from (with --closed-loop)')
       .option('--steps <n>', 'with --closed-loop, stop after n steps (default: the end of the episode)')
-      .option('--agent <factory>', "the agent factory to rebuild the run's agent with, instead of the one it recorded: module:<path> or flightrec/reference")
+      .option('--agent <factory>', "the agent factory to rebuild the run's agent with, instead of the one it recorded: module:<path>, python:<module>:<function> or flightrec/reference")
       .action((runId: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(ReplayOptions, cmd.optsWithGlobals());
