@@ -113,6 +113,13 @@ class Run:
         self._rec.flush(timeout)
 
 
+def backoff_delay(attempt, base, cap, draw):
+    """Seconds to wait before retry number `attempt` (1, 2, ...): capped exponential backoff with
+    jitter (`draw` in [0, 1) scales it into [0.5, 1]), so that clients that lost one server do not
+    all come back at once."""
+    return min(cap, base * (2 ** min(attempt, 30))) * (0.5 + draw / 2)
+
+
 class Recorder:
     """Records runs into a flightrec server.
 
@@ -351,8 +358,7 @@ class Recorder:
             attempt += 1
             self.retries += 1
             if wait is None:
-                # Capped exponential backoff with jitter: clients that lost one server do not all come back at once.
-                wait = min(self.backoff_cap, self.backoff_base * (2 ** min(attempt, 30))) * (0.5 + random.random() / 2)
+                wait = backoff_delay(attempt, self.backoff_base, self.backoff_cap, random.random())
             with self._lock:
                 if self._wake.wait_for(lambda: self._abandon, timeout=wait):
                     return None
