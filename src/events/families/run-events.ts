@@ -34,7 +34,8 @@ export const RunStarted = defineEventType({
     overrides: Json.nullable(),
     /**
      * The factory that built the agent, which replay asks again: 'flightrec/reference',
-     * 'module:<path>' (resolved against `cwd` when relative). Absent in runs recorded before
+     * 'module:<path>' (resolved against `cwd` when relative), or 'python:<module>:<function>'
+     * (a Python factory served over stdio, clients/python/PROTOCOL.md). Absent in runs recorded before
      * factories were recorded; null when the run names none (replay then refuses it).
      */
     agent: z.string().min(1).max(4096).nullable().optional(),
