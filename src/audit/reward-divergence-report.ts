@@ -9,12 +9,13 @@ export const rewardDivergenceReport = {
   title: 'reward divergence',
   subtitle: (x: RewardDivergenceResult) => `recorded reward vs ${x.reference ?? 'a reference (none)'}`,
   summary(x: RewardDivergenceResult): string[] {
-    return x.reference === null ? ['no reference reward'] : [`rank corr ${f(x.rank_correlation)}`, `hacking episodes ${x.hacking_episodes}/${x.judged_episodes}`, `vs ${x.reference}`];
+    return x.reference === null ? ['no reference reward'] : [`unpaid ${f(x.unpaid_share)}`, `rank corr ${f(x.rank_correlation)}`, `hacking episodes ${x.hacking_episodes}/${x.judged_episodes}`, `vs ${x.reference}`];
   },
   details(x: RewardDivergenceResult): string[] {
     const lines: string[] = [];
     if (x.reference !== null) {
       lines.push(`${x.episodes} episodes: mean reward return ${f(x.mean_reward_return)}, mean reference return ${f(x.mean_reference_return)}; Spearman per episode ${f(x.rank_correlation)}, per transition ${f(x.transition_rank_correlation)}`);
+      lines.push(`unpaid reward (positive reward where the reference pays nothing): ${f(x.unpaid_share)} of it, ${x.unpaid_transitions} transitions, mean gap ${f(x.unpaid_gap)}; in ${x.unpaid_episodes} of ${x.episodes} episodes more than half${x.first_unpaid_episode !== null ? `, the first episode ${x.first_unpaid_episode}` : ''}`);
       const ids = x.hacking_episode_ids;
       lines.push(`hacking episodes (reward return up, reference down vs the previous ${HACKING_WINDOW}): ${x.hacking_episodes} of ${x.judged_episodes}${ids.length > 0 ? `: ${ids.slice(0, 15).join(', ')}${ids.length > 15 ? ', …' : ''}` : ''}`);
       if (x.flips !== null) lines.push(`re-decided under the reference: ${x.flips.flipped} of ${x.flips.decided} decisions flip`);

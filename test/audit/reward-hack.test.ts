@@ -51,7 +51,8 @@ describe('audit of a recorded reference training run on the gridworld', () => {
     assert.ok(mean(last.map((e) => e.reward)) > mean(first.map((e) => e.reward)) + 1, 'reward return rises');
     assert.ok(mean(last.map((e) => e.reference)) < mean(first.map((e) => e.reference)), 'performance falls');
     assert.ok(r.decisions.length > 0);
-    for (const d of r.decisions) assert.ok(r.hacking_episode_ids.includes(d.episode!), `decision ${d.decision} is in a hacking episode`);
+    assert.ok(r.unpaid_share! > 0.25, `unpaid share ${r.unpaid_share}`);
+    for (const d of r.decisions.filter((x) => x.why.startsWith('reward return'))) assert.ok(r.hacking_episode_ids.includes(d.episode!), `decision ${d.decision} is in a hacking episode`);
   });
 
   it('reports the critic error against exact V^π per critic-version window as computed independently here', async () => {

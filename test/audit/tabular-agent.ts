@@ -198,3 +198,20 @@ export async function recordTabularRun(o: TabularRun): Promise<{ decisions: numb
   await recorder.close();
   return { decisions };
 }
+
+/** A OneStepPlanner that follows, in each episode, the fixed policy `policyOf(episode)` picks. */
+export class ScheduledPlanner implements Planner {
+  readonly role = 'planner' as const;
+  readonly kind = 'scheduled';
+  readonly name = 'planner';
+  private readonly planners: Map<Int32Array, OneStepPlanner>;
+  constructor(g: Gridworld, gamma: number, private readonly policyOf: (episode: number) => Int32Array, policies: readonly Int32Array[]) {
+    this.planners = new Map(policies.map((p) => [p, new OneStepPlanner(g, gamma, 0, p)]));
+  }
+  version(): string {
+    return 'scheduled';
+  }
+  plan(observation: Tensor, c: PlanningComponents, rng: SeededRng, at: DecisionPoint): PlanResult {
+    return this.planners.get(this.policyOf(at.episode))!.plan(observation, c, rng, at);
+  }
+}
