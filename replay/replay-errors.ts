@@ -37,3 +37,17 @@ export class ComponentProcessError extends FlightrecError {
     super('COMPONENT_PROCESS_FAILED', `${component}: ${call}: ${problem}${tail ? `\n--- the component process's stderr (last lines):\n${tail}` : ''}`, { component, call, problem, stderr: tail, fatal });
   }
 }
+
+/** A swapped-in module answered a call with something its role's contract does not allow (src/agent/role-contract.ts). */
+export class ModuleContractError extends FlightrecError {
+  constructor(d: { module: string; role: string; component: string; method: string; call: number; field: string; expected: string; received: string }) {
+    super('MODULE_CONTRACT_VIOLATED', `module ${d.module} (${d.role} ${JSON.stringify(d.component)}): ${d.method}() call ${d.call} returned ${d.field} = ${d.received}, expected ${d.expected}`, d);
+  }
+}
+
+/** A swapped-in module threw (or rejected) during a call: the user's code failed, not flightrec. */
+export class ModuleFailedError extends FlightrecError {
+  constructor(d: { module: string; role: string; component: string; method: string; call: number; message: string }, cause: unknown) {
+    super('MODULE_FAILED', `module ${d.module} (${d.role} ${JSON.stringify(d.component)}): ${d.method}() call ${d.call} threw: ${d.message}`, d, { cause });
+  }
+}

@@ -12,7 +12,9 @@ import { buildLiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
 import { loadUserModule } from '../src/modules/load-user-module.js';
+import { contractChecked } from './contract-checked.js';
 import { pythonAgentFactory } from './python-agent-factory.js';
+import { ModuleFailedError } from './replay-errors.js';
 import { loadRunContext, type RunContext } from './run-context.js';
 
 /** A component ready to stand in for a role, and how to release it. */
@@ -93,9 +95,9 @@ async function pythonComponentSwap(spec: SwapSpec, factory: string, source: RunC
 async function loadModuleComponent(file: string, role: Role, source: RunContext): Promise<AnyComponent> {
   const mod = await loadUserModule(file, process.cwd(), 'module');
   let exported = mod.default ?? mod[role] ?? mod.component;
+  const env = (ENVIRONMENT_IDS as readonly string[]).includes(source.env) ? makeEnvironment(source.env) : null;
+  const spec = env?.actionSpec() ?? null;
   if (typeof exported === 'function') {
-    const env = (ENVIRONMENT_IDS as readonly string[]).includes(source.env) ? makeEnvironment(source.env) : null;
-    const spec = env?.actionSpec() ?? null;
     const ctx: ComponentFactoryContext = {
       role,
       env: source.env,
@@ -103,7 +105,11 @@ async function loadModuleComponent(file: string, role: Role, source: RunContext)
       actionCount: spec === null ? null : spec.kind === 'discrete' ? spec.n : spec.shape.reduce((a, b) => a * b, 1),
       gamma: source.discount,
     };
-    exported = await (exported as (c: ComponentFactoryContext) => unknown)(ctx);
+    try {
+      exported = await (exported as (c: ComponentFactoryContext) => unknown)(ctx);
+    } catch (e) {
+      throw new ModuleFailedError({ module: file, role, component: '(factory)', method: 'factory', call: 1, message: e instanceof Error ? e.message : String(e) }, e);
+    }
   }
   const c = exported as Partial<Record<string, unknown>> | undefined;
   const problems: string[] = [];
@@ -115,5 +121,6 @@ async function loadModuleComponent(file: string, role: Role, source: RunContext)
     if (typeof c[METHOD[role]] !== 'function') problems.push(`it has no ${METHOD[role]}() method`);
   }
   if (problems.length > 0) throw new InvalidInputError(`module ${file} cannot stand in for the ${role}: ${problems.join('; ')}`, { field: 'module', value: file });
-  return c as unknown as AnyComponent;
+  // The module is input: every call it answers is checked against its role's contract.
+  return contractChecked(c as unknown as AnyComponent, file, { actionCount: spec?.kind === 'discrete' ? spec.n : null });
 }

@@ -14,6 +14,8 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   SCHEMA_NEEDS_MIGRATION: 'migrate it with `npx flightrec migrate --db <path>`',
   UNKNOWN_EVENT_TYPE: 'see the event types in the README, or register your own family (README: "Event families of your own")',
   REPLAY_UNSUPPORTED: 'record the run with an agent factory: see the README section "Recording and replaying your own agent"',
+  MODULE_CONTRACT_VIOLATED: "fix the module so that every call returns what its role's contract says (the table of role contracts in the README's Replaying section); the derived run was marked failed",
+  MODULE_FAILED: 'the error is in the module, not in flightrec; the derived run was marked failed',
   VERSION_REBUILD_DIVERGED: "the component's applyUpdate is not deterministic, or it is not the code that recorded the run",
   CHAIN_BROKEN: 'the database was changed after recording; `npx flightrec verify <run>` names the first bad event',
   COMPONENT_PROCESS_FAILED: 'the Python component process failed: its stderr is quoted above; run `python3 -m flightrec_client.serve_components <module>:<factory>` by hand to see it start (clients/python/PROTOCOL.md)',
