@@ -15,10 +15,11 @@ describe('flightrec export / import', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('export writes NDJSON to stdout: a header, then one line per event', () => {
+  it('export writes NDJSON to stdout: a header, then one line per event, then the trailer', () => {
     const r = flightrec(dir, '--db', db, 'export', 'orig');
     assert.equal(r.code, 0, r.stderr);
     const [header, ...events] = jsonLines(r.stdout) as Record<string, any>[];
+    assert.equal(events.pop()!.flightrec, 'end');
     assert.deepEqual(header, { flightrec: 'events', format: 1, run: { id: 'orig', name: 'fixture orig', env: 'gridworld', backend: null, source_run: null, status: 'completed' } });
     assert.deepEqual(events.map((e) => e.seq), [...Array(count).keys()]);
     assert.deepEqual(events[14]!.payload.loss, { $num: 'NaN', bits: 'fff8000000000000' });
@@ -58,6 +59,34 @@ describe('flightrec export / import', () => {
     assert.match(r.stderr, /nothing from bad\.ndjson was imported/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     assert.deepEqual(JSON.parse(flightrec(dir, '--db', target, 'runs', '--json').stdout), []);
+  });
+
+  it('export ends with a trailer (event count, head hash); a file cut at a line end is refused unless --allow-truncated', () => {
+    const text = readFileSync(path.join(dir, 'orig.ndjson'), 'utf8');
+    const lines = text.trimEnd().split('\n');
+    const trailer = JSON.parse(lines.at(-1)!) as { flightrec: string; events: number; head: string };
+    const last = JSON.parse(lines.at(-2)!) as { hash: string };
+    assert.deepEqual(trailer, { flightrec: 'end', events: count, head: last.hash });
+    // Cut exactly after an event line: every line left is valid, only the trailer says something is missing.
+    writeFileSync(path.join(dir, 'cut.ndjson'), `${lines.slice(0, 11).join('\n')}\n`);
+    const target = path.join(dir, 'cut-target.db');
+    const refused = flightrec(dir, '--db', target, 'import', 'cut.ndjson');
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /line 12: \(file\): ends after 10 events without the trailer line .* so it may be cut short/);
+    assert.match(refused.stderr, /--allow-truncated/);
+    assert.deepEqual(JSON.parse(flightrec(dir, '--db', target, 'runs', '--json').stdout), []);
+    const allowed = flightrec(dir, '--db', target, 'import', 'cut.ndjson', '--allow-truncated', '--json');
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((JSON.parse(allowed.stdout) as { events: number }).events, 10);
+    // A trailer that does not match what precedes it (a cut with the trailer pasted back, an edit).
+    writeFileSync(path.join(dir, 'lying.ndjson'), `${[...lines.slice(0, 11), lines.at(-1)!].join('\n')}\n`);
+    const lying = flightrec(dir, '--db', path.join(dir, 'lying-target.db'), 'import', 'lying.ndjson');
+    assert.equal(lying.code, 2);
+    assert.match(lying.stderr, /line 12: events: says the file holds \d+ events, but 10 come before it/);
+    writeFileSync(path.join(dir, 'after.ndjson'), `${[...lines, lines[1]!].join('\n')}\n`);
+    const extra = flightrec(dir, '--db', path.join(dir, 'after-target.db'), 'import', 'after.ndjson');
+    assert.equal(extra.code, 2);
+    assert.match(extra.stderr, /follows the trailer line/);
   });
 
   it('import of a missing file exits 2 and creates no database', () => {

@@ -33,7 +33,8 @@ after(() => tmp.cleanup());
 
 const RUN = 'victim';
 const IMPORT_CASES = 400;
-let lines: string[] = []; // the exported file: header, then one line per event
+let lines: string[] = []; // the exported file: header, then one line per event (the trailer apart)
+let trailer = ''; // the export's last line: event count and head hash
 let sourceHashes: string[] = [];
 let files = 0;
 const counts = new Map<string, number>();
@@ -52,6 +53,8 @@ before(async () => {
     out.end();
     await once(out, 'close');
     lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    trailer = lines.pop()!;
+    assert.match(trailer, /^\{"flightrec":"end"/);
     sourceHashes = lines.slice(1).map((l) => (JSON.parse(l) as { hash: string }).hash);
   } finally {
     await store.close();
@@ -69,7 +72,10 @@ interface ImportCase {
   field?: RegExp;
 }
 
-const joinLines = (ls: readonly string[]) => Buffer.from(`${ls.join('\n')}\n`, 'utf8');
+/** The lines as a file, ended by the source's trailer (which then no longer matches when lines were dropped). */
+const joinLines = (ls: readonly string[]) => Buffer.from(`${[...ls, trailer].join('\n')}\n`, 'utf8');
+/** Lines as bytes without the trailer: the first part of a file assembled from pieces. */
+const rawLines = (ls: readonly string[]) => Buffer.from(ls.length === 0 ? '' : `${ls.join('\n')}\n`, 'utf8');
 
 /** Every path (array of keys) inside a JSON value, the root excluded. */
 function pathsOf(v: Json, prefix: (string | number)[] = []): (string | number)[][] {
@@ -165,7 +171,7 @@ const importCase = (): fc.Arbitrary<ImportCase> =>
   }),
   // Invalid UTF-8 bytes inside a line.
   fc.record({ no: fc.integer({ min: 1, max: lines.length }), at: fc.nat(), seq: fc.constantFrom(...INVALID_UTF8) }).map(({ no, at, seq }) => {
-    const before = joinLines(lines.slice(0, no - 1));
+    const before = rawLines(lines.slice(0, no - 1));
     const line = Buffer.from(lines[no - 1]!, 'utf8');
     const i = at % line.length;
     const bytes = Buffer.concat([no > 1 ? before : Buffer.alloc(0), line.subarray(0, i), Buffer.from(seq), line.subarray(i), Buffer.from('\n'), joinLines(lines.slice(no))]);
@@ -182,8 +188,8 @@ const importCase = (): fc.Arbitrary<ImportCase> =>
       ls.splice(a - 1, 0, text.trim() === '' ? `${text}x` : text);
     }
     const first = ls.findIndex((l, i) => l !== lines[i]);
-    // Dropping the last line leaves a shorter export; swapping a line with itself changes nothing.
-    if (first < 0 || (first === ls.length && op === 'drop')) return { kind: `line ${op}`, bytes: joinLines(ls), expect: 'prefix' as const };
+    // Swapping a line with itself changes nothing; dropping the last event line is caught by the trailer (line ls.length + 1).
+    if (first < 0) return { kind: `line ${op}`, bytes: joinLines(ls), expect: 'prefix' as const };
     return { kind: `line ${op}`, bytes: joinLines(ls), expect: first + 1 };
   }),
   // The file cut at any byte.
@@ -194,10 +200,14 @@ const importCase = (): fc.Arbitrary<ImportCase> =>
     const text = bytes.toString('utf8');
     const newlines = text.split('\n').length - 1;
     const tail = text.slice(text.lastIndexOf('\n') + 1);
-    // Cut at a line end (or right before its newline): a valid, shorter export.
-    const complete = tail === '' || tail === lines[newlines];
+    const all_ = [...lines, trailer];
     if (cut === 0) return { kind: 'truncated file', bytes, expect: 1, field: /^\(file\)$/ };
-    return { kind: 'truncated file', bytes, expect: complete ? ('prefix' as const) : newlines + 1 };
+    // Cut right before the final newline: the whole file after all.
+    if (newlines === all_.length - 1 && tail === trailer) return { kind: 'truncated file', bytes, expect: 'prefix' as const };
+    // Cut at a line end (or right before its newline): every line valid, but no trailer.
+    if (tail === '') return { kind: 'truncated file at a line end', bytes, expect: newlines + 1, field: /^\(file\)$/ };
+    if (tail === all_[newlines]) return { kind: 'truncated file at a line end', bytes, expect: newlines + 2, field: /^\(file\)$/ };
+    return { kind: 'truncated file', bytes, expect: newlines + 1 };
   }),
   // The header made invalid.
   fc.record({ key: fc.constantFrom('flightrec', 'format', 'run', 'run.id', 'run.name', 'run.status', 'extra'), value: fc.oneof(fc.integer(), fc.constant('x y'), fc.constant([]), fc.constant({}), fc.constant(true)) as fc.Arbitrary<Json> }).map(({ key, value }) => {
@@ -274,8 +284,8 @@ describe('hostile NDJSON imports', () => {
     empty = await SqliteEventStore.open(tmp.file('empty.db'));
     holding = await SqliteEventStore.open(tmp.file('holding.db'));
     const prefix = tmp.file('prefix.ndjson');
-    fs.writeFileSync(prefix, joinLines(lines.slice(0, HELD + 1)));
-    await importNdjson(holding, prefix);
+    fs.writeFileSync(prefix, `${lines.slice(0, HELD + 1).join('\n')}\n`);
+    await importNdjson(holding, prefix, { allowTruncated: true });
   });
   after(async () => {
     await empty.close();
@@ -337,10 +347,10 @@ describe('hostile input through the CLI (child processes)', () => {
     const cases: { name: string; bytes: Buffer; pattern: RegExp }[] = [
       { name: 'deep', bytes: joinLines(lines.map((l, i) => (i === critic - 1 ? l.replace('"payload":{', `"payload":{"deep":${nested(100_000, 'array')},`) : l))), pattern: new RegExp(`line ${critic}: payload\\.deep.*deeper than`) },
       { name: 'utf8-header', bytes: Buffer.concat([header.subarray(0, nameAt + 2), Buffer.from([0xff]), header.subarray(nameAt + 2), Buffer.from('\n'), joinLines(lines.slice(1))]), pattern: /line 1: \(line\): .*UTF-8/ },
-      { name: 'utf8-event', bytes: Buffer.concat([joinLines(lines.slice(0, 3)), Buffer.from([0x7b, 0xc3, 0x28, 0x0a]), joinLines(lines.slice(3))]), pattern: /line 4: \(line\): .*UTF-8/ },
+      { name: 'utf8-event', bytes: Buffer.concat([rawLines(lines.slice(0, 3)), Buffer.from([0x7b, 0xc3, 0x28, 0x0a]), joinLines(lines.slice(3))]), pattern: /line 4: \(line\): .*UTF-8/ },
       { name: 'nan-reward', bytes: joinLines(lines.map((l, i) => (i === env - 1 ? l.replace(/"reward":[^,]+,/, '"reward":{"$num":"NaN"},') : l))), pattern: new RegExp(`line ${env}: payload\\.reward: `) },
       { name: 'huge-shape', bytes: joinLines(lines.map((l, i) => (i === critic - 1 ? l.replace(/"shape":\[[^\]]*\]/, '"shape":[1099511627776]') : l))), pattern: new RegExp(`line ${critic}: payload\\..*\\$tensor.*more than`) },
-      { name: 'truncated', bytes: joinLines(lines).subarray(0, joinLines(lines).length - 40), pattern: new RegExp(`line ${lines.length}: \\(line\\): invalid JSON`) },
+      { name: 'truncated', bytes: joinLines(lines).subarray(0, joinLines(lines).length - 40), pattern: new RegExp(`line ${lines.length + 1}: \\(line\\): invalid JSON`) },
       { name: 'binary', bytes: Buffer.from([0x00, 0x01, 0xfe, 0x7b, 0x0a, 0x22]), pattern: /line 1: \(line\): / },
       { name: 'empty', bytes: Buffer.alloc(0), pattern: /line 1: \(file\): / },
       { name: 'unknown-type', bytes: joinLines(lines.map((l, i) => (i === 3 ? l.replace(/"type":"[^"]+"/, '"type":"critic.guessed"') : l))), pattern: /line 4: type: unknown event type/ },

@@ -66,8 +66,9 @@ describe('NDJSON export and import', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes a header and one line per event', () => {
-    assert.equal(lines.length, count + 1);
+  it('writes a header, one line per event and a trailer with their count and head hash', () => {
+    assert.equal(lines.length, count + 2);
+    assert.deepEqual(JSON.parse(lines.at(-1)!), { flightrec: 'end', events: count, head: (JSON.parse(lines.at(-2)!) as { hash: string }).hash });
     assert.deepEqual(JSON.parse(lines[0]!), { flightrec: 'events', format: 1, run: { id: 'run-a', name: 'fixture run-a', env: 'gridworld', backend: null, source_run: null, status: 'completed' } });
     const e = JSON.parse(lines[4]!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(e), ['run', 'seq', 'id', 'type', 'v', 't', 'episode', 'step', 'decision', 'component', 'version', 'parent', 'hash', 'payload']);
@@ -106,7 +107,9 @@ describe('NDJSON export and import', () => {
 
   it('is a no-op when imported again, and appends only the missing tail of a longer file', async () => {
     const target = await store();
-    assert.deepEqual(await importNdjson(target, writeLines(lines.slice(0, 6))), { run: 'run-a', events: 5, skipped: 0 });
+    await assert.rejects(importNdjson(target, writeLines(lines.slice(0, 6))), (e: unknown) => e instanceof NdjsonImportError && /^line 7: \(file\): ends after 5 events without the trailer/.test(e.message));
+    assert.equal(await target.findRun('run-a'), undefined);
+    assert.deepEqual(await importNdjson(target, writeLines(lines.slice(0, 6)), { allowTruncated: true }), { run: 'run-a', events: 5, skipped: 0 });
     assert.equal((await target.getRun('run-a')).status, 'completed');
     assert.deepEqual(await importNdjson(target, file), { run: 'run-a', events: count - 5, skipped: 5 });
     const before = rows(target, 'run-a');
@@ -156,7 +159,7 @@ describe('NDJSON export and import', () => {
       },
     });
     assert.deepEqual(await exportRun(s, 'long', slow), { run: 'long', events });
-    assert.equal(text.trimEnd().split('\n').length, events + 1);
+    assert.equal(text.trimEnd().split('\n').length, events + 2);
     assert.ok(writes > 1, 'written in chunks, not one string');
   });
 

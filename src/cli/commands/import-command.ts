@@ -6,7 +6,7 @@ import { importNdjson } from '../../store/ndjson/import-ndjson.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { withStore } from './with-store.js';
 
-const Options = GlobalOptions.extend({ file: z.string().min(1) });
+const Options = GlobalOptions.extend({ file: z.string().min(1), allowTruncated: z.boolean().default(false) });
 
 /** `flightrec import <file.ndjson>`: validates the whole file, then stores the run (idempotent). */
 export const importCommand: CliCommand = {
@@ -16,13 +16,14 @@ export const importCommand: CliCommand = {
       .command('import')
       .description('import a run written by `flightrec export`; every line is checked first, and re-importing is a no-op')
       .argument('<file>', 'NDJSON file')
+      .option('--allow-truncated', 'import a file that ends without the trailer `flightrec export` writes (it may be cut short: a cut file imports as a shorter run)')
       .action((file: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), file });
           // Checked before opening the database, so a mistyped file name does not create one.
           const info = await stat(o.file).catch(() => undefined);
           if (info === undefined || !info.isFile()) throw new NotFoundError('file', o.file, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
-          const r = await withStore(o.db, (store) => importNdjson(store, o.file), {});
+          const r = await withStore(o.db, (store) => importNdjson(store, o.file, { allowTruncated: o.allowTruncated }), {});
           if (o.json) printJson({ ...r, file: o.file });
           else print(`imported run ${r.run} from ${o.file}: ${r.events} events appended, ${r.skipped} already present`);
           return EXIT.ok;

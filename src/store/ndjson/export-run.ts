@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import { storedEnvelope } from '../stored-envelope.js';
 import { decodeValue } from '../../events/payload-codec.js';
 import type { EventRow, SqliteEventStore } from '../sqlite-event-store.js';
-import { NDJSON_FORMAT, type NdjsonEvent, type NdjsonHeader } from './ndjson-format.js';
+import { GENESIS_HASH } from '../hash-chain.js';
+import { NDJSON_FORMAT, type NdjsonEvent, type NdjsonHeader, type NdjsonTrailer } from './ndjson-format.js';
 import { toNdjsonValue } from './ndjson-value.js';
 
 export interface ExportResult {
@@ -16,7 +17,7 @@ const PAGE = 500;
 const CHUNK_CHARS = 1 << 16;
 
 /**
- * Writes a run as NDJSON (header, then its events in seq order), page by page with backpressure,
+ * Writes a run as NDJSON (header, its events in seq order, a trailer with their count and head hash), page by page with backpressure,
  * so memory stays bounded whatever the run's length. Payloads are written as stored — at their
  * stored schema version, not upcast — because the chain hashes those bytes.
  * Throws NotFoundError before writing anything when the run does not exist.
@@ -34,6 +35,7 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
   const head = run.head_seq;
   let next = 0;
   let count = 0;
+  let last: Uint8Array = GENESIS_HASH;
   while (next <= head) {
     const rows = await store.readBySeq(run.pk, next, PAGE);
     if (rows.length === 0) break;
@@ -42,8 +44,11 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
       await write.line(JSON.stringify(eventLine(run.id, row, store)));
       next = row.seq + 1;
       count++;
+      last = row.hash;
     }
   }
+  const trailer: NdjsonTrailer = { flightrec: 'end', events: count, head: Buffer.from(last).toString('hex') };
+  await write.line(JSON.stringify(trailer));
   await write.end();
   return { run: run.id, events: count };
 }

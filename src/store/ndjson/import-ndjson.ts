@@ -6,7 +6,7 @@ import { FlightrecError, NotFoundError } from '../../errors/flightrec-error.js';
 import { GENESIS_HASH } from '../hash-chain.js';
 import type { PreparedEvent, SqliteEventStore } from '../sqlite-event-store.js';
 import { ConcurrencyError } from '../store-errors.js';
-import type { NdjsonHeader } from './ndjson-format.js';
+import { NdjsonTrailer, TRAILER_PREFIX, type NdjsonHeader } from './ndjson-format.js';
 import { NdjsonImportError } from './ndjson-import-error.js';
 import { LineIssueError, nextPosition, parseEventLine, parseHeaderLine, type ChainPosition, type ParsedEvent } from './parse-event-line.js';
 
@@ -27,10 +27,18 @@ const BATCH = 1000;
  * and hashes. Importing a file again is a no-op; a longer file appends its missing tail.
  * Throws NdjsonImportError naming the first bad line and field; nothing is stored then.
  */
-export async function importNdjson(store: SqliteEventStore, path: string): Promise<ImportResult> {
+export interface ImportOptions {
+  /**
+   * Import a file that ends without the trailer `flightrec export` writes last. Such a file may
+   * have been cut short at a line end, and would then import as a valid shorter run.
+   */
+  allowTruncated?: boolean;
+}
+
+export async function importNdjson(store: SqliteEventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
-  const plan = await checkFile(store, path);
+  const plan = await checkFile(store, path, options.allowTruncated === true);
   return await writeRun(store, path, plan);
 }
 
@@ -42,20 +50,28 @@ interface Plan {
   storedHead: number | null;
 }
 
-async function checkFile(store: SqliteEventStore, path: string): Promise<Plan> {
+async function checkFile(store: SqliteEventStore, path: string, allowTruncated: boolean): Promise<Plan> {
   let header: NdjsonHeader | undefined;
+  let trailer: NdjsonTrailer | null = null;
+  let lastLine = 0;
   let at: ChainPosition = { run: '', seq: 0, previous: GENESIS_HASH };
   let storedHead: number | null = null;
   let storedHash: (seq: number) => Promise<string | null> = async () => null;
   const fileIds = new Set<string>();
   for await (const { no, text } of numberedLines(path)) {
+    lastLine = no;
     try {
+      if (trailer !== null) throw new LineIssueError({ path: '(line)', problem: 'follows the trailer line, which must be the last', received: describeValue(text.slice(0, 40)) });
       if (header === undefined) {
         header = parseHeaderLine(text);
         const run = await store.findRun(header.run.id);
         storedHead = run?.head_seq ?? null;
         if (run !== undefined) storedHash = storedHashes(store, run.pk);
         at = { run: header.run.id, seq: 0, previous: GENESIS_HASH };
+        continue;
+      }
+      if (text.startsWith(TRAILER_PREFIX)) {
+        trailer = checkTrailer(text, at);
         continue;
       }
       const e = parseEventLine(text, at, false);
@@ -68,7 +84,28 @@ async function checkFile(store: SqliteEventStore, path: string): Promise<Plan> {
     }
   }
   if (header === undefined) throw new NdjsonImportError(path, 1, { path: '(file)', problem: 'expected a header line {"flightrec":"events",...}', received: 'an empty file' });
+  if (trailer === null && !allowTruncated) {
+    throw new NdjsonImportError(path, lastLine + 1, { path: '(file)', problem: `ends after ${at.seq} events without the trailer line {"flightrec":"end",...} that \`flightrec export\` writes last, so it may be cut short`, received: 'the end of the file' }, `nothing from ${path} was imported; export the run again, or import what is there with --allow-truncated (a cut file then imports as a shorter run)`);
+  }
   return { header, events: at.seq, storedHead };
+}
+
+function checkTrailer(text: string, at: ChainPosition): NdjsonTrailer {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new LineIssueError({ path: '(line)', problem: `invalid JSON (${(e as Error).message})`, received: describeValue(text) });
+  }
+  const t = NdjsonTrailer.safeParse(value);
+  if (!t.success) {
+    const issue = t.error.issues[0]!;
+    throw new LineIssueError({ path: issue.path.join('.') || '(trailer)', problem: issue.message, received: describeValue((value as Record<string, unknown>)[String(issue.path[0])]) });
+  }
+  if (t.data.events !== at.seq) throw new LineIssueError({ path: 'events', problem: `says the file holds ${t.data.events} events, but ${at.seq} come before it: the file was cut or edited`, received: String(t.data.events) });
+  const head = Buffer.from(at.previous).toString('hex');
+  if (t.data.head !== head) throw new LineIssueError({ path: 'head', problem: `is not the hash of the last event (${head})`, received: describeValue(t.data.head) });
+  return t.data;
 }
 
 async function checkStored(e: ParsedEvent, run: string, storedHash: (seq: number) => Promise<string | null>): Promise<void> {
@@ -112,6 +149,7 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Prom
         sawHeader = true;
         continue;
       }
+      if (text.startsWith(TRAILER_PREFIX)) continue; // checked in the first pass
       let e: ParsedEvent;
       try {
         e = parseEventLine(text, at, at.seq > storedHead);

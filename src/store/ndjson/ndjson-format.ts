@@ -3,7 +3,9 @@ import { ComponentName, Count, Version } from '../../events/common-schemas.js';
 
 /**
  * flightrec's NDJSON event format: a header line naming the run, then one line per event in seq
- * order with every envelope field and the payload (see ndjson-value.ts for tensors and numbers).
+ * order with every envelope field and the payload (see ndjson-value.ts for tensors and numbers),
+ * then a trailer line with the event count and the head hash, so that a file cut exactly at a line
+ * end is told from a shorter run.
  * Bump NDJSON_FORMAT when a reader of the old format would misread a new file.
  */
 export const NDJSON_FORMAT = 1;
@@ -24,6 +26,17 @@ export const NdjsonHeader = z.strictObject({
   }),
 });
 export type NdjsonHeader = z.infer<typeof NdjsonHeader>;
+
+/** The last line: how many event lines come before it and the hash of the last one (the genesis hash for none). */
+export const NdjsonTrailer = z.strictObject({
+  flightrec: z.literal('end'),
+  events: Count,
+  head: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 as 64 lowercase hex digits'),
+});
+export type NdjsonTrailer = z.infer<typeof NdjsonTrailer>;
+
+/** How a trailer line starts (event lines start with {"run":). */
+export const TRAILER_PREFIX = '{"flightrec":"end"';
 
 /** One event line. `id` is the effective id (the default `<run>:<seq>` when the writer chose none); `hash` is hex. */
 export const NdjsonEvent = z.strictObject({

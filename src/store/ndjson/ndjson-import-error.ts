@@ -10,13 +10,13 @@ export interface LineIssue {
 /** A line that makes the whole file unimportable; nothing of the file was stored. */
 export class NdjsonImportError extends FlightrecError {
   readonly line: number;
-  constructor(file: string, line: number, issue: LineIssue) {
+  constructor(file: string, line: number, issue: LineIssue, hint?: string) {
     super('INVALID_IMPORT', `line ${line}: ${issue.path}: ${issue.problem}, received ${issue.received}`, {
       file,
       line,
       field: issue.path,
       received: issue.received,
-      hint: `nothing from ${file} was imported; fix line ${line} and import again`,
+      hint: hint ?? `nothing from ${file} was imported; fix line ${line} and import again`,
     });
     this.line = line;
   }
