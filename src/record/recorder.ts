@@ -97,7 +97,11 @@ export class Recorder {
       batchSize: o.batchSize ?? DEFAULT_BATCHING.batchSize,
       batchMs: o.batchMs ?? (durability === 'commit' ? 0 : DEFAULT_BATCHING.batchMs),
       blobThreshold: o.blobThreshold ?? DEFAULT_BATCHING.blobThreshold,
+      maxBufferedBytes: o.maxBufferedBytes ?? DEFAULT_BATCHING.maxBufferedBytes,
+      whenBufferFull: o.whenBufferFull ?? DEFAULT_BATCHING.whenBufferFull,
     };
+    if (!(options.maxBufferedBytes > 0)) throw new InvalidInputError(`maxBufferedBytes must be positive, got ${options.maxBufferedBytes}`, { field: 'maxBufferedBytes', value: options.maxBufferedBytes });
+    if (options.whenBufferFull !== 'wait' && options.whenBufferFull !== 'reject') throw new InvalidInputError(`whenBufferFull must be 'wait' or 'reject', got ${String(options.whenBufferFull)}`, { field: 'whenBufferFull', value: options.whenBufferFull });
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InvalidInputError(`batchSize must be a positive integer, got ${options.batchSize}`, { field: 'batchSize', value: options.batchSize });
     const run = new RecordingRun(this.store, pk, id, head, options, (r) => {
       this.runs.delete(r);

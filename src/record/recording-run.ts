@@ -6,6 +6,7 @@ import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-stor
 import { KnownBlobs } from '../events/known-blobs.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
 import { batchEvents } from './batch-events.js';
+import { PendingIds } from './pending-ids.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
 
 /** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
@@ -18,9 +19,20 @@ export interface BatchingOptions {
   /** ...or this many ms after its first event, whichever comes first. */
   batchMs: number;
   blobThreshold: number;
+  /**
+   * Bound on the bytes (encoded payloads and blobs) of events emitted but not yet committed. A
+   * full batch is written as soon as the bound is reached; while the store keeps refusing (a full
+   * disk), events past it are not taken: `append` throws BufferFullError, and `emit` waits for
+   * room or rejects with it, as `whenBufferFull` says. What was acknowledged stays queued.
+   */
+  maxBufferedBytes: number;
+  whenBufferFull: 'wait' | 'reject';
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD };
+/** 256 MiB: a few full batches of large tensors, far below what a training process can spare. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
+export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, whenBufferFull: 'wait' };
 
 /** Where an emitted event is (or will be) stored. `duplicate` when its id was already recorded and nothing was added. */
 export interface EventRef {
@@ -35,7 +47,23 @@ interface Pending {
   input: EventInput;
   blobs: Map<string, Uint8Array> | null;
   ref: EventRef;
+  /** Bytes it holds until committed (payload and blobs). */
+  size: number;
   committed?: { resolve: (ref: EventRef) => void; reject: (e: unknown) => void };
+}
+
+/** An emit waiting for room in a full buffer. */
+interface Waiting {
+  event: unknown;
+  resolve: (ref: EventRef) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The events kept for retry fill the run's buffer (maxBufferedBytes) while the store refuses writes. */
+export class BufferFullError extends FlightrecError {
+  constructor(run: string, buffered: number, max: number, cause: FlightrecError | null) {
+    super('BUFFER_FULL', `run ${run}: ${buffered} bytes of events wait to be written (bound ${max}) and the store refuses writes${cause ? ` (${cause.message})` : ''}; the event was not recorded`, { run, bufferedBytes: buffered, maxBufferedBytes: max, hint: 'free space so the kept events can be written, or raise maxBufferedBytes' }, { cause });
+  }
 }
 
 /** The run was ended (or closed) and takes no more events. */
@@ -58,8 +86,13 @@ export class RecordingRun {
   private readonly failures$ = new Subject<FlightrecError>();
   private readonly subscription: Subscription;
   private backlog: Pending[] = [];
-  /** Writer-chosen ids of events not yet stored (still in the batch operator or the backlog), with their seq. */
-  private readonly pendingIds = new Map<string, number>();
+  /** Writer-chosen ids of events not yet stored (still in the batch operator or the backlog), of every run on this database. */
+  private readonly pendingIds: PendingIds;
+  /** Bytes of events emitted and not yet committed. */
+  private buffered = 0;
+  private readonly waiting: Waiting[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs = 0;
   private nextSeq: number;
   private headHash: Uint8Array;
   private storedHead: number;
@@ -81,6 +114,7 @@ export class RecordingRun {
     this.nextSeq = head.seq + 1;
     this.storedHead = head.seq;
     this.headHash = head.hash;
+    this.pendingIds = PendingIds.of(store);
     this.subscription = this.input$
       .pipe(batchEvents<Pending>(options.batchSize, options.batchMs, this.flush$))
       .subscribe((batch) => {
@@ -120,9 +154,21 @@ export class RecordingRun {
 
   /** Records an event; resolves when queued ('batch') or committed ('commit'). Rejects on invalid input. */
   emit(event: unknown): Promise<EventRef> {
+    if (this.state === 'open' && (this.waiting.length > 0 || this.isFull())) {
+      if (this.options.whenBufferFull === 'reject') return Promise.reject(this.fullError());
+      return new Promise<EventRef>((resolve, reject) => {
+        this.waiting.push({ event, resolve, reject });
+        this.scheduleRetry();
+      });
+    }
+    return this.emitNow(event);
+  }
+
+  /** `bounded` false: admitted past the waiting line (the caller made room). */
+  private emitNow(event: unknown, bounded = true): Promise<EventRef> {
     if (this.options.durability === 'batch') {
       try {
-        return Promise.resolve(this.append(event));
+        return Promise.resolve(this.enqueue(event, undefined, bounded));
       } catch (e) {
         return Promise.reject(e);
       }
@@ -132,8 +178,9 @@ export class RecordingRun {
       const hold = setTimeout(() => undefined, 2 ** 31 - 1);
       const release = (): void => clearTimeout(hold);
       try {
-        // A full batch is written inside enqueue, so the callback gets the ref as an argument.
-        const ref = this.enqueue(event, {
+        // A full batch is written inside enqueue, so the callback gets the ref as an argument; a
+        // duplicate's callbacks settle when its original commits (enqueue registers them).
+        this.enqueue(event, {
           resolve: (committedRef) => {
             release();
             resolve(committedRef);
@@ -142,11 +189,7 @@ export class RecordingRun {
             release();
             reject(e);
           },
-        });
-        if (ref.duplicate) {
-          release();
-          resolve(ref);
-        }
+        }, bounded);
       } catch (e) {
         release();
         reject(e);
@@ -154,15 +197,23 @@ export class RecordingRun {
     });
   }
 
-  private enqueue(event: unknown, committed: Pending['committed']): EventRef {
+  private enqueue(event: unknown, committed: Pending['committed'], bounded = true): EventRef {
     if (this.state !== 'open') throw new RunClosedError(this.id);
+    if (bounded && (this.waiting.length > 0 || this.isFull())) throw this.fullError();
     // Validated, then used as given: the schemas have no defaults or transforms, so zod's deep copy
     // would only be garbage (a third of recording time was GC before).
     parseEventInput(event);
     const input = event as EventInput;
     if (input.id !== undefined) {
       const existing = this.findExisting(input.id);
-      if (existing !== undefined) return existing;
+      if (existing !== undefined) {
+        // In commit mode a duplicate is durable when its original is: wait for that commit.
+        if (committed !== undefined) {
+          if (existing.pending) this.pendingIds.wait(input.id, { resolve: () => committed.resolve(existing.ref), reject: committed.reject });
+          else committed.resolve(existing.ref);
+        }
+        return existing.ref;
+      }
     }
     if (input.type === 'run.started' && this.nextSeq !== 0) {
       throw new FlightrecError('INVALID_EVENT', `run.started may only be the first event of a run (seq 0), not seq ${this.nextSeq}`, { type: input.type });
@@ -173,19 +224,54 @@ export class RecordingRun {
     const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, collect, this.options.blobThreshold, this.knownBlobs);
     this.nextSeq++;
     this.headHash = row.hash;
-    if (input.id !== undefined) this.pendingIds.set(input.id, row.seq);
+    if (input.id !== undefined) this.pendingIds.add(input.id, this.id, row.seq, this.store);
     const ref: EventRef = { run: this.id, seq: row.seq, id: input.id ?? defaultEventId(this.id, row.seq), duplicate: false };
-    const pending: Pending = { row, input, blobs, ref };
+    let size = row.payload.byteLength + 128;
+    if (blobs !== null) for (const b of (blobs as Map<string, Uint8Array>).values()) size += b.byteLength;
+    this.buffered += size;
+    const pending: Pending = { row, input, blobs, ref, size };
     if (committed !== undefined) pending.committed = committed;
     this.input$.next(pending);
     return ref;
   }
 
-  private findExisting(id: string): EventRef | undefined {
+  private findExisting(id: string): { ref: EventRef; pending: boolean } | undefined {
     const pending = this.pendingIds.get(id);
-    if (pending !== undefined) return { run: this.id, seq: pending, id, duplicate: true };
+    if (pending !== undefined) return { ref: { run: pending.run, seq: pending.seq, id, duplicate: true }, pending: true };
     const stored = this.store.findEventById(id);
-    return stored === undefined ? undefined : { run: stored.run, seq: stored.seq, id, duplicate: true };
+    return stored === undefined ? undefined : { ref: { run: stored.run, seq: stored.seq, id, duplicate: true }, pending: false };
+  }
+
+  /** Past the bound after writing what can be written: the store is refusing, or the backlog would not shrink. */
+  private isFull(): boolean {
+    if (this.buffered < this.options.maxBufferedBytes) return false;
+    this.flushSync();
+    return this.buffered >= this.options.maxBufferedBytes;
+  }
+
+  private fullError(): BufferFullError {
+    return new BufferFullError(this.id, this.buffered, this.options.maxBufferedBytes, this.lastError);
+  }
+
+  /** While emits wait for room, retry the backlog with a growing pause (100 ms to 2 s). */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null) return;
+    this.retryMs = Math.min(2000, this.retryMs === 0 ? 100 : this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flushSync();
+      this.admitWaiting();
+      if (this.waiting.length > 0) this.scheduleRetry();
+      else this.retryMs = 0;
+    }, this.retryMs);
+  }
+
+  /** Lets waiting emits in, in order, while there is room. */
+  private admitWaiting(): void {
+    while (this.waiting.length > 0 && this.state === 'open' && this.buffered < this.options.maxBufferedBytes) {
+      const w = this.waiting.shift()!;
+      this.emitNow(w.event, false).then(w.resolve, w.reject);
+    }
   }
 
   /** Writes everything queued so far; rejects with the store's error while it keeps failing. */
@@ -217,14 +303,18 @@ export class RecordingRun {
       this.failures$.next(err);
       for (const p of batch) p.committed?.reject(err);
       for (const p of batch) delete p.committed;
+      // Another writer moved the head: these events can never be stored by this writer, so their ids are free again.
+      const forGood = err.code === 'RUN_HAS_ANOTHER_WRITER';
+      for (const p of batch) if (p.input.id !== undefined) (forGood ? this.pendingIds.drop(p.input.id, this.id, err) : this.pendingIds.failed(p.input.id, this.id, err));
       return;
     }
     this.backlog = [];
     this.lastError = null;
     this.storedHead = batch[batch.length - 1]!.row.seq;
     for (const p of batch) {
-      if (p.input.id !== undefined) this.pendingIds.delete(p.input.id);
+      this.buffered -= p.size;
       p.committed?.resolve(p.ref);
+      if (p.input.id !== undefined) this.pendingIds.committed(p.input.id, this.id);
     }
     if (this.recorded$.observed) for (const p of batch) this.recorded$.next(toRecorded(this.id, p));
   }
@@ -241,8 +331,9 @@ export class RecordingRun {
     envelope: { t?: number; id?: string } = {},
   ): Promise<void> {
     if (this.state === 'open') {
-      this.ending = { seq: this.append({ type: 'run.ended', ...envelope, payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }).seq, status };
+      this.ending = { seq: this.enqueue({ type: 'run.ended', ...envelope, payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }, undefined, false).seq, status };
       this.state = 'ended';
+      this.rejectWaiting();
     }
     await this.flush();
     this.finish();
@@ -272,13 +363,21 @@ export class RecordingRun {
   interruptSync(signal: string): void {
     if (this.state !== 'open') return;
     try {
-      const ended = this.append({ type: 'run.ended', payload: { status: 'interrupted', reason: `received ${signal}`, episodes: null, decisions: null } });
+      const ended = this.enqueue({ type: 'run.ended', payload: { status: 'interrupted', reason: `received ${signal}`, episodes: null, decisions: null } }, undefined, false);
       this.ending = { seq: ended.seq, status: 'interrupted' };
       this.state = 'ended';
+      this.rejectWaiting();
       this.flushSync();
     } catch {
       // The process is going down; what could be written was written.
     }
+  }
+
+  /** Emits still waiting for room when the run ends were never acknowledged: they are refused, not lost. */
+  private rejectWaiting(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const w of this.waiting.splice(0)) w.reject(new RunClosedError(this.id));
   }
 
   private finish(): void {

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors/flightrec-error.js';
 import type { EventInput } from '../events/registry.js';
 import { RUN_ID } from '../record/recorder.js';
-import { RecordingRun } from '../record/recording-run.js';
+import { DEFAULT_BATCHING, RecordingRun } from '../record/recording-run.js';
 import { GENESIS_HASH } from '../store/hash-chain.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
 import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
@@ -26,7 +26,8 @@ export interface IngestResult {
 }
 
 // One transaction per HTTP batch: the batch is written when the request is answered, never split by size or time.
-const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER, batchMs: 2 ** 31 - 1, blobThreshold: DEFAULT_BLOB_THRESHOLD } as const;
+// No buffer bound: a request's events are written together, and requests are bounded in size already.
+const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER, batchMs: 2 ** 31 - 1, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: Infinity } as const;
 
 /**
  * Appends clients' batches to their runs. A batch names the seq of its first event (`from`), so
@@ -91,7 +92,7 @@ export class IngestWriter {
 
   private attach(row: RunRow): RecordingRun {
     const hash = row.head_hash === null ? GENESIS_HASH : new Uint8Array(row.head_hash);
-    const writer = new RecordingRun(this.store, row.pk, row.id, { seq: row.head_seq, hash }, { ...WRITE_OPTIONS }, () => undefined);
+    const writer = new RecordingRun(this.store, row.pk, row.id, { seq: row.head_seq, hash }, { ...DEFAULT_BATCHING, ...WRITE_OPTIONS }, () => undefined);
     this.writers.set(row.id, writer);
     return writer;
   }
