@@ -18,7 +18,7 @@ export type { StoredEnvelope } from './events/envelope.js';
 
 // Recording
 export { Recorder, newRunId, type RunStart } from './record/recorder.js';
-export { RecordingRun, RunClosedError, type Durability, type EventRef, type BatchingOptions } from './record/recording-run.js';
+export { BufferFullError, DEFAULT_MAX_BUFFERED_BYTES, RecordingRun, RunClosedError, type Durability, type EventRef, type BatchingOptions } from './record/recording-run.js';
 export { AgentRecorder, type EventSink, type Position } from './record/agent-recorder.js';
 export { instrument } from './record/instrument.js';
 
