@@ -2,6 +2,7 @@ import type { Component } from '../src/agent/components.js';
 import type { Json } from '../src/events/common-schemas.js';
 import { Recorder } from '../src/record/recorder.js';
 import type { RecordingRun } from '../src/record/recording-run.js';
+import { currentWriter } from '../src/store/run-liveness.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import type { AssembledAgent } from './assemble-agent.js';
 
@@ -42,6 +43,8 @@ export async function startDerivedRun(store: SqliteEventStore, agent: AssembledA
       ...(o.overrides ?? {}),
       swap: Object.fromEntries(agent.swaps.map((s) => [s.role, s.text])),
       set: agent.plannerSettings as Json,
+      // Lets `flightrec runs` tell a run whose replay was killed from one still being written.
+      writer: currentWriter() as unknown as Json,
     },
   });
 }

@@ -10,6 +10,7 @@ import { importCommand } from './commands/import-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { proveCommand } from './commands/prove-command.js';
 import { replayCommand } from './commands/replay-command.js';
+import { rmCommand } from './commands/rm-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { sealCommand } from './commands/seal-command.js';
@@ -23,6 +24,7 @@ import { verifyProofCommand } from './commands/verify-proof-command.js';
 export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   runsCommand,
+  rmCommand,
   eventsCommand,
   showCommand,
   statsCommand,

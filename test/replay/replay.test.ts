@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
@@ -98,7 +99,7 @@ describe('replay', () => {
       assert.equal(derived.status, 'completed');
       for await (const e of readEventsOfType(s, r.derived_run, 'run.started')) {
         assert.equal(e.payload.source_run, run);
-        assert.deepEqual(e.payload.overrides, { mode: 'open-loop', swap: { critic: 'critic=@latest' }, set: {}, episodes: null });
+        assert.deepEqual(e.payload.overrides, { mode: 'open-loop', swap: { critic: 'critic=@latest' }, set: {}, episodes: null, writer: { pid: process.pid, host: hostname() } });
       }
       let chose = 0;
       for await (const e of readEvents(s, r.derived_run, { types: ['actor.chose'] })) chose++;

@@ -12,6 +12,7 @@ import { renderAuditHtml } from '../../audit/render-audit-html.js';
 import { FINAL_SHARE } from '../../audit/thresholds.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { formatTable } from '../../text/format-table.js';
+import { warnIfIncomplete } from './warn-incomplete.js';
 import { withStore } from './with-store.js';
 
 const Checks = z
@@ -57,6 +58,7 @@ export const auditCommand: CliCommand = {
           const progress = process.stderr.isTTY && !o.json ? (n: number) => process.stderr.write(`\rauditing… ${n} decisions`) : undefined;
           const report = await withStore(o.db, async (store) => {
             // A reference reward given as a function can also re-decide every decision: how many would flip under it.
+            await warnIfIncomplete(store, o.run);
             const redecider = reference?.kind === 'module' && checks.includes('reward') ? await tryReDecider(store, o.run) : null;
             try {
               return await auditRun(store, o.run, {

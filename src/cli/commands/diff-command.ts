@@ -7,6 +7,7 @@ import { formatDiffReport } from '../../diff/format-diff-report.js';
 import { renderDiffHtml } from '../../diff/render-diff-html.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import { warnIfIncomplete } from './warn-incomplete.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
 const Options = GlobalOptions.extend({
@@ -46,6 +47,8 @@ export const diffCommand: CliCommand = {
             const storeB = b.db === a.db ? storeA : await SqliteEventStore.open(b.db, { readonly: true });
             try {
               report = await diffRuns({ store: storeA, run: a.run }, { store: storeB, run: b.run });
+              await warnIfIncomplete(storeA, a.run);
+              await warnIfIncomplete(storeB, b.run);
             } finally {
               if (storeB !== storeA) await storeB.close();
             }

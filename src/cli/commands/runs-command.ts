@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runLiveness } from '../../store/run-liveness.js';
 import { runView } from '../../store/run-view.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { cell, formatTable } from '../../text/format-table.js';
@@ -16,7 +17,8 @@ export const runsCommand: CliCommand = {
         run(async () => {
           const o = parseOptions(GlobalOptions, cmd.optsWithGlobals());
           stdoutReaderGone(); // `| head` closing the pipe is not a crash
-          const runs = (await withStore(o.db, (s) => s.listRuns())).map(runView);
+          // A derived run whose writer is gone is listed as interrupted, though nobody could write that down.
+          const runs = await withStore(o.db, async (s) => Promise.all((await s.listRuns()).map(async (r) => ({ ...runView(r), status: (await runLiveness(s, r)).status }))));
           if (o.json) {
             printJson(runs);
             return EXIT.ok;

@@ -5,6 +5,7 @@ import { formatDecisionShow } from '../../show/show-format.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { toJsonView } from '../../show/to-json-view.js';
+import { warnIfIncomplete } from './warn-incomplete.js';
 import { withStore } from './with-store.js';
 
 const Options = GlobalOptions.extend({
@@ -30,6 +31,7 @@ export const showCommand: CliCommand = {
           const decision = parseDecision(decisionText);
           return await withStore(o.db, async (store) => {
             const shown = await showDecision(store, o.run, decision);
+            await warnIfIncomplete(store, o.run);
             if (o.json) printJson(toJsonView(shown));
             else for (const line of formatDecisionShow(shown, { childrenPerNode: o.children, maxNodes: o.maxNodes })) print(line);
             return EXIT.ok;

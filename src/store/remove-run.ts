@@ -1,0 +1,95 @@
+import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
+import { decodeValue } from '../events/payload-codec.js';
+import { runLiveness } from './run-liveness.js';
+import type { SqliteEventStore } from './sqlite-event-store.js';
+import { StoreWriteError } from './store-errors.js';
+
+export interface RemoveResult {
+  run: string;
+  /** Status it had (interrupted when its writer was gone). */
+  status: string;
+  events: number;
+  /** Blobs deleted: those no other run's events reference. */
+  blobs: number;
+  blob_bytes: number;
+  /** Runs derived from it, left in place (their own chains do not involve it). */
+  orphaned: string[];
+}
+
+/**
+ * Deletes a run that can be made again or was never finished — a derived run, a failed or an
+ * interrupted one — with the blobs no other run references, in one transaction. A recorded run
+ * that completed exists nowhere else and is refused, as is a run still being written. A run that
+ * others were derived from is refused unless `force`. Other runs' events and blobs are untouched,
+ * so their chains verify as before.
+ */
+export async function removeRun(store: SqliteEventStore, runId: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
+  const row = await store.getRun(runId);
+  const { status, writer } = await runLiveness(store, row);
+  const derived = row.source_run !== null;
+  if (status === 'recording') {
+    const who = writer === null ? 'nothing records which process writes it' : `its writer, pid ${writer.pid} on ${writer.host}, is still running`;
+    throw new InvalidInputError(`run ${runId} is still recording (${who}); it can be removed once it has ended or its writer is gone`, { field: 'run', value: runId });
+  }
+  if (!derived && status === 'completed') {
+    throw new InvalidInputError(`run ${runId} is a completed recording: it exists nowhere else, so \`flightrec rm\` does not delete it (only derived, failed or interrupted runs)`, { field: 'run', value: runId });
+  }
+  const dependents = (store.sqlite.prepare('select id from runs where source_run = ? order by pk').pluck().all(runId) as string[]);
+  if (dependents.length > 0 && options.force !== true) {
+    throw new InvalidInputError(`run ${runId} is the source of ${dependents.length} derived run${dependents.length > 1 ? 's' : ''} (${dependents.slice(0, 5).join(', ')}${dependents.length > 5 ? ', …' : ''}); pass --force to remove it anyway (they stay, naming a source that is gone)`, { field: '--force', value: runId, dependents });
+  }
+  const sqlite = store.sqlite;
+  const sizeOf = sqlite.prepare('select size from blobs where hash = ?').pluck();
+  const refs = (payload: Uint8Array, into: Set<string>, candidates: Set<string> | null): void => {
+    try {
+      decodeValue(payload, {
+        getBlob: (h) => {
+          into.add(Buffer.from(h).toString('hex'));
+          return new Uint8Array((sizeOf.get(h) as number | undefined) ?? 0);
+        },
+      });
+    } catch {
+      // Undecodable (a missing blob, damage): keep every candidate whose hash its bytes contain.
+      if (candidates !== null) for (const c of candidates) if (Buffer.from(payload).includes(Buffer.from(c, 'hex'))) into.add(c);
+    }
+  };
+  try {
+    sqlite.exec('BEGIN IMMEDIATE');
+  } catch (e) {
+    throw writeFailed(`could not remove run ${runId}`, { run: runId }, e);
+  }
+  try {
+    const mine = new Set<string>();
+    for (const r of sqlite.prepare('select payload from events where run_pk = ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) refs(r.payload, mine, null);
+    const elsewhere = new Set<string>();
+    if (mine.size > 0) {
+      for (const r of sqlite.prepare('select payload from events where run_pk != ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) {
+        refs(r.payload, elsewhere, mine);
+        if ([...mine].every((h) => elsewhere.has(h))) break;
+      }
+    }
+    const events = sqlite.prepare('delete from events where run_pk = ?').run(row.pk).changes;
+    sqlite.prepare('delete from runs where pk = ?').run(row.pk);
+    let blobs = 0;
+    let bytes = 0;
+    const del = sqlite.prepare('delete from blobs where hash = ? returning size');
+    for (const h of mine) {
+      if (elsewhere.has(h)) continue;
+      const gone = del.get(Buffer.from(h, 'hex')) as { size: number } | undefined;
+      if (gone !== undefined) {
+        blobs++;
+        bytes += gone.size;
+      }
+    }
+    sqlite.exec('COMMIT');
+    return { run: runId, status, events, blobs, blob_bytes: bytes, orphaned: dependents };
+  } catch (e) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    if (e instanceof FlightrecError) throw e;
+    throw writeFailed(`could not remove run ${runId}`, { run: runId }, e);
+  }
+}
+
+function writeFailed(what: string, details: Record<string, unknown>, e: unknown): StoreWriteError {
+  return new StoreWriteError(`${what}: ${(e as Error).message}; nothing was removed`, { ...details, sqliteCode: (e as { code?: string }).code ?? '' }, e);
+}
