@@ -118,6 +118,11 @@ describe('interrupted derived runs and flightrec rm', () => {
     assert.equal(r.events, 4);
     assert.ok(r.blobs >= 1, `${r.blobs} blobs only d1 used`);
     assert.equal(blobs(), before - r.blobs);
+    // The blob d1 shared with d2 is kept: d2 still verifies and exports (export inlines every blob).
+    assert.equal(flightrec(ROOT, 'verify', 'd2', '--db', db).code, 0);
+    const exported = flightrec(ROOT, 'export', 'd2', '--db', db);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /"flightrec":"end","events":3/);
 
     const killedRm = flightrec(ROOT, 'rm', killed, '--db', db);
     assert.equal(killedRm.code, 0, killedRm.stderr);
