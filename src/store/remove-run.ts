@@ -63,9 +63,17 @@ export async function removeRun(store: SqliteEventStore, runId: string, options:
     for (const r of sqlite.prepare('select payload from events where run_pk = ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) refs(r.payload, mine, null);
     const elsewhere = new Set<string>();
     if (mine.size > 0) {
+      // Stop reading once every blob of the run is known to be used elsewhere.
+      let shared = 0;
+      const found = new Set<string>();
       for (const r of sqlite.prepare('select payload from events where run_pk != ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) {
-        refs(r.payload, elsewhere, mine);
-        if ([...mine].every((h) => elsewhere.has(h))) break;
+        found.clear();
+        refs(r.payload, found, mine);
+        for (const h of found) {
+          if (mine.has(h) && !elsewhere.has(h)) shared++;
+          elsewhere.add(h);
+        }
+        if (shared === mine.size) break;
       }
     }
     const events = sqlite.prepare('delete from events where run_pk = ?').run(row.pk).changes;
