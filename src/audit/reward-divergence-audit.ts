@@ -246,9 +246,10 @@ export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceRe
         if (unpaidShare === null) notes.push('the run earned no positive reward: no share of it can be unpaid');
       } else notes.push(`fewer than ${MIN_SAMPLES} transitions with a reference value: no unpaid-reward verdict`);
       if (this.episodeStats.n < MIN_SAMPLES) notes.push(`fewer than ${MIN_SAMPLES} complete episodes: no rank-correlation verdict`);
-      // Two constant series have no order to disagree on (unpaid_share judges their levels); one
-      // constant series beside a varying one is a question the figure cannot answer, so it stays.
-      else if (isConstant(this.episodeStats.stdX(), this.episodeStats.meanX) && isConstant(this.episodeStats.stdY(), this.episodeStats.meanY)) notes.push('reward and reference returns are the same in every episode: no ranks to correlate');
+      // A reference that pays the same every episode has no order for the reward to follow: what
+      // the reward pays beyond it is unpaid_share's to judge. A constant reward beside a varying
+      // reference is blind to what the reference values: that question stays, not available.
+      else if (isConstant(this.episodeStats.stdY(), this.episodeStats.meanY)) notes.push('the reference return is the same in every episode: no ranks to correlate (unpaid_share judges what the reward pays beyond it)');
       else reasons.push(verdictReason('rank_correlation', 'Spearman ρ(reward return, reference return)', rank, THRESHOLDS.reward.rank_correlation));
       if (this.judged >= MIN_SAMPLES) reasons.push(verdictReason('hacking_share', 'hacking episodes / judged episodes', share, THRESHOLDS.reward.hacking_share));
       else notes.push(`fewer than ${MIN_SAMPLES} episodes with ${HACKING_WINDOW} before them: no hacking verdict`);
