@@ -1,5 +1,6 @@
 import { ROLE_FIELD, type AgentComponents } from '../src/agent/agent-factory.js';
 import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
+import { actionJson, actionsDiffer } from '../src/events/action-change.js';
 import type { Role } from '../src/events/event-type.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -12,7 +13,8 @@ import type { RunContextOptions } from './run-context.js';
 export interface BlameTrial {
   /** Roles taken from the --against set; the others are as recorded. */
   swapped: Role[];
-  action: number;
+  /** The action id, or the continuous action's elements. */
+  action: number | number[];
   value: number | null;
   flipped: boolean;
 }
@@ -22,10 +24,10 @@ export interface BlameReport {
   decision: number;
   episode: number | null;
   step: number | null;
-  recorded_action: number;
+  recorded_action: number | number[];
   /** The decision re-run with every recorded component (should equal the recorded action). */
-  baseline_action: number;
-  against_action: number;
+  baseline_action: number | number[];
+  against_action: number | number[];
   differs: boolean;
   singles: BlameTrial[];
   pairs: BlameTrial[];
@@ -55,7 +57,7 @@ export async function blame(store: SqliteEventStore, runId: string, decision: nu
     const full = decide(all);
     const trial = (roles: Role[]): BlameTrial => {
       const p = decide(roles);
-      return { swapped: roles, action: p.action, value: p.value, flipped: p.action !== baseline.action };
+      return { swapped: roles, action: actionJson(p.action), value: p.value, flipped: actionsDiffer(p.action, baseline.action) };
     };
     const singles = all.map((r) => trial([r]));
     const pairs: BlameTrial[] = [];
@@ -70,10 +72,10 @@ export async function blame(store: SqliteEventStore, runId: string, decision: nu
       decision,
       episode: rec.episode,
       step: rec.step,
-      recorded_action: typeof recorded === 'number' ? recorded : -1,
-      baseline_action: baseline.action,
-      against_action: full.action,
-      differs: full.action !== baseline.action,
+      recorded_action: recorded === undefined ? -1 : actionJson(recorded),
+      baseline_action: actionJson(baseline.action),
+      against_action: actionJson(full.action),
+      differs: actionsDiffer(full.action, baseline.action),
       singles,
       pairs,
       culprits,

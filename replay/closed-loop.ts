@@ -81,7 +81,7 @@ export async function closedLoop(store: SqliteEventStore, sourceRun: string, opt
         episodes: 1,
         discount: ctx.discount ?? 1,
         rng: SeededRng.fromState(started.payload.rng_state),
-        resume: { episode, step: startStep, observation: started.payload.observation.data as Float32Array, ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }) },
+        resume: { episode, step: startStep, observation: started.payload.observation.data as Float32Array, carry: started.payload.planner_carry ?? null, ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }) },
       });
       await derived.end('completed', null, { episodes: 1, decisions: result.decisions });
     } catch (e) {

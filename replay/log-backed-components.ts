@@ -69,7 +69,8 @@ export function logBackedActor(history: ComponentHistory, live: Actor, log: Deci
     role: 'actor',
     propose(states) {
       const hit = log.find(live.name, 'actor.proposed', states);
-      return reuseOr(log, history, hit?.payload.probs ?? undefined, () => live.propose(states));
+      const recorded = hit === undefined ? undefined : hit.payload.probs ?? (hit.payload.mean && hit.payload.std ? { mean: hit.payload.mean, std: hit.payload.std } : undefined);
+      return reuseOr(log, history, recorded, () => live.propose(states));
     },
   };
 }

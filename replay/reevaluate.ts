@@ -2,6 +2,7 @@ import type { Component, Critic } from '../src/agent/components.js';
 import type { PlannerSettingValue } from '../src/agent/planner-settings.js';
 import { InvalidInputError } from '../src/errors/flightrec-error.js';
 import type { Json } from '../src/events/common-schemas.js';
+import { actionJson, actionsDiffer } from '../src/events/action-change.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
@@ -10,6 +11,7 @@ import { assembleAgent } from './assemble-agent.js';
 import { startDerivedRun } from './start-derived-run.js';
 import type { SwapSpec } from './component-spec.js';
 import { DecisionLog } from './decision-log.js';
+import { decisionPointOf } from './decision-point.js';
 import { logBackedComponents } from './log-backed-components.js';
 import { PrefetchedCritic } from './prefetched-critic.js';
 import { replayStream } from './replay-stream.js';
@@ -32,8 +34,9 @@ export interface ChangedDecision {
   decision: number;
   episode: number | null;
   step: number | null;
-  action_before: number;
-  action_after: number;
+  /** The action id, or the continuous action's elements. */
+  action_before: number | number[];
+  action_after: number | number[];
   value_before: number | null;
   value_after: number | null;
 }
@@ -95,14 +98,13 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
         const episode = rec.episode ?? 0;
         const step = rec.step ?? 0;
         ar.position.episode = episode;
-        ar.decisionStarted(step, rec.started.payload.observation.data as Float32Array, rec.started.payload.rng_state, all, rec.started.payload.env_state, rec.decision);
-        const plan = wrappedPlanner.plan(rec.started.payload.observation, use, SeededRng.fromState(rec.started.payload.rng_state), { episode, step });
+        ar.decisionStarted(step, rec.started.payload.observation.data as Float32Array, rec.started.payload.rng_state, all, rec.started.payload.env_state, rec.decision, rec.started.payload.planner_carry ?? null);
+        const plan = wrappedPlanner.plan(rec.started.payload.observation, use, SeededRng.fromState(rec.started.payload.rng_state), decisionPointOf(rec));
         ar.leaveDecision();
         const before = chose.payload;
-        const beforeAction = typeof before.action === 'number' ? before.action : -1;
-        const d: ChangedDecision = { decision: rec.decision, episode: rec.episode, step: rec.step, action_before: beforeAction, action_after: plan.action, value_before: before.value, value_after: plan.value };
+        const d: ChangedDecision = { decision: rec.decision, episode: rec.episode, step: rec.step, action_before: actionJson(before.action), action_after: actionJson(plan.action), value_before: before.value, value_after: plan.value };
         report.decisions++;
-        if (plan.action !== beforeAction) report.flipped++;
+        if (actionsDiffer(before.action, plan.action)) report.flipped++;
         if (before.value !== null && plan.value !== null && Number.isFinite(before.value - plan.value)) {
           sumDelta += Math.abs(before.value - plan.value);
           deltas++;

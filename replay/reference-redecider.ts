@@ -5,6 +5,7 @@ import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { buildLiveAgent } from './build-agent.js';
 import { DecisionLog } from './decision-log.js';
+import { decisionPointOf } from './decision-point.js';
 import { logBackedComponents } from './log-backed-components.js';
 import { loadRunContext } from './run-context.js';
 
@@ -34,11 +35,9 @@ export async function createReDecider(store: SqliteEventStore, runId: string): P
       if (record.chose === null) return null;
       log.set(record);
       const asComponent: RewardFunction = { name: reward.name ?? 'reference', role: 'reward', kind: 'reference', version: () => 'reference', evaluate: (s, a, n) => reward.evaluate(s, a, n) };
-      const plan = planner.plan(record.started.payload.observation, { ...components, reward: asComponent }, SeededRng.fromState(record.started.payload.rng_state), {
-        episode: record.episode ?? 0,
-        step: record.step ?? 0,
-      });
-      return plan.action;
+      const plan = planner.plan(record.started.payload.observation, { ...components, reward: asComponent }, SeededRng.fromState(record.started.payload.rng_state), decisionPointOf(record));
+      // Flips under the reference are counted for discrete actions; a continuous one has no id to compare.
+      return typeof plan.action === 'number' ? plan.action : null;
     },
     dispose: () => agent.dispose(),
   };

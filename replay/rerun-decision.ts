@@ -4,6 +4,7 @@ import type { EventInput } from '../src/events/registry.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
+import { decisionPointOf } from './decision-point.js';
 import { MemorySink } from './memory-sink.js';
 
 export interface Rerun {
@@ -28,7 +29,7 @@ export function rerunDecision(record: DecisionRecord, components: AgentComponent
   };
   const planner = recorder.wrap(components.planner);
   const rng = SeededRng.fromState(record.started.payload.rng_state);
-  const plan = planner.plan(record.started.payload.observation, use, rng, { episode: record.episode ?? 0, step: record.step ?? 0 });
+  const plan = planner.plan(record.started.payload.observation, use, rng, decisionPointOf(record));
   recorder.leaveDecision();
   return { plan, events: sink.events };
 }

@@ -35,14 +35,17 @@ export interface Checkpointable {
 /** Predicts the next state (and whether the episode ends) from state and action. */
 export interface WorldModel extends Component {
   readonly role: 'world_model';
-  /** states float32 [N, obs], actions int32 [N] → next states float32 [N, obs], done probabilities float32 [N] (or null). */
+  /**
+   * states float32 [N, obs], actions int32 [N] (discrete) or float32 [N, A] (continuous) → next
+   * states float32 [N, obs], done probabilities float32 [N] (or null).
+   */
   predict(states: Tensor, actions: Tensor): { nextStates: Tensor; done: Tensor | null };
 }
 
 /** The signal the agent is trained on (possibly a proxy for what we value). */
 export interface RewardFunction extends Component {
   readonly role: 'reward';
-  /** Reward of each transition, float32 [N]; `nextStates` may be null when the function does not need it. */
+  /** Reward of each transition, float32 [N]; actions as for WorldModel.predict; `nextStates` may be null when the function does not need it. */
   evaluate(states: Tensor, actions: Tensor, nextStates: Tensor | null): Tensor;
 }
 
@@ -53,11 +56,27 @@ export interface Critic extends Component {
   evaluate(states: Tensor): Tensor;
 }
 
+/** A diagonal Gaussian over continuous actions, one row per state. */
+export interface GaussianProposal {
+  /** float32 [N, A]. */
+  mean: Tensor;
+  /** float32 [N, A], positive. */
+  std: Tensor;
+}
+
 /** Proposes a distribution over actions. */
 export interface Actor extends Component {
   readonly role: 'actor';
-  /** states float32 [N, obs] → action probabilities float32 [N, A]. */
-  propose(states: Tensor): Tensor;
+  /**
+   * states float32 [N, obs] → action probabilities float32 [N, A] for discrete actions, or a
+   * Gaussian (mean and std [N, A]) for continuous ones.
+   */
+  propose(states: Tensor): Tensor | GaussianProposal;
+}
+
+/** True when an actor's proposal is a Gaussian over continuous actions rather than probabilities. */
+export function isGaussian(p: Tensor | GaussianProposal): p is GaussianProposal {
+  return 'mean' in p && 'std' in p;
 }
 
 /** The components a planner searches with; instrumented ones record each call. */
@@ -83,8 +102,9 @@ export interface SearchLevel {
 
 /** What a planner decided, with the evidence. */
 export interface PlanResult {
-  action: number;
-  /** First actions (or plans) considered, [K]. */
+  /** A discrete action id, or a float32 vector inside the environment's action box. */
+  action: number | Float32Array;
+  /** First actions (or plans) considered, [K] (discrete) or [K, A] (continuous). */
   candidates: Tensor;
   /** Score of each candidate, [K]. */
   scores: Tensor;
@@ -94,7 +114,14 @@ export interface PlanResult {
   /** The search, level by level. */
   search: SearchLevel[];
   /** The actor's proposal at the root, when the planner asked for one. */
-  prior: Tensor | null;
+  prior: Tensor | GaussianProposal | null;
+  /**
+   * What the next decision of the same episode starts from (MPPI's warm start: its plan shifted
+   * by one step), or absent when the planner carries nothing. The harness hands it back as the
+   * next DecisionPoint's `carry` and records it in that decision's decision.started, so a replay
+   * of any one decision gets the same start.
+   */
+  carry?: Tensor | null;
   /**
    * The planner's own internals as events of a family the user registered (registerEventTypes):
    * decision-scoped types with role 'planner'. They are recorded after the search levels, and a
@@ -113,6 +140,8 @@ export interface PlannerInternal {
 export interface DecisionPoint {
   episode: number;
   step: number;
+  /** The previous decision's PlanResult.carry in this episode; absent or null at an episode's start. */
+  carry?: Tensor | null;
 }
 
 /** Searches through the world model and chooses an action. */

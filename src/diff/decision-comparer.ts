@@ -1,3 +1,4 @@
+import { actionsDiffer, type AnyAction } from '../events/action-change.js';
 import type { DecodeOptions } from '../events/payload-codec.js';
 import { eventType, upcastPayload } from '../events/registry.js';
 import { ComponentDeltas } from './component-deltas.js';
@@ -222,6 +223,8 @@ function flipOf(a: DecisionUnit, b: DecisionUnit, da: DecodeOptions, db: DecodeO
     if (x.sameField('action', y)) return null;
     const va = x.value('action');
     const vb = y.value('action');
+    // Continuous actions flip only past ACTION_TOLERANCE; ids and anything undecodable by any difference.
+    if (isAction(va) && isAction(vb)) return actionsDiffer(va, vb) ? { a: va, b: vb } : null;
     return firstDifference(va, vb) === null ? null : { a: va, b: vb };
   }
   return null;
@@ -243,4 +246,8 @@ function divergence(kind: DivergenceKind, ea: RawEvent | null, eb: RawEvent | nu
     text_a: renderValue(d.a, d.index),
     text_b: renderValue(d.b, d.index),
   };
+}
+
+function isAction(v: unknown): v is AnyAction {
+  return typeof v === 'number' || (typeof v === 'object' && v !== null && 'dtype' in v && 'data' in v && ArrayBuffer.isView((v as { data: unknown }).data));
 }

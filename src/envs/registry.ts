@@ -3,9 +3,10 @@ import { InvalidInputError } from '../errors/flightrec-error.js';
 import { Cartpole, CartpoleConfig } from './cartpole.js';
 import type { Environment } from './environment.js';
 import { Gridworld, GridworldConfig } from './gridworld.js';
+import { Pendulum, PendulumConfig } from './pendulum.js';
 
 /** Ids `makeEnvironment` knows, in the order they are listed to users. */
-export const ENVIRONMENT_IDS = ['gridworld', 'cartpole'] as const;
+export const ENVIRONMENT_IDS = ['gridworld', 'cartpole', 'pendulum'] as const;
 export const EnvironmentId = z.enum(ENVIRONMENT_IDS);
 export type EnvironmentId = z.infer<typeof EnvironmentId>;
 
@@ -15,6 +16,7 @@ export type EnvironmentId = z.infer<typeof EnvironmentId>;
  */
 export function makeEnvironment(id: 'gridworld', options?: z.input<typeof GridworldConfig>): Gridworld;
 export function makeEnvironment(id: 'cartpole', options?: z.input<typeof CartpoleConfig>): Cartpole;
+export function makeEnvironment(id: 'pendulum', options?: z.input<typeof PendulumConfig>): Pendulum;
 export function makeEnvironment(id: string, options?: unknown): Environment;
 export function makeEnvironment(id: string, options?: unknown): Environment {
   switch (id) {
@@ -22,6 +24,8 @@ export function makeEnvironment(id: string, options?: unknown): Environment {
       return new Gridworld(options as z.input<typeof GridworldConfig>);
     case 'cartpole':
       return new Cartpole(options as z.input<typeof CartpoleConfig>);
+    case 'pendulum':
+      return new Pendulum(options as z.input<typeof PendulumConfig>);
     default:
       throw new InvalidInputError(`unknown environment "${id}"; known: ${ENVIRONMENT_IDS.join(', ')}`, {
         id,

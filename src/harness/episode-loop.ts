@@ -3,7 +3,7 @@ import type { Learner } from '../agent/learner.js';
 import { DISCARD_LEARNING } from '../agent/learning-sink.js';
 import type { Environment } from '../envs/environment.js';
 import type { Json } from '../events/common-schemas.js';
-import { f32 } from '../events/tensor.js';
+import { f32, type Tensor } from '../events/tensor.js';
 import { SeededRng } from '../random/seeded-rng.js';
 import type { AgentRecorder } from '../record/agent-recorder.js';
 
@@ -37,7 +37,7 @@ export interface EpisodeLoopOptions {
    * Continue one episode from the environment's current, restored state instead of resetting
    * (closed-loop re-simulation); stops after `maxSteps` when given.
    */
-  resume?: { episode: number; step: number; observation: Float32Array; maxSteps?: number };
+  resume?: { episode: number; step: number; observation: Float32Array; maxSteps?: number; carry?: Tensor | null };
   onEpisode?: (e: EpisodeSummary) => void;
 }
 
@@ -89,9 +89,12 @@ export async function runEpisodes(o: EpisodeLoopOptions): Promise<EpisodeLoopRes
     let perf: number | null = null;
     let reason: EpisodeSummary['reason'] = 'aborted';
     let step = startStep;
+    // The planner's carry (a warm start) lives for one episode and is recorded with each decision.
+    let carry: Tensor | null = o.resume?.carry ?? null;
     for (; ; step++) {
-      recorder?.decisionStarted(step, obs, rng.state(), all, env.saveState() as Json);
-      const plan = use.planner.plan(f32(obs), use, rng, { episode, step });
+      recorder?.decisionStarted(step, obs, rng.state(), all, env.saveState() as Json, undefined, carry);
+      const plan = use.planner.plan(f32(obs), use, rng, { episode, step, carry });
+      carry = plan.carry ?? null;
       const result = env.step(plan.action);
       const ref = recorder?.envStepped(plan.action, result);
       firstAction ??= plan.action;

@@ -3,7 +3,7 @@ import { f32, type Tensor } from '../events/tensor.js';
 import type { StepResult } from '../envs/environment.js';
 import type { AnyComponent, Component, ComponentCheckpoint } from '../agent/components.js';
 import type { EventRef } from './recording-run.js';
-import { instrument } from './instrument.js';
+import { actionPayload, instrument } from './instrument.js';
 
 /** Where the agent is: the envelope fields every event of the current decision carries. */
 export interface Position {
@@ -60,7 +60,7 @@ export class AgentRecorder {
   }
 
   /** Opens a decision at the current step; returns its id (unique in the run, from 0). */
-  decisionStarted(step: number, observation: Float32Array, rngState: string, components: readonly Component[], envState: Json | null, decisionId?: number): number {
+  decisionStarted(step: number, observation: Float32Array, rngState: string, components: readonly Component[], envState: Json | null, decisionId?: number, plannerCarry?: Tensor | null): number {
     const decision = decisionId ?? this.nextDecision;
     this.nextDecision = decision + 1;
     this.position.step = step;
@@ -72,14 +72,15 @@ export class AgentRecorder {
       episode: this.position.episode,
       step,
       decision,
-      payload: { observation: f32(observation), rng_state: rngState, versions, env_state: envState },
+      // The carry key is left out when there is none: beam runs stay byte-identical to older ones.
+      payload: { observation: f32(observation), rng_state: rngState, versions, env_state: envState, ...(plannerCarry ? { planner_carry: plannerCarry } : {}) },
     });
     this.position.decisionSeq = ref.seq;
     return decision;
   }
 
   /** The real outcome of the open decision; closes it. */
-  envStepped(action: number, result: StepResult): EventRef {
+  envStepped(action: number | Float32Array, result: StepResult): EventRef {
     const ref = this.run.append({
       type: 'env.stepped',
       episode: this.position.episode,
@@ -87,7 +88,7 @@ export class AgentRecorder {
       decision: this.position.decision,
       parent: this.position.decisionSeq,
       payload: {
-        action,
+        action: actionPayload(action),
         observation: f32(result.observation),
         reward: result.reward,
         terminated: result.terminated,

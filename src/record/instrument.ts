@@ -1,5 +1,6 @@
-import type { Actor, AnyComponent, Critic, Planner, RewardFunction, WorldModel } from '../agent/components.js';
+import { isGaussian, type Actor, type AnyComponent, type Critic, type Planner, type RewardFunction, type WorldModel } from '../agent/components.js';
 import type { AgentRecorder } from './agent-recorder.js';
+import { f32, type Tensor } from '../events/tensor.js';
 
 /**
  * Wraps a component so that each call inside an open decision is recorded as its role's event
@@ -54,10 +55,13 @@ const WRAPPERS: { [R in AnyComponent['role']]: (c: Extract<AnyComponent, { role:
   actor: (c: Actor, r) =>
     forward(c, {
       propose(states) {
-        const probs = c.propose(states);
+        const out = c.propose(states);
         const env = r.callEnvelope(c);
-        if (env) r.run.append({ type: 'actor.proposed', ...env, payload: { states, probs, mean: null, std: null } });
-        return probs;
+        if (env) {
+          const dist = isGaussian(out) ? { probs: null, mean: out.mean, std: out.std } : { probs: out, mean: null, std: null };
+          r.run.append({ type: 'actor.proposed', ...env, payload: { states, ...dist } });
+        }
+        return out;
       },
     }),
   planner: (c: Planner, r) =>
@@ -94,7 +98,7 @@ const WRAPPERS: { [R in AnyComponent['role']]: (c: Extract<AnyComponent, { role:
           r.run.append({
             type: 'actor.chose',
             ...env,
-            payload: { action: result.action, candidates: result.candidates, scores: result.scores, chosen_index: result.chosenIndex, value: result.value, chooser: c.name },
+            payload: { action: actionPayload(result.action), candidates: result.candidates, scores: result.scores, chosen_index: result.chosenIndex, value: result.value, chooser: c.name },
           });
         }
         return result;
@@ -103,3 +107,8 @@ const WRAPPERS: { [R in AnyComponent['role']]: (c: Extract<AnyComponent, { role:
 };
 
 
+
+/** A planned action as recorded: the id, or the vector as a float32 tensor. */
+export function actionPayload(action: number | Float32Array): number | Tensor {
+  return typeof action === 'number' ? action : f32(action, [action.length]);
+}

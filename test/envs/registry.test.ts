@@ -7,7 +7,7 @@ import { InvalidInputError } from '../../src/errors/flightrec-error.js';
 
 describe('makeEnvironment', () => {
   it('builds every listed id, passing options through', () => {
-    assert.deepEqual([...ENVIRONMENT_IDS], ['gridworld', 'cartpole']);
+    assert.deepEqual([...ENVIRONMENT_IDS], ['gridworld', 'cartpole', 'pendulum']);
     for (const id of ENVIRONMENT_IDS) assert.equal(makeEnvironment(id).id, id);
     assert.ok(makeEnvironment('gridworld') instanceof Gridworld);
     assert.ok(makeEnvironment('cartpole') instanceof Cartpole);
@@ -18,7 +18,7 @@ describe('makeEnvironment', () => {
   it('rejects an unknown id, listing the known ones', () => {
     assert.throws(
       () => makeEnvironment('mountaincar'),
-      (e: unknown) => e instanceof InvalidInputError && /mountaincar/.test(e.message) && /gridworld, cartpole/.test(e.message),
+      (e: unknown) => e instanceof InvalidInputError && /mountaincar/.test(e.message) && /gridworld, cartpole, pendulum/.test(e.message),
     );
   });
 

@@ -122,11 +122,24 @@ export abstract class MlpComponent {
   }
 }
 
-/** Row-major [N, obs + A] inputs: each state followed by its action one-hot. */
+/**
+ * Row-major [N, obs + A] inputs: each state followed by its action, one-hot for int32 [N] ids or
+ * as given for float32 [N, A] continuous actions.
+ */
 export function stateActionRows(states: Tensor, actions: Tensor, actionCount: number): Float32Array {
   const n = states.shape[0]!;
   const obs = states.shape[1]!;
   const out = new Float32Array(n * (obs + actionCount));
+  if (actions.dtype === 'float32') {
+    if (actions.shape.length !== 2 || actions.shape[0] !== n || actions.shape[1] !== actionCount) {
+      throw new InvalidInputError(`continuous actions must be float32 [${n}, ${actionCount}], got [${actions.shape.join(', ')}]`, { field: 'actions.shape', value: actions.shape });
+    }
+    for (let i = 0; i < n; i++) {
+      out.set(states.data.subarray(i * obs, (i + 1) * obs), i * (obs + actionCount));
+      out.set(actions.data.subarray(i * actionCount, (i + 1) * actionCount), i * (obs + actionCount) + obs);
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     out.set(states.data.subarray(i * obs, (i + 1) * obs), i * (obs + actionCount));
     const a = actions.data[i]!;

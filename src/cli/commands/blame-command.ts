@@ -33,7 +33,7 @@ export const blameCommand: CliCommand = {
           }
           print(`decision ${r.decision} of ${r.run} (episode ${r.episode}, step ${r.step}): recorded action ${r.recorded_action}, re-run as recorded ${r.baseline_action}, with --against ${r.against_action}`);
           if (!r.differs) print('the --against set chooses the same action; nothing to blame (trials below for completeness)');
-          const line = (t: { swapped: string[]; action: number; value: number | null; flipped: boolean }) =>
+          const line = (t: { swapped: string[]; action: number | number[]; value: number | null; flipped: boolean }) =>
             `  swap ${t.swapped.join(' + ').padEnd(24)} → action ${t.action}${t.flipped ? ' (flips)' : ''}, value ${t.value === null ? 'n/a' : t.value.toFixed(4)}`;
           for (const t of r.singles) print(line(t));
           for (const t of r.pairs) print(line(t));

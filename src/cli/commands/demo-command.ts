@@ -5,7 +5,7 @@ import type { EpisodeSummary } from '../../harness/episode-loop.js';
 import { EnvironmentId } from '../../envs/registry.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
-const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60 } as const;
+const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60, pendulum: 10 } as const;
 
 const DemoOptions = GlobalOptions.extend({
   env: EnvironmentId.default('gridworld'),

@@ -18,6 +18,12 @@ export const DecisionStarted = defineEventType({
     versions: z.record(ComponentName, Version.nullable()),
     /** The environment's state at this decision where it can save one (closed-loop replays start here). */
     env_state: Json.nullable(),
+    /**
+     * What the planner carried over from the previous decision (PlanResult.carry, e.g. MPPI's
+     * shifted plan). Absent when it carries nothing, so runs of planners without a carry are
+     * byte-identical to runs recorded before the field existed.
+     */
+    planner_carry: Tensor.optional(),
   }),
 });
 
