@@ -17,6 +17,7 @@ import {
 import { EnvStepped } from './families/environment-events.js';
 import { EpisodeEnded, EpisodeStarted } from './families/episode-events.js';
 import { CheckpointSaved, ComponentUpdated } from './families/learning-events.js';
+import { PlannerIterated } from './families/planner-events.js';
 import { RunEnded, RunStarted } from './families/run-events.js';
 
 /** Every event type flightrec knows, one registry. */
@@ -27,6 +28,7 @@ export const EVENT_TYPES = [
   EpisodeEnded,
   DecisionStarted,
   PlannerExpanded,
+  PlannerIterated,
   WorldModelPredicted,
   RewardEvaluated,
   CriticEvaluated,
@@ -49,6 +51,7 @@ const inputSchemas = [
   inputSchemaOf(EpisodeEnded),
   inputSchemaOf(DecisionStarted),
   inputSchemaOf(PlannerExpanded),
+  inputSchemaOf(PlannerIterated),
   inputSchemaOf(WorldModelPredicted),
   inputSchemaOf(RewardEvaluated),
   inputSchemaOf(CriticEvaluated),

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { showDecision, type DecisionShow } from '../../src/show/show-decision.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { defaultAgentConfig } from '../../src/agent/reference/agent-config.js';
+import type { BeamPlannerConfig } from '../../src/agent/reference/beam-planner.js';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
@@ -44,7 +45,7 @@ describe('show: one decision of a recorded run', () => {
   });
 
   it('builds the search tree with the recorded number of nodes per depth', async () => {
-    const { horizon, beam } = defaultAgentConfig('gridworld').planner;
+    const { horizon, beam } = defaultAgentConfig('gridworld').planner as BeamPlannerConfig;
     for (const d of [0, 5, 77]) {
       const s = await showDecision(store, run, d);
       const tree = s.search!;

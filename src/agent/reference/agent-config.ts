@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { BeamPlannerConfig } from './beam-planner.js';
+import { MppiPlannerConfig } from './mppi-planner.js';
+
+/**
+ * Which planner the agent builds. A beam config has no `kind` (runs recorded before MPPI existed
+ * parse as they were); an MPPI config says `kind: 'mppi'`. Replay builds whichever was recorded.
+ */
+export const PlannerConfig = z.union([BeamPlannerConfig, MppiPlannerConfig]);
+export type PlannerConfig = z.infer<typeof PlannerConfig>;
 
 /**
  * Everything that shapes the reference agent, recorded in run.started so that replay can build
@@ -25,11 +33,27 @@ export const AgentConfig = z.strictObject({
    * before it existed, which kept `bufferSize` rows.
    */
   criticBufferSize: z.int().positive().optional(),
-  planner: BeamPlannerConfig,
+  planner: PlannerConfig,
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export function defaultAgentConfig(env: string): AgentConfig {
+  if (env === 'pendulum') {
+    // MPPI with TD-MPC2's shape but fewer samples and iterations, so a demo fits 2 cores.
+    return {
+      gamma: 0.95,
+      lambda: 0.8,
+      hidden: [64, 64],
+      lr: { world_model: 3e-3, reward: 3e-3, critic: 2e-3, actor: 2e-3 },
+      batchSize: 64,
+      trainEvery: 1,
+      warmupSteps: 200,
+      checkpointEvery: 200,
+      bufferSize: 20000,
+      criticBufferSize: 2000,
+      planner: MppiPlannerConfig.parse({ kind: 'mppi', samples: 128, actorSamples: 12, elites: 16, iterations: 3, horizon: 8, gamma: 0.95, recordSamplesEvery: 10 }),
+    };
+  }
   if (env === 'cartpole') {
     return {
       gamma: 0.97,

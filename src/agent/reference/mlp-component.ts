@@ -54,6 +54,11 @@ export abstract class MlpComponent {
     return this.mlp.sizes[this.mlp.sizes.length - 1]!;
   }
 
+  /** Width of one training target row; the network's output width unless the loss reads targets of another shape. */
+  get targetSize(): number {
+    return this.outputSize;
+  }
+
   /** Number of updates applied since creation (restored with checkpoints). */
   get updates(): number {
     return this.trainer.stepCount;
@@ -75,7 +80,7 @@ export abstract class MlpComponent {
   /** One Adam step on the batch. */
   train(batch: TrainingBatch): TrainResult {
     const inSize = this.inputSize;
-    const outSize = this.outputSize;
+    const outSize = this.targetSize;
     if (batch.inputs.length !== batch.rows * inSize || batch.targets.length !== batch.rows * outSize) {
       throw new InvalidInputError(`${this.name}: batch of ${batch.rows} rows needs ${batch.rows * inSize} inputs and ${batch.rows * outSize} targets, got ${batch.inputs.length} and ${batch.targets.length}`, {
         component: this.name,

@@ -42,6 +42,7 @@ export class OnlineLearner implements Learner {
   private steps = 0;
   private readonly obs: number;
   private readonly actions: number;
+  private readonly actorTarget: number;
 
   constructor(
     private readonly agent: ReferenceAgent,
@@ -49,11 +50,13 @@ export class OnlineLearner implements Learner {
     private readonly rng: SeededRng,
   ) {
     this.obs = agent.critic.inputSize;
-    this.actions = agent.actor.outputSize;
+    // Action columns of a transition row: one-hot ids, or the continuous action as it was.
+    this.actions = agent.worldModel.actionCount;
+    this.actorTarget = agent.actor.targetSize;
     // row: s, onehot(a), r, s', terminated
     this.transitions = new RowBuffer(config.bufferSize, this.obs * 2 + this.actions + 2);
     this.criticData = new RowBuffer(config.criticBufferSize ?? config.bufferSize, this.obs + 1);
-    this.actorData = new RowBuffer(config.bufferSize, this.obs + this.actions);
+    this.actorData = new RowBuffer(config.bufferSize, this.obs + this.actorTarget);
   }
 
   /** Saves update-0 checkpoints, the base every later version is rebuilt from. */
@@ -68,18 +71,19 @@ export class OnlineLearner implements Learner {
   observe(t: Transition, sink: LearningSink): void {
     const { obs, actions } = this;
     const { observation: s, reward, nextObservation: next, terminated, envSeq } = t;
-    const action = t.action as number;
-    const greedyAction = argmax(t.scores);
     const row = new Float32Array(obs * 2 + actions + 2);
     row.set(s, 0);
-    row[obs + action] = 1;
+    if (typeof t.action === 'number') row[obs + t.action] = 1;
+    else row.set(t.action, obs);
     row[obs + actions] = reward;
     row.set(next, obs + actions + 1);
     row[obs * 2 + actions + 1] = terminated ? 1 : 0;
     this.transitions.push(row, envSeq);
-    const actorRow = new Float32Array(obs + actions);
+    const actorRow = new Float32Array(obs + this.actorTarget);
     actorRow.set(s, 0);
-    actorRow[obs + greedyAction] = 1;
+    // Discrete: the planner's greedy action; continuous: the action it executed.
+    if (typeof t.action === 'number') actorRow[obs + argmax(t.scores)] = 1;
+    else actorRow.set(t.action, obs);
     this.actorData.push(actorRow, envSeq);
     this.trajectory.states.push(s);
     this.trajectory.rewards.push(reward);
@@ -132,7 +136,7 @@ export class OnlineLearner implements Learner {
       this.step(sink, this.agent.critic, { rows: B, inputs: this.criticData.gather(cr, 0, obs), targets: this.criticData.gather(cr, obs, obs + 1) }, cr.map((r) => this.criticData.seqs[r]!));
     }
     const ar = this.actorData.sample(this.rng, B);
-    this.step(sink, this.agent.actor, { rows: B, inputs: this.actorData.gather(ar, 0, obs), targets: this.actorData.gather(ar, obs, obs + actions) }, ar.map((r) => this.actorData.seqs[r]!));
+    this.step(sink, this.agent.actor, { rows: B, inputs: this.actorData.gather(ar, 0, obs), targets: this.actorData.gather(ar, obs, obs + this.actorTarget) }, ar.map((r) => this.actorData.seqs[r]!));
   }
 
   private step(sink: LearningSink, component: LearnedComponent, batch: TrainingBatch, seqs: number[]): void {
