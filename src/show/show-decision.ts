@@ -8,6 +8,7 @@ import { readEvents } from '../store/event-reader.js';
 import type { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { DecisionNotFoundError, type DecisionRange } from './show-errors.js';
 import { environmentVocabulary, type EnvironmentVocabulary } from './show-observation.js';
+import { plannerIterations, type PlannerIterationView } from './show-iterations.js';
 import { rowCount, searchTree, tensorRow, type SearchTree } from './show-search-tree.js';
 
 /** One batched component call of the decision (world model, reward, critic or actor). */
@@ -66,6 +67,8 @@ export interface DecisionShow {
   /** Version of every component in effect (decision.started). */
   versions: Record<string, string | null>;
   search: SearchTree | null;
+  /** A sampling planner's iterations (MPPI, CEM), null when it recorded none. */
+  iterations: PlannerIterationView[] | null;
   calls: ComponentCall[];
   /** The critic's value of the real observation, V(s), where a critic call evaluated it. */
   root_value: { value: number; component: string | null; version: string | null } | null;
@@ -120,7 +123,8 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
 
   const vocabulary = environmentVocabulary(environmentOf(run.env));
   const observation = started.payload.observation;
-  const calls = events.filter((e) => isKnownEventType(e.type) && eventType(e.type).outputs.length > 0).map((e) => componentCall(e, observation));
+  // The planner's own events have their sections (search, iterations); calls are the other roles'.
+  const calls = events.filter((e) => isKnownEventType(e.type) && eventType(e.type).outputs.length > 0 && eventType(e.type).role !== 'planner').map((e) => componentCall(e, observation));
   const rootCritic = calls.find((c) => c.type === 'critic.evaluated' && c.root_row !== null);
   if (rootCritic) rootCritic.label = 'V(s) at the observation';
   const chose = last(events.filter((e): e is RecordedEvent<'actor.chose'> => e.type === 'actor.chose'));
@@ -137,6 +141,7 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
     rng_state: started.payload.rng_state,
     versions: { ...started.payload.versions },
     search: searchTree(events.filter((e): e is RecordedEvent<'planner.expanded'> => e.type === 'planner.expanded'), vocabulary),
+    iterations: plannerIterations(events.filter((e): e is RecordedEvent<'planner.iterated'> => e.type === 'planner.iterated')),
     calls,
     root_value: rootCritic ? { value: rootCritic.outputs.values!.data[rootCritic.root_row!]!, component: rootCritic.component, version: rootCritic.version } : null,
     actor: actorAtRoot(calls, vocabulary),

@@ -2,6 +2,7 @@ import { summarizePayload } from '../text/summarize-payload.js';
 import type { Action } from '../events/common-schemas.js';
 import type { Tensor } from '../events/tensor.js';
 import type { DecisionShow } from './show-decision.js';
+import type { PlannerIterationView } from './show-iterations.js';
 import { treeLines, type TreeLinesOptions } from './show-tree-lines.js';
 import { formatValue, formatValues } from './show-value.js';
 
@@ -18,7 +19,8 @@ export function formatDecisionShow(s: DecisionShow, options: TreeLinesOptions = 
   out.push(`  versions     ${Object.entries(s.versions).map(([c, v]) => `${c}@${v ?? '-'}`).join('  ') || '-'}`);
 
   out.push('', 'search');
-  if (s.search === null) out.push('  no planner search recorded');
+  if (s.iterations !== null) out.push(...iterationLines(s.iterations));
+  else if (s.search === null) out.push('  no planner search recorded');
   else {
     const t = s.search;
     out.push(`  ${t.planner ?? '-'}@${t.version ?? '-'}  ${t.levels.map((l) => `depth ${l.depth}: ${l.nodes} nodes, ${l.expanded} expanded`).join('; ')}  (* = chosen plan)`);
@@ -88,4 +90,18 @@ function observationText(o: { tensor: Tensor; description: string | null }): str
 function actionText(action: Action, name: string | null): string {
   if (typeof action !== 'number') return `action [${formatValues(action.data, 8)}]`;
   return name === null ? `action ${action}` : `${name} (action ${action})`;
+}
+
+/** A sampling planner's iterations: the first step's mean and std moving, and what the elites scored. */
+function iterationLines(its: readonly PlannerIterationView[]): string[] {
+  const first = its[0]!;
+  const out = [`  ${first.method} over ${first.samples} samples (${first.from_actor} from the actor), ${first.elites} elites, ${its.length} iterations; first step's mean ± std`];
+  const vec = (v: readonly number[]) => (v.length === 1 ? formatValue(v[0]!) : `[${formatValues(v)}]`);
+  out.push(`    start  ${vec(first.mean_before)} ± ${vec(first.std_before)}${first.iteration === 0 ? '' : ''}`);
+  for (const it of its) {
+    out.push(`    it ${it.iteration}   ${vec(it.mean_after)} ± ${vec(it.std_after)}   elite scores best ${formatValue(it.best_elite_score)}, mean ${formatValue(it.mean_elite_score)}${it.samples_recorded ? '' : '   (samples not recorded)'}`);
+  }
+  const chosen = its[its.length - 1]!.chosen;
+  if (chosen !== null) out.push(`  chose elite ${chosen.elite} (score ${chosen.score === null ? '-' : formatValue(chosen.score)}) → action ${vec(chosen.action)}`);
+  return out;
 }

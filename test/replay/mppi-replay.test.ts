@@ -7,6 +7,8 @@ import { InvalidInputError } from '../../src/errors/flightrec-error.js';
 import { Pendulum } from '../../src/envs/pendulum.js';
 import { recordAgentRun } from '../../src/harness/record-agent-run.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
+import { showDecision } from '../../src/show/show-decision.js';
+import { formatDecisionShow } from '../../src/show/show-format.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
@@ -107,6 +109,19 @@ describe('MPPI on the pendulum', () => {
     const iterated = await withStore((s) => all(readEventsOfType(s, r.derived_run, 'planner.iterated')));
     assert.equal(iterated.length, STEPS);
     assert.ok(iterated.every((e) => e.payload.samples === 8));
+  });
+
+  it('show renders the iterations: the first step\'s mean moving, the elites\' scores, the choice', async () => {
+    const shown = await withStore((s) => showDecision(s, run, 4));
+    assert.equal(shown.iterations?.length, ITERATIONS);
+    assert.ok(shown.calls.every((c) => c.type !== 'planner.iterated'), 'iterations are not listed as component calls');
+    const last = shown.iterations!.at(-1)!;
+    assert.ok(last.chosen !== null && last.chosen.action.length === 1);
+    assert.ok(last.best_elite_score >= last.mean_elite_score);
+    const text = formatDecisionShow(shown).join('\n');
+    assert.match(text, /mppi over 16 samples \(4 from the actor\), 4 elites, 2 iterations/);
+    assert.match(text, /chose elite \d+ \(score [^)]+\) → action -?\d/);
+    assert.match(text, /action \[-?[\d.]+\] → reward/);
   });
 
   it('unknown or out-of-range settings are refused, naming the setting', () => {
