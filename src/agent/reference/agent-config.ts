@@ -39,7 +39,9 @@ export type AgentConfig = z.infer<typeof AgentConfig>;
 
 export function defaultAgentConfig(env: string): AgentConfig {
   if (env === 'pendulum') {
-    // MPPI with TD-MPC2's shape but fewer samples and iterations, so a demo fits 2 cores.
+    // MPPI with fewer samples and iterations than TD-MPC2's defaults, so the demo fits 2 cores, and
+    // a longer horizon (12): with the true dynamics and no critic, horizon 3 or 8 cannot swing the
+    // pendulum up (−890 at 8) and 12 can (−259), so the plan does not wait for the critic to learn.
     return {
       gamma: 0.95,
       lambda: 0.8,
@@ -51,7 +53,7 @@ export function defaultAgentConfig(env: string): AgentConfig {
       checkpointEvery: 200,
       bufferSize: 20000,
       criticBufferSize: 2000,
-      planner: MppiPlannerConfig.parse({ kind: 'mppi', samples: 128, actorSamples: 12, elites: 16, iterations: 3, horizon: 8, gamma: 0.95, recordSamplesEvery: 10 }),
+      planner: MppiPlannerConfig.parse({ kind: 'mppi', samples: 64, actorSamples: 6, elites: 8, iterations: 2, horizon: 12, gamma: 0.95, recordSamplesEvery: 10 }),
     };
   }
   if (env === 'cartpole') {

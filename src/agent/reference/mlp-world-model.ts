@@ -12,7 +12,20 @@ import { MlpComponent, stateActionRows } from './mlp-component.js';
 export class MlpWorldModel extends MlpComponent implements WorldModel {
   readonly role = 'world_model' as const;
 
-  constructor(name: string, readonly obsSize: number, readonly actionCount: number, hidden: number[], rng: SeededRng, lr: number) {
+  constructor(
+    name: string,
+    readonly obsSize: number,
+    readonly actionCount: number,
+    hidden: number[],
+    rng: SeededRng,
+    lr: number,
+    /**
+     * The observation box, when predictions are kept inside it. A planner that imagines many steps
+     * ahead otherwise walks off the data into states where the reward model pays anything, and
+     * exploits that (the MPPI agent passes its env's bounds; the beam agent passes none).
+     */
+    private readonly bounds: { low: readonly number[]; high: readonly number[] } | null = null,
+  ) {
     super(name, 'mlp-world-model', [obsSize + actionCount, ...hidden, obsSize + 1], 'relu', rng, { lr, maxGradNorm: 10 });
   }
 
@@ -24,6 +37,7 @@ export class MlpWorldModel extends MlpComponent implements WorldModel {
     const done = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < obs; j++) next[i * obs + j] = states.data[i * obs + j]! + out[i * (obs + 1) + j]!;
+      if (this.bounds !== null) for (let j = 0; j < obs; j++) next[i * obs + j] = Math.min(this.bounds.high[j]!, Math.max(this.bounds.low[j]!, next[i * obs + j]!));
       done[i] = 1 / (1 + Math.exp(-out[i * (obs + 1) + obs]!));
     }
     return { nextStates: f32(next, [n, obs]), done: f32(done) };

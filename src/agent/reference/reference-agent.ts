@@ -33,7 +33,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
     const box = { low: actionSpec.low, high: actionSpec.high };
     const A = box.low.length;
     return {
-      worldModel: new MlpWorldModel('world_model', obs, A, config.hidden, init.fork('world_model'), config.lr.world_model),
+      worldModel: new MlpWorldModel('world_model', obs, A, config.hidden, init.fork('world_model'), config.lr.world_model, obsSpec.low && obsSpec.high ? { low: obsSpec.low, high: obsSpec.high } : null),
       reward: new MlpReward('reward', obs, A, config.hidden, init.fork('reward'), config.lr.reward),
       critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic),
       actor: new GaussianActor('actor', obs, box, config.hidden, init.fork('actor'), config.lr.actor),

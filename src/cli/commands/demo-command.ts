@@ -5,7 +5,7 @@ import type { EpisodeSummary } from '../../harness/episode-loop.js';
 import { EnvironmentId } from '../../envs/registry.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
-const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60, pendulum: 10 } as const;
+const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60, pendulum: 15 } as const;
 
 const DemoOptions = GlobalOptions.extend({
   env: EnvironmentId.default('gridworld'),
@@ -27,8 +27,8 @@ export const demoCommand: CliCommand = {
     program
       .command('demo')
       .description('train the reference model-based agent on a built-in environment and record everything')
-      .option('--env <id>', 'environment: gridworld (reward hacking) or cartpole', 'gridworld')
-      .option('--episodes <n>', `episodes to train (default: gridworld ${DEFAULT_EPISODES.gridworld}, cartpole ${DEFAULT_EPISODES.cartpole})`)
+      .option('--env <id>', 'environment: gridworld (reward hacking), cartpole or pendulum (continuous, MPPI)', 'gridworld')
+      .option('--episodes <n>', `episodes to train (default: gridworld ${DEFAULT_EPISODES.gridworld}, cartpole ${DEFAULT_EPISODES.cartpole}, pendulum ${DEFAULT_EPISODES.pendulum})`)
       .option('--seed <n>', 'seed of every random draw', '1')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
