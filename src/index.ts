@@ -44,10 +44,15 @@ export type {
   SearchLevel,
   DecisionPoint,
   AnyComponent,
+  GaussianProposal,
 } from './agent/components.js';
+export { isGaussian } from './agent/components.js';
 export { initNumericBackend, type NumericBackendInfo, type NumericBackendPreference } from './agent/backend/numeric-backend.js';
 export { AgentConfig, defaultAgentConfig } from './agent/reference/agent-config.js';
 export { BeamPlanner, BeamPlannerConfig } from './agent/reference/beam-planner.js';
+export { MppiPlanner, MppiPlannerConfig, type ActionBox } from './agent/reference/mppi-planner.js';
+export { GaussianActor } from './agent/reference/gaussian-actor.js';
+export { ACTION_TOLERANCE, actionsDiffer } from './events/action-change.js';
 export { createReferenceAgent, type ReferenceAgent } from './agent/reference/reference-agent.js';
 export { referenceAgentFactory, REFERENCE_AGENT } from './agent/reference/reference-factory.js';
 
@@ -68,6 +73,7 @@ export { ObservationSpec, ActionSpec, StepResult, EnvState, type Environment, ty
 export { makeEnvironment, ENVIRONMENT_IDS, EnvironmentId } from './envs/registry.js';
 export { Gridworld, GRIDWORLD_LAYOUT, GRIDWORLD_GAMMA } from './envs/gridworld.js';
 export { Cartpole } from './envs/cartpole.js';
+export { Pendulum, PendulumConfig } from './envs/pendulum.js';
 export { valueIteration, policyEvaluation, finiteHorizonReturn, optimalEpisodeReturn } from './envs/tabular-solver.js';
 
 // Randomness
