@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { Planner } from './components.js';
 
 /** A planner setting's value as `--set planner.<name>=<value>` gives it. */
@@ -16,4 +18,17 @@ export interface ConfigurablePlanner extends Planner {
 export function isConfigurable(p: Planner): p is ConfigurablePlanner {
   const x = p as Partial<ConfigurablePlanner>;
   return typeof x.withSettings === 'function' && typeof x.settings === 'function';
+}
+
+/**
+ * A planner's config with `--set` changes applied, validated by its schema; the InvalidInputError
+ * names the setting, the value and the settings `kind` accepts (`known`).
+ */
+export function parsePlannerSettings<S extends z.ZodType>(schema: S, next: Record<string, unknown>, changes: Record<string, PlannerSettingValue>, kind: string, known: readonly string[]): z.output<S> {
+  const parsed = schema.safeParse(next);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
+  const what = known.includes(key) ? issue.message : `${kind} has no setting ${JSON.stringify(key)}`;
+  throw new InvalidInputError(`invalid --set planner.${key}=${String(changes[key])}: ${what}; its settings are ${known.join(', ')}`, { field: `planner.${key}`, value: changes[key] ?? null });
 }

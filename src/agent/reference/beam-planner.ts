@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { f32, i32, type Tensor } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
-import { InvalidInputError } from '../../errors/flightrec-error.js';
 import type { DecisionPoint, PlanningComponents, PlanResult, SearchLevel } from '../components.js';
-import type { ConfigurablePlanner, PlannerSettingValue } from '../planner-settings.js';
+import { parsePlannerSettings, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
 
 export const BeamPlannerConfig = z.strictObject({
   /** Search depth in imagined steps. */
@@ -62,15 +61,8 @@ export class BeamPlanner implements ConfigurablePlanner {
   }
 
   withSettings(changes: Record<string, PlannerSettingValue>): BeamPlanner {
-    const parsed = BeamPlannerConfig.safeParse({ ...this.config, ...changes });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const key = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
-      const known = Object.keys(this.config).join(', ');
-      const what = key in this.config ? `${issue.message}` : `${this.kind} has no setting ${JSON.stringify(key)}`;
-      throw new InvalidInputError(`invalid --set planner.${key}=${String(changes[key])}: ${what}; its settings are ${known}`, { field: `planner.${key}`, value: changes[key] ?? null });
-    }
-    return new BeamPlanner(this.name, this.actionCount, parsed.data);
+    const config = parsePlannerSettings(BeamPlannerConfig, { ...this.config, ...changes }, changes, this.kind, Object.keys(this.config));
+    return new BeamPlanner(this.name, this.actionCount, config);
   }
 
   epsilon(episode: number): number {

@@ -4,7 +4,7 @@ import { f32, type Tensor } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { isGaussian, type DecisionPoint, type PlannerInternal, type PlanningComponents, type PlanResult } from '../components.js';
-import type { ConfigurablePlanner, PlannerSettingValue } from '../planner-settings.js';
+import { parsePlannerSettings, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
 
 /** TD-MPC2's planner defaults (Hansen et al. 2024, `config.yaml`); CEM is `method: 'cem'`. */
 export const MppiPlannerConfig = z.strictObject({
@@ -82,15 +82,7 @@ export class MppiPlanner implements ConfigurablePlanner {
     const { cem, ...rest } = changes;
     const next: Record<string, unknown> = { ...this.config, ...rest };
     if (cem !== undefined) next.method = cem === true ? 'cem' : 'mppi';
-    const parsed = MppiPlannerConfig.safeParse(next);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const key = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
-      const known = Object.keys(this.settings()).join(', ');
-      const what = key in this.config ? issue.message : `${this.kind} has no setting ${JSON.stringify(key)}`;
-      throw new InvalidInputError(`invalid --set planner.${key}=${String(changes[key])}: ${what}; its settings are ${known}`, { field: `planner.${key}`, value: changes[key] ?? null });
-    }
-    return new MppiPlanner(this.name, this.box, parsed.data);
+    return new MppiPlanner(this.name, this.box, parsePlannerSettings(MppiPlannerConfig, next, changes, this.kind, Object.keys(this.settings())));
   }
 
   plan(observation: Tensor, components: PlanningComponents, rng: SeededRng, at: DecisionPoint): PlanResult {
