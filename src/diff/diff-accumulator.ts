@@ -4,7 +4,7 @@ import { DecisionComparer } from './decision-comparer.js';
 import type { ComponentVersionDiff, DiffReport, FirstDivergence, FlippedDecision } from './diff-report.js';
 import { formatKey, type DecisionUnit, type EpisodeEndUnit } from './diff-unit.js';
 import { EpisodeComparison } from './episode-comparison.js';
-import { jsonValue } from './render-value.js';
+import { actionValueJson } from './render-value.js';
 
 /** How many flipped decisions and differing episodes the report lists by name. */
 const LISTED = 10;
@@ -69,7 +69,7 @@ export class DiffAccumulator {
     this.flipPairs++;
     if (r.flip !== null) {
       this.flips++;
-      if (this.flipped.length < LISTED) this.flipped.push({ ...place, action_a: jsonValue(r.flip.a), action_b: jsonValue(r.flip.b) });
+      if (this.flipped.length < LISTED) this.flipped.push({ ...place, action_a: actionValueJson(r.flip.a), action_b: actionValueJson(r.flip.b) });
     }
     for (const v of r.versions) {
       let s = this.versions.get(v.component);

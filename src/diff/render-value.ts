@@ -44,6 +44,12 @@ export function jsonValue(v: unknown, index: readonly number[] | null = null): u
   return Object.fromEntries(keys.map((k) => [k, jsonValue((v as Record<string, unknown>)[k])]));
 }
 
+/** An action for a report: the id, or a continuous action's elements (up to 16), which a flip is about. */
+export function actionValueJson(v: unknown): unknown {
+  if (isTensor(v) && v.data.length <= 16) return Array.from(v.data as ArrayLike<number>, (x) => jsonValue(x));
+  return jsonValue(v);
+}
+
 function element(t: Tensor, index: readonly number[]): number {
   return (t.data as ArrayLike<number>)[ravel(index, t.shape)]!;
 }
