@@ -122,5 +122,5 @@ async function loadModuleComponent(file: string, role: Role, source: RunContext)
   }
   if (problems.length > 0) throw new InvalidInputError(`module ${file} cannot stand in for the ${role}: ${problems.join('; ')}`, { field: 'module', value: file });
   // The module is input: every call it answers is checked against its role's contract.
-  return contractChecked(c as unknown as AnyComponent, file, { actionCount: spec?.kind === 'discrete' ? spec.n : null });
+  return contractChecked(c as unknown as AnyComponent, file, { actionCount: spec?.kind === 'discrete' ? spec.n : null, actionBox: spec?.kind === 'continuous' ? { low: spec.low, high: spec.high } : null });
 }

@@ -11,8 +11,8 @@ import { isTensor, type Tensor } from '../events/tensor.js';
  * | world_model | predict    | nextStates float32, the shape of `states`; done null or float32 [N] in [0, 1] | no |
  * | reward      | evaluate   | float32 [N]                                                        | no         |
  * | critic      | evaluate   | float32 [N]                                                        | no         |
- * | actor       | propose    | float32 [N, A] (A = the env's action count when known), ≥ 0       | no         |
- * | planner     | plan       | integer action (in [0, A) when known); scores float32 [K] for K candidates; chosenIndex in [0, K); value a finite number or null | scores may be ±Infinity (masked candidates), never NaN |
+ * | actor       | propose    | float32 [N, A] (A = the env's action count when known), ≥ 0; on a continuous env { mean, std } float32 [N, A], std > 0 | no |
+ * | planner     | plan       | integer action (in [0, A) when known); on a continuous env a Float32Array inside the box; scores float32 [K] for K candidates; chosenIndex in [0, K); value a finite number or null | scores may be ±Infinity (masked candidates), never NaN |
  *
  * N is the number of rows the call was given. Every call is synchronous: a Promise is refused
  * (a module's factory may be async, and is awaited once when it loads).
@@ -27,6 +27,8 @@ export interface RoleContractViolation {
 export interface ContractContext {
   /** Discrete action count of the run's env, when known. */
   actionCount: number | null;
+  /** The action box of the run's env when its actions are continuous and it is known. */
+  actionBox?: { low: readonly number[]; high: readonly number[] } | null;
 }
 
 /** Checks one call's output against its role's contract; null when it holds. `input` holds the call's arguments. */
@@ -39,6 +41,7 @@ export function checkRoleOutput(role: Role, input: readonly unknown[], output: u
     case 'critic':
       return tensor('values', output, [rows], { finite: true });
     case 'actor': {
+      if (ctx.actionBox) return checkGaussian(output, rows, ctx.actionBox.low.length);
       const bad = tensor('probs', output, [rows, ctx.actionCount], { finite: true });
       if (bad !== null) return bad;
       const data = (output as Tensor).data;
@@ -68,7 +71,12 @@ function checkPlan(output: unknown, ctx: ContractContext): RoleContractViolation
   if (output === null || typeof output !== 'object') return { field: 'return value', expected: 'a PlanResult', received: describe(output) };
   const p = output as Record<string, unknown>;
   const a = p.action;
-  if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || (ctx.actionCount !== null && a >= ctx.actionCount)) {
+  if (ctx.actionBox) {
+    const box = ctx.actionBox;
+    if (!(a instanceof Float32Array) || a.length !== box.low.length) return { field: 'action', expected: `a Float32Array of ${box.low.length}`, received: describe(a) };
+    const i = Array.from(a).findIndex((x, j) => !(x >= box.low[j]! && x <= box.high[j]!));
+    if (i >= 0) return { field: `action[${i}]`, expected: `a number in [${box.low[i]}, ${box.high[i]}]`, received: String(a[i]) };
+  } else if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || (ctx.actionCount !== null && a >= ctx.actionCount)) {
     return { field: 'action', expected: ctx.actionCount === null ? 'a non-negative integer' : `an integer in [0, ${ctx.actionCount})`, received: describe(a) };
   }
   if (!isTensor(p.candidates)) return { field: 'candidates', expected: 'a tensor [K]', received: describe(p.candidates) };
@@ -82,6 +90,16 @@ function checkPlan(output: unknown, ctx: ContractContext): RoleContractViolation
   if (p.value !== null && !(typeof p.value === 'number' && Number.isFinite(p.value))) return { field: 'value', expected: 'a finite number or null', received: describe(p.value) };
   if (!Array.isArray(p.search)) return { field: 'search', expected: 'an array of search levels', received: describe(p.search) };
   return null;
+}
+
+function checkGaussian(output: unknown, rows: number | null, A: number): RoleContractViolation | null {
+  if (output === null || typeof output !== 'object' || isTensor(output)) return { field: 'return value', expected: '{ mean, std } for continuous actions', received: describe(output) };
+  const o = output as { mean?: unknown; std?: unknown };
+  const bad = tensor('mean', o.mean, [rows, A], { finite: true }) ?? tensor('std', o.std, [rows, A], { finite: true });
+  if (bad !== null) return bad;
+  const data = (o.std as Tensor).data;
+  const i = data.findIndex((s) => !(s > 0));
+  return i < 0 ? null : { field: `std[${i}]`, expected: 'a standard deviation > 0', received: String(data[i]) };
 }
 
 /** A float32 tensor of the given shape (null dimensions: any size ≥ 1), finite when asked. */

@@ -4,6 +4,8 @@ import { AgentConfig, defaultAgentConfig } from '../../src/agent/reference/agent
 import { MppiPlanner } from '../../src/agent/reference/mppi-planner.js';
 import { REFERENCE_AGENT, referenceAgentFactory } from '../../src/agent/reference/reference-factory.js';
 import { InvalidInputError } from '../../src/errors/flightrec-error.js';
+import { checkRoleOutput } from '../../src/agent/role-contract.js';
+import { f32 } from '../../src/events/tensor.js';
 import { Pendulum } from '../../src/envs/pendulum.js';
 import { recordAgentRun } from '../../src/harness/record-agent-run.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
@@ -130,5 +132,24 @@ describe('MPPI on the pendulum', () => {
     assert.throws(() => p.withSettings({ beam: 4 }), (e: unknown) => e instanceof InvalidInputError && /planner\.beam/.test(e.message) && /samples/.test(e.message));
     assert.throws(() => p.withSettings({ elites: 600 }), (e: unknown) => e instanceof InvalidInputError && /elites 600/.test(e.message));
     assert.equal(p.withSettings({ cem: true }).config.method, 'cem');
+  });
+});
+
+describe('the role contract on a continuous environment (a swapped-in module on an MPPI run)', () => {
+  const box = { low: [-2], high: [2] };
+  const states = f32([0, 0, 0, 1, 1, 1], [2, 3]);
+  it('an actor proposes { mean, std } [N, A] with std > 0; probabilities are refused', () => {
+    const ctx = { actionCount: null, actionBox: box };
+    assert.equal(checkRoleOutput('actor', [states], { mean: f32([0, 1], [2, 1]), std: f32([0.5, 1], [2, 1]) }, ctx), null);
+    assert.equal(checkRoleOutput('actor', [states], { mean: f32([0, 1], [2, 1]), std: f32([0.5, 0], [2, 1]) }, ctx)?.field, 'std[1]');
+    assert.equal(checkRoleOutput('actor', [states], { mean: f32([0], [1, 1]), std: f32([1], [1, 1]) }, ctx)?.field, 'mean.shape');
+    assert.equal(checkRoleOutput('actor', [states], f32([0.5, 0.5], [2, 1]), ctx)?.field, 'return value');
+  });
+  it('a planner returns a Float32Array inside the box', () => {
+    const ctx = { actionCount: null, actionBox: box };
+    const plan = { action: Float32Array.of(1.5), candidates: f32([1.5, 0], [2, 1]), scores: f32([1, 0]), chosenIndex: 0, value: 1, search: [], prior: null };
+    assert.equal(checkRoleOutput('planner', [], plan, ctx), null);
+    assert.equal(checkRoleOutput('planner', [], { ...plan, action: Float32Array.of(2.5) }, ctx)?.field, 'action[0]');
+    assert.equal(checkRoleOutput('planner', [], { ...plan, action: 1 }, ctx)?.field, 'action');
   });
 });
