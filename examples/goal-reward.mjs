@@ -1,6 +1,6 @@
 // A reward written as a user module: pays for what the gridworld's designer wanted (being at the
 // goal G, the top-right cell), nothing for the sensor the agent learned to exploit.
-// Swap it in with: flightrec replay <run> --swap reward=module:examples/goal-reward.mjs
+// Swap it in with: npx flightrec replay <run> --swap reward=module:examples/goal-reward.mjs
 const GOAL = 4; // observations are one-hot over the 5x5 grid's 25 cells, row-major
 
 export default {

@@ -1,6 +1,6 @@
 // Recording your own model-based agent: the factory module (./tabular-agent.ts) builds the five
 // components and says how the agent learns; flightrec's harness runs it in the environment and
-// records every call, update and checkpoint. run.started names the factory, so `flightrec replay`
+// records every call, update and checkpoint. run.started names the factory, so `npx flightrec replay`
 // can build the same agent again — nothing here emits an event by hand.
 import { fileURLToPath } from 'node:url';
 import { recordAgentRun } from 'flightrec';

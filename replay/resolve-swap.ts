@@ -58,7 +58,7 @@ export async function resolveSwap(store: SqliteEventStore, source: RunContext, s
     }
   } catch (e) {
     release();
-    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path, { hint: 'write one with `flightrec checkpoint <run> <role> --at <version> --out <file>`' });
+    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path, { hint: 'write one with `npx flightrec checkpoint <run> <role> --at <version> --out <file>`' });
     throw e;
   }
   return { spec, component, dispose: release };

@@ -12,12 +12,13 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 export async function main(argv: string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = new Command()
-    .name('flightrec')
+    .name('npx flightrec')
     .description('A flight recorder for model-based RL agents: record, show, replay, audit and diff every decision.')
     .version(pkg.version)
     .option('--db <path>', 'flightrec database file', './flightrec.db')
     .option('--json', 'machine-readable output on stdout', false)
     .option('--events <modules>', `modules that define event families of your own (comma-separated, or in $${EVENTS_ENV})`)
+    .configureHelp({ showGlobalOptions: true }) // --db and --json work after any command, so every command's help lists them
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

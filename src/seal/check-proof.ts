@@ -56,7 +56,7 @@ export function checkProof(proof: ProofFile, key: KeyObject): ProofCheck {
   } catch {
     // reported below by the line parser, with its position
   }
-  if (canonical !== null && canonical !== proof.event) return fail('the event line is not in canonical JSON form (as `flightrec export` writes it)');
+  if (canonical !== null && canonical !== proof.event) return fail('the event line is not in canonical JSON form (as `npx flightrec export` writes it)');
   let hash: Uint8Array;
   let type: string;
   try {

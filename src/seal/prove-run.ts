@@ -12,10 +12,10 @@ import { formatCheckpoint, type RunCheckpoint } from './run-checkpoint.js';
 async function runTree(store: SqliteEventStore, runId: string, events: number, seal?: SealNote): Promise<{ pk: number; tree: MerkleTree }> {
   const run = await store.getRun(runId);
   const hashes = store.readHashes(run.pk, events);
-  if (hashes.length !== events) throw new FlightrecError('SEAL_MISMATCH', `run ${runId} holds ${hashes.length} events, fewer than the ${events} sealed`, { run: runId, hint: `see \`flightrec verify ${runId} --seal <file>\`` });
+  if (hashes.length !== events) throw new FlightrecError('SEAL_MISMATCH', `run ${runId} holds ${hashes.length} events, fewer than the ${events} sealed`, { run: runId, hint: `see \`npx flightrec verify ${runId} --seal <file>\`` });
   const tree = new MerkleTree(hashes);
   if (seal !== undefined && Buffer.compare(tree.root(), seal.checkpoint.root) !== 0) {
-    throw new FlightrecError('SEAL_MISMATCH', `run ${runId} in this database does not match its seal of ${events} events (different Merkle root)`, { run: runId, hint: `see \`flightrec verify ${runId} --seal <file>\`` });
+    throw new FlightrecError('SEAL_MISMATCH', `run ${runId} in this database does not match its seal of ${events} events (different Merkle root)`, { run: runId, hint: `see \`npx flightrec verify ${runId} --seal <file>\`` });
   }
   return { pk: run.pk, tree };
 }
@@ -24,7 +24,7 @@ async function runTree(store: SqliteEventStore, runId: string, events: number, s
 export async function checkpointRun(store: SqliteEventStore, runId: string): Promise<{ checkpoint: RunCheckpoint; text: string }> {
   const report = await verifyChain(store, runId);
   if (!report.ok) {
-    throw new FlightrecError('CHAIN_BROKEN', `run ${runId} does not verify (first bad seq ${report.first_bad_seq}: ${report.problem}); not sealing it`, { run: runId, hint: `see \`flightrec verify ${runId}\`` });
+    throw new FlightrecError('CHAIN_BROKEN', `run ${runId} does not verify (first bad seq ${report.first_bad_seq}: ${report.problem}); not sealing it`, { run: runId, hint: `see \`npx flightrec verify ${runId}\`` });
   }
   const { tree } = await runTree(store, runId, report.events);
   const checkpoint: RunCheckpoint = { run: runId, events: report.events, root: tree.root(), head_hash: report.head_hash ?? '0'.repeat(64) };
@@ -44,7 +44,7 @@ export async function proveInclusion(store: SqliteEventStore, seal: SealNote, se
     parseEventLine(event, { run: c.run, seq, previous }, false);
   } catch (e) {
     if (!(e instanceof LineIssueError)) throw e;
-    throw new FlightrecError('SEAL_MISMATCH', `event seq ${seq} of run ${c.run} no longer matches its hash (${e.message}); it was altered after it was recorded`, { run: c.run, seq, hint: `see \`flightrec verify ${c.run}\`` });
+    throw new FlightrecError('SEAL_MISMATCH', `event seq ${seq} of run ${c.run} no longer matches its hash (${e.message}); it was altered after it was recorded`, { run: c.run, seq, hint: `see \`npx flightrec verify ${c.run}\`` });
   }
   return formatInclusionProof({ index: seq, previous, event, path: tree.inclusionProof(seq, c.events), seal: seal.raw });
 }

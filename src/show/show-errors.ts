@@ -22,7 +22,7 @@ export class DecisionNotFoundError extends FlightrecError {
       id: decision,
       run,
       ...range,
-      hint: `list a run's decisions with \`flightrec events ${run} --type decision.started\``,
+      hint: `list a run's decisions with \`npx flightrec events ${run} --type decision.started\``,
     });
   }
 }

@@ -36,7 +36,7 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   const memory = path === ':memory:';
   const exists = memory ? false : existsSync(path);
   if ((options.mustExist || options.readonly) && !exists) {
-    throw new FlightrecError('DATABASE_NOT_FOUND', `no flightrec database at ${path} (record a run first, e.g. \`flightrec demo --db ${path}\`)`, { path });
+    throw new FlightrecError('DATABASE_NOT_FOUND', `no flightrec database at ${path} (record a run first, e.g. \`npx flightrec demo --db ${path}\`)`, { path });
   }
   // Look before opening for writing: a writable connection on a WAL file already writes beside it.
   if (exists && statSync(path).size > 0) {

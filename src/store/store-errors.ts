@@ -59,7 +59,7 @@ export class SchemaNeedsMigrationError extends FlightrecError {
     super('SCHEMA_NEEDS_MIGRATION', `database ${path} needs migrating to this flightrec's schema (pending: ${pending.join(', ')}); read commands never change a database`, {
       path,
       pending,
-      hint: `run \`flightrec migrate --db ${path}\` (any command that records, e.g. demo or import, also migrates it)`,
+      hint: `run \`npx flightrec migrate --db ${path}\` (any command that records, e.g. demo or import, also migrates it)`,
     });
   }
 }

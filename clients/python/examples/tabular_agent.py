@@ -1,10 +1,10 @@
 """Recording a Python agent with flightrec: a pure-Python model-based agent (a tabular world model
 and a tabular critic that learn online, a one-step planner) in a small corridor, recorded through
-`flightrec serve`. Standard library only. Run it with a server up:
+`npx flightrec serve`. Standard library only. Run it with a server up:
 
     FLIGHTREC_URL=http://127.0.0.1:7878 python3 clients/python/examples/tabular_agent.py
 
-The run names this file's `make_agent` as its factory, so `flightrec replay` can rebuild the agent
+The run names this file's `make_agent` as its factory, so `npx flightrec replay` can rebuild the agent
 and reproduce every decision: the components re-apply their recorded updates (`apply_update`).
 """
 import hashlib

@@ -97,7 +97,7 @@ export function formatAuditText(r: AuditReport): string[] {
   const gamma = r.gamma === null ? 'no γ' : `γ ${r.gamma}${r.gamma_source === '--gamma' ? ' (--gamma)' : ''}`;
   const lines = [`audit of run ${r.run}: ${r.env ?? 'unknown env'}, ${r.episodes} episodes, ${r.decisions} decisions, ${gamma}`, ''];
   lines.push(...formatTable(['CHECK', 'VERDICT', 'KEY FIGURES (whole run)'], ran.map(({ d, x }) => [d.name, LABEL[x.verdict], d.summary(x).join('  ')])));
-  lines.push('', `critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions, what training ended with.`, `open a decision with: flightrec show ${r.run} <decision>`);
+  lines.push('', `critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions, what training ended with.`, `open a decision with: npx flightrec show ${r.run} <decision>`);
   for (const { d, x } of ran) {
     lines.push('', `${d.title}: ${d.subtitle(x)}: ${LABEL[x.verdict]}`);
     for (const reason of x.reasons) lines.push(`  ${LABEL[reason.verdict].padEnd(4)}  ${reason.message}`);

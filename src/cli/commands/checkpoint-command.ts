@@ -49,7 +49,7 @@ export const checkpointCommand: CliCommand = {
             }
           });
           if (o.json) printJson(result);
-          else print(`wrote ${result.role} of run ${result.run} at version ${result.version} to ${result.file}\nuse it with: flightrec replay <run> --swap ${result.role}=file:${result.file}`);
+          else print(`wrote ${result.role} of run ${result.run} at version ${result.version} to ${result.file}\nuse it with: npx flightrec replay <run> --swap ${result.role}=file:${result.file}`);
           return EXIT.ok;
         }),
       );

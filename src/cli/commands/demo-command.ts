@@ -83,13 +83,13 @@ export const demoCommand: CliCommand = {
           print('next:');
           const last = Math.max(0, summary.decisions - 1);
           const next: [string, string][] = [
-            [`flightrec show ${summary.run} ${last}${dbFlag}`, 'the last decision, whole'],
-            [`flightrec audit ${summary.run}${dbFlag}`, 'critic, actor, world model, reward'],
-            [`flightrec replay ${summary.run} --verify${dbFlag}`, 'reproduce every decision exactly'],
+            [`npx flightrec show ${summary.run} ${last}${dbFlag}`, 'the last decision, whole'],
+            [`npx flightrec audit ${summary.run}${dbFlag}`, 'critic, actor, world model, reward'],
+            [`npx flightrec replay ${summary.run} --verify${dbFlag}`, 'reproduce every decision exactly'],
             summary.env === 'gridworld'
-              ? [`flightrec replay ${summary.run} --swap reward=module:examples/goal-reward.mjs${dbFlag}`, 'what the designer’s reward would have chosen']
-              : [`flightrec replay ${summary.run} --swap critic=@latest${dbFlag}`, 're-decide with the final critic'],
-            [`flightrec verify ${summary.run}${dbFlag}`, 'recompute the hash chain'],
+              ? [`npx flightrec replay ${summary.run} --swap reward=module:examples/goal-reward.mjs${dbFlag}`, 'what the designer’s reward would have chosen']
+              : [`npx flightrec replay ${summary.run} --swap critic=@latest${dbFlag}`, 're-decide with the final critic'],
+            [`npx flightrec verify ${summary.run}${dbFlag}`, 'recompute the hash chain'],
           ];
           const width = Math.max(...next.map(([c]) => c.length));
           for (const [command, what] of next) print(`  ${command.padEnd(width)}  # ${what}`);

@@ -16,7 +16,7 @@ export const exportCommand: CliCommand = {
   register(program, run) {
     program
       .command('export')
-      .description('write a run as NDJSON (tensors bit-exact), to stdout or --out; `flightrec import` reads it back')
+      .description('write a run as NDJSON (tensors bit-exact), to stdout or --out; `npx flightrec import` reads it back')
       .argument('<run>', 'run id')
       .option('--out <file>', 'write to this file instead of stdout')
       .action((runId: string, _opts: unknown, cmd: Command) =>

@@ -14,15 +14,15 @@ export const importCommand: CliCommand = {
   register(program, run) {
     program
       .command('import')
-      .description('import a run written by `flightrec export`; every line is checked first, and re-importing is a no-op')
+      .description('import a run written by `npx flightrec export`; every line is checked first, and re-importing is a no-op')
       .argument('<file>', 'NDJSON file')
-      .option('--allow-truncated', 'import a file that ends without the trailer `flightrec export` writes (it may be cut short: a cut file imports as a shorter run)')
+      .option('--allow-truncated', 'import a file that ends without the trailer `npx flightrec export` writes (it may be cut short: a cut file imports as a shorter run)')
       .action((file: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), file });
           // Checked before opening the database, so a mistyped file name does not create one.
           const info = await stat(o.file).catch(() => undefined);
-          if (info === undefined || !info.isFile()) throw new NotFoundError('file', o.file, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
+          if (info === undefined || !info.isFile()) throw new NotFoundError('file', o.file, { hint: 'pass the path of an NDJSON file written by `npx flightrec export`' });
           const r = await withStore(o.db, (store) => importNdjson(store, o.file, { allowTruncated: o.allowTruncated }), {});
           if (o.json) printJson({ ...r, file: o.file });
           else print(`imported run ${r.run} from ${o.file}: ${r.events} events appended, ${r.skipped} already present`);

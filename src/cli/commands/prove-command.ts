@@ -18,7 +18,7 @@ const Options = GlobalOptions.extend({
 
 async function signedSeal(file: string, flag: string, run: string): Promise<SealNote> {
   const { note, seal } = await readSealFile(file, flag);
-  if (note === null) throw new InvalidInputError(`${flag} ${file} is an unsigned seal; proofs are relative to a signed one (\`flightrec seal ${run} --key <private key>\`)`, { field: flag, value: file });
+  if (note === null) throw new InvalidInputError(`${flag} ${file} is an unsigned seal; proofs are relative to a signed one (\`npx flightrec seal ${run} --key <private key>\`)`, { field: flag, value: file });
   if (seal.run !== run) throw new InvalidInputError(`${flag} ${file} is a seal of run ${JSON.stringify(seal.run)}, not ${JSON.stringify(run)}`, { field: flag, value: file });
   return note;
 }
@@ -29,7 +29,7 @@ export const proveCommand: CliCommand = {
   register(program, run) {
     program
       .command('prove')
-      .description('write a proof that event <seq> is in a sealed run, or (--from) that a later seal extends an earlier one; check it with `flightrec verify-proof`')
+      .description('write a proof that event <seq> is in a sealed run, or (--from) that a later seal extends an earlier one; check it with `npx flightrec verify-proof`')
       .argument('<run>', 'run id')
       .argument('[seq]', 'the event to prove (inclusion proof)')
       .requiredOption('--seal <file>', 'the signed seal the proof is relative to (for --from: the later one)')

@@ -118,7 +118,7 @@ export const replayCommand: CliCommand = {
                   print(`    decision ${d.decision} (episode ${d.episode}, step ${d.step}): ${flip}, value ${fmt(d.value_before)} → ${fmt(d.value_after)}`);
                 }
               }
-              print(`next: flightrec diff ${r.source_run} ${r.derived_run}${o.db === './flightrec.db' ? '' : ` --db ${o.db}`}`);
+              print(`next: npx flightrec diff ${r.source_run} ${r.derived_run}${o.db === './flightrec.db' ? '' : ` --db ${o.db}`}`);
             }
             return EXIT.ok;
           }, o.verify ? { readonly: true } : { mustExist: true });

@@ -42,7 +42,7 @@ export const sealCommand: CliCommand = {
             // Sealing an already altered chain would vouch for it, so the chain is verified first.
             const report = await withStore(o.db, (store) => verifyChain(store, o.run));
             if (!report.ok) {
-              throw new FlightrecError('CHAIN_BROKEN', `run ${o.run} does not verify (first bad seq ${report.first_bad_seq}: ${report.problem}); not sealing it`, { run: o.run, hint: `see \`flightrec verify ${o.run}\`` });
+              throw new FlightrecError('CHAIN_BROKEN', `run ${o.run} does not verify (first bad seq ${report.first_bad_seq}: ${report.problem}); not sealing it`, { run: o.run, hint: `see \`npx flightrec verify ${o.run}\`` });
             }
             seal = { run: o.run, events: report.events, head_hash: report.head_hash ?? '0'.repeat(64) };
             text = `${JSON.stringify(seal, null, 2)}\n`;

@@ -29,7 +29,7 @@ export async function readText(path: string, flag: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (e) {
     const what = flag === '--seal' || flag === '--from' ? 'seal file' : flag === '--key' ? 'key file' : 'file';
-    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError(what, path, what === 'seal file' ? { hint: 'write one with `flightrec seal <run> --out <file>`' } : {});
+    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError(what, path, what === 'seal file' ? { hint: 'write one with `npx flightrec seal <run> --out <file>`' } : {});
     throw new InvalidInputError(`cannot read ${path}: ${(e as Error).message}`, { field: flag, value: path });
   }
 }

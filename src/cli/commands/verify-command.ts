@@ -27,7 +27,7 @@ export const verifyCommand: CliCommand = {
       .description("recompute runs' hash chains and name the first event that does not match")
       .argument('[run]', 'run id (or the run named by --seal)')
       .option('--all', 'verify every run')
-      .option('--seal <file>', 'also check the run against a seal written by `flightrec seal`')
+      .option('--seal <file>', 'also check the run against a seal written by `npx flightrec seal`')
       .option('--key <file>', "Ed25519 public key (PEM) that must have signed the seal")
       .action((runId: string | undefined, _opts: unknown, cmd: Command) =>
         run(async () => {
@@ -35,7 +35,7 @@ export const verifyCommand: CliCommand = {
           stdoutReaderGone(); // `| head` closing the pipe is not a crash
           const read = o.seal === undefined ? undefined : await readSealFile(o.seal);
           const seal = read?.seal;
-          if (o.key !== undefined && read?.note == null) throw new InvalidInputError(`--key checks a signed seal: pass --seal <file> written by \`flightrec seal --key\``, { field: '--key', value: o.key });
+          if (o.key !== undefined && read?.note == null) throw new InvalidInputError(`--key checks a signed seal: pass --seal <file> written by \`npx flightrec seal --key\``, { field: '--key', value: o.key });
           const signature = o.key === undefined || read?.note == null ? null : checkSignature(read, await readText(o.key, '--key'), o.key);
           const single = o.run ?? (o.all ? undefined : seal?.run);
           if (o.all && o.run !== undefined) throw new InvalidInputError(`give a run id or --all, not both (got ${JSON.stringify(o.run)} and --all)`, { field: 'run', value: o.run });

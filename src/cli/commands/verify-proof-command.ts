@@ -15,7 +15,7 @@ export const verifyProofCommand: CliCommand = {
   register(program, run) {
     program
       .command('verify-proof')
-      .description('check a proof written by `flightrec prove` against the public key alone (no database needed)')
+      .description('check a proof written by `npx flightrec prove` against the public key alone (no database needed)')
       .argument('<file>', 'proof file')
       .requiredOption('--key <file>', 'Ed25519 public key (PEM) that signed the seal(s)')
       .action((file: string, _opts: unknown, cmd: Command) =>

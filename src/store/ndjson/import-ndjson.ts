@@ -37,7 +37,7 @@ export interface ImportOptions {
 
 export async function importNdjson(store: SqliteEventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   const info = await stat(path).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `flightrec export`' });
+  if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `npx flightrec export`' });
   const plan = await checkFile(store, path, options.allowTruncated === true);
   return await writeRun(store, path, plan);
 }
@@ -85,7 +85,7 @@ async function checkFile(store: SqliteEventStore, path: string, allowTruncated: 
   }
   if (header === undefined) throw new NdjsonImportError(path, 1, { path: '(file)', problem: 'expected a header line {"flightrec":"events",...}', received: 'an empty file' });
   if (trailer === null && !allowTruncated) {
-    throw new NdjsonImportError(path, lastLine + 1, { path: '(file)', problem: `ends after ${at.seq} events without the trailer line {"flightrec":"end",...} that \`flightrec export\` writes last, so it may be cut short`, received: 'the end of the file' }, `nothing from ${path} was imported; export the run again, or import what is there with --allow-truncated (a cut file then imports as a shorter run)`);
+    throw new NdjsonImportError(path, lastLine + 1, { path: '(file)', problem: `ends after ${at.seq} events without the trailer line {"flightrec":"end",...} that \`npx flightrec export\` writes last, so it may be cut short`, received: 'the end of the file' }, `nothing from ${path} was imported; export the run again, or import what is there with --allow-truncated (a cut file then imports as a shorter run)`);
   }
   return { header, events: at.seq, storedHead };
 }

@@ -63,7 +63,7 @@ export async function runsView(app: HTMLElement): Promise<void> {
       h('select', { id: 'status-filter', onchange: (e: Event) => ((status = (e.target as HTMLSelectElement).value), render()) }, h('option', { value: '' }, 'any status'), statuses.map((s) => h('option', { value: s }, s))),
       count,
     ),
-    rows.length === 0 ? h('p', { class: 'muted' }, 'no runs in this database yet: record one with `flightrec demo`') : h('table', { id: 'runs' }, h('thead', null, head), tbody),
+    rows.length === 0 ? h('p', { class: 'muted' }, 'no runs in this database yet: record one with `npx flightrec demo`') : h('table', { id: 'runs' }, h('thead', null, head), tbody),
   );
 
   function render(): void {
