@@ -8,6 +8,7 @@ import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { assembleAgent } from './assemble-agent.js';
+import { checkEpisodeRange } from './check-episode-range.js';
 import { startDerivedRun } from './start-derived-run.js';
 import type { SwapSpec } from './component-spec.js';
 import { DecisionLog } from './decision-log.js';
@@ -67,6 +68,7 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
   if (options.swaps.length === 0 && Object.keys(options.plannerSettings ?? {}).length === 0) {
     throw new InvalidInputError('nothing to re-evaluate: give at least one --swap or --set (or use --verify to reproduce the run as recorded)', { field: '--swap' });
   }
+  if (options.episodes !== undefined) await checkEpisodeRange(store, sourceRun, options.episodes);
   const agent = await assembleAgent(store, sourceRun, options);
   try {
     const { ctx, swapped, planner } = agent;

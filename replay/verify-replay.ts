@@ -4,6 +4,7 @@ import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { applyRecordedUpdate } from './apply-log.js';
 import { buildLiveAgent, type LiveAgent } from './build-agent.js';
+import { checkEpisodeRange } from './check-episode-range.js';
 import { compareDecision, type DecisionOutcome } from './compare-decision.js';
 import { positionAgent } from './position-agent.js';
 import { replayStream } from './replay-stream.js';
@@ -35,6 +36,7 @@ export interface VerifyReport {
  */
 export async function verifyReplay(store: SqliteEventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const ctx = await loadRunContext(store, runId, options);
+  if (options.episodes !== undefined) await checkEpisodeRange(store, runId, options.episodes);
   const recordedBackend = ctx.started.payload.backend?.name ?? null;
   const agent: LiveAgent = await buildLiveAgent(ctx);
   const current = agent.built.backend?.name ?? null;

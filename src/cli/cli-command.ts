@@ -32,6 +32,8 @@ export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.in
   const key = String(issue.path[0] ?? '');
   const flag = key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'options';
   const value = key && raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : raw;
+  // zod's "expected array, received undefined" says nothing a user can act on: say the option is missing, and what it takes.
+  if (key && value === undefined) throw new InvalidInputError(`missing ${flag}: ${issue.message.startsWith('Invalid input') ? 'it is required' : issue.message}`, { field: flag });
   throw new InvalidInputError(`invalid ${flag} ${JSON.stringify(value)}: ${issue.message}`, { field: flag, value });
 }
 

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import type { FlightrecDatabase } from './database-schema.js';
 import { inspectSchema } from './inspect-schema.js';
-import { NotFlightrecDatabaseError, SchemaNeedsMigrationError, SchemaTooNewError, StoreOpenError } from './store-errors.js';
+import { NotFlightrecDatabaseError, PathIsDirectoryError, SchemaNeedsMigrationError, SchemaTooNewError, StoreOpenError } from './store-errors.js';
 
 export interface OpenedDatabase {
   readonly path: string;
@@ -35,6 +36,7 @@ export interface OpenOptions {
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const memory = path === ':memory:';
   const exists = memory ? false : existsSync(path);
+  if (exists && statSync(path).isDirectory()) throw new PathIsDirectoryError(path, 'a database file', join(path, 'flightrec.db'));
   if ((options.mustExist || options.readonly) && !exists) {
     throw new FlightrecError('DATABASE_NOT_FOUND', `no flightrec database at ${path} (record a run first, e.g. \`npx flightrec demo --db ${path}\`)`, { path });
   }

@@ -23,6 +23,8 @@ export interface NewRun {
   env: string | null;
   backend: string | null;
   sourceRun: string | null;
+  /** Creation time in ms since the epoch (default: now); an import keeps the original run's. */
+  createdAt?: number;
 }
 
 /** Which of a run's events to read; every filter is optional and they combine with AND. */
@@ -87,7 +89,7 @@ export class SqliteEventStore {
     try {
       return await this.db
         .insertInto('runs')
-        .values({ id: run.id, name: run.name, created_at: Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
+        .values({ id: run.id, name: run.name, created_at: run.createdAt ?? Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {

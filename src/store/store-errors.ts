@@ -63,3 +63,10 @@ export class SchemaNeedsMigrationError extends FlightrecError {
     });
   }
 }
+
+/** A directory where a file was expected (the database, a file to import): named as such, not as "cannot open" or "not found". */
+export class PathIsDirectoryError extends FlightrecError {
+  constructor(path: string, what: string, example: string) {
+    super('PATH_IS_A_DIRECTORY', `${path} is a directory, not ${what}`, { path, hint: `name a file, e.g. ${example}` });
+  }
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { recordFixture, tempDir } from './record-fixture.js';
 import { flightrec, jsonLines } from './run-cli.js';
 
@@ -20,7 +21,8 @@ describe('flightrec export / import', () => {
     assert.equal(r.code, 0, r.stderr);
     const [header, ...events] = jsonLines(r.stdout) as Record<string, any>[];
     assert.equal(events.pop()!.flightrec, 'end');
-    assert.deepEqual(header, { flightrec: 'events', format: 1, run: { id: 'orig', name: 'fixture orig', env: 'gridworld', backend: null, source_run: null, status: 'completed' } });
+    const runs = JSON.parse(flightrec(dir, '--db', db, 'runs', '--json').stdout) as { created: string }[];
+    assert.deepEqual(header, { flightrec: 'events', format: 1, run: { id: 'orig', name: 'fixture orig', env: 'gridworld', backend: null, source_run: null, status: 'completed', created: runs[0]!.created } });
     assert.deepEqual(events.map((e) => e.seq), [...Array(count).keys()]);
     assert.deepEqual(events[14]!.payload.loss, { $num: 'NaN', bits: 'fff8000000000000' });
     assert.deepEqual(events[14]!.payload.grad_norm, { $num: '-0' });
@@ -87,6 +89,49 @@ describe('flightrec export / import', () => {
     const extra = flightrec(dir, '--db', path.join(dir, 'after-target.db'), 'import', 'after.ndjson');
     assert.equal(extra.code, 2);
     assert.match(extra.stderr, /follows the trailer line/);
+  });
+
+  it('import keeps the run\'s creation time (older files without one take their first event\'s)', () => {
+    const created = (d: string) => (JSON.parse(flightrec(dir, '--db', d, 'runs', '--json').stdout) as { created: string }[])[0]!.created;
+    const original = created(db);
+    const copy = path.join(dir, 'kept-time.db');
+    assert.equal(flightrec(dir, '--db', copy, 'import', 'orig.ndjson').code, 0);
+    assert.equal(created(copy), original);
+    const lines = readFileSync(path.join(dir, 'orig.ndjson'), 'utf8').split('\n');
+    const header = JSON.parse(lines[0]!) as { run: Record<string, unknown> };
+    delete header.run.created;
+    const firstT = (JSON.parse(lines[1]!) as { t: number }).t;
+    writeFileSync(path.join(dir, 'old-format.ndjson'), [JSON.stringify(header), ...lines.slice(1)].join('\n'));
+    const old = path.join(dir, 'old-format.db');
+    assert.equal(flightrec(dir, '--db', old, 'import', 'old-format.ndjson').code, 0);
+    assert.equal(created(old), new Date(firstT).toISOString());
+  });
+
+  it('export --out <name>.gz gzips; import reads it back whatever its name, and names a truncated one', () => {
+    const r = flightrec(dir, '--db', db, 'export', 'orig', '--out', 'orig.ndjson.gz');
+    assert.equal(r.code, 0, r.stderr);
+    const gz = readFileSync(path.join(dir, 'orig.ndjson.gz'));
+    assert.deepEqual([...gz.subarray(0, 2)], [0x1f, 0x8b]);
+    const plain = readFileSync(path.join(dir, 'orig.ndjson'));
+    assert.ok(gz.length < plain.length / 2, `${gz.length} bytes gzipped vs ${plain.length}`);
+    assert.deepEqual(gunzipSync(gz), plain);
+    writeFileSync(path.join(dir, 'renamed.ndjson'), gz);
+    const copy = path.join(dir, 'from-gz.db');
+    const imported = flightrec(dir, '--db', copy, 'import', 'renamed.ndjson');
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(flightrec(dir, '--db', copy, 'export', 'orig').stdout, plain.toString('utf8'));
+    writeFileSync(path.join(dir, 'cut.ndjson.gz'), gz.subarray(0, gz.length - 40));
+    const cut = flightrec(dir, '--db', path.join(dir, 'cut.db'), 'import', 'cut.ndjson.gz');
+    assert.equal(cut.code, 2);
+    assert.match(cut.stderr, /not a complete gzip stream/);
+    assert.doesNotMatch(cut.stderr, /\n\s+at /);
+  });
+
+  it('import of a directory says it is a directory', () => {
+    const r = flightrec(dir, '--db', path.join(dir, 'dir-target.db'), 'import', dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /\[PATH_IS_A_DIRECTORY\]: .* is a directory, not an NDJSON file/);
+    assert.equal(existsSync(path.join(dir, 'dir-target.db')), false);
   });
 
   it('import of a missing file exits 2 and creates no database', () => {

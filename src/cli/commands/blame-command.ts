@@ -5,7 +5,7 @@ import { withStore } from './with-store.js';
 
 const BlameOptions = GlobalOptions.extend({
   decision: IntOption('<decision>').pipe(z.int().nonnegative()),
-  against: z.array(z.string()).min(1, 'give at least one --against <role>=<spec>'),
+  against: z.array(z.string(), { error: 'blame compares the recorded components with another set: give --against <role>=<spec>[,<role>=<spec>…], e.g. --against critic=@latest,world_model=@latest' }).min(1),
   agent: z.string().min(1).optional(),
 });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { once } from 'node:events';
 import { open, rm } from 'node:fs/promises';
+import { createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { exportRun } from '../../store/ndjson/export-run.js';
@@ -18,7 +19,7 @@ export const exportCommand: CliCommand = {
       .command('export')
       .description('write a run as NDJSON (tensors bit-exact), to stdout or --out; `npx flightrec import` reads it back')
       .argument('<run>', 'run id')
-      .option('--out <file>', 'write to this file instead of stdout')
+      .option('--out <file>', 'write to this file instead of stdout; a name ending in .gz is gzipped')
       .action((runId: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), run: runId });
@@ -37,16 +38,20 @@ export const exportCommand: CliCommand = {
             const file = await open(o.out, 'w').catch((e: Error) => {
               throw new InvalidInputError(`cannot write --out ${o.out}: ${e.message}`, { field: '--out', value: o.out });
             });
-            const out = file.createWriteStream();
+            const fileStream = file.createWriteStream();
+            // A .gz name is gzipped (NDJSON of tensors in base64 compresses several times); import reads either.
+            const out = o.out.endsWith('.gz') ? createGzip() : fileStream;
+            if (out !== fileStream) out.pipe(fileStream);
             try {
               const result = await exportRun(store, o.run, out);
               out.end();
-              await once(out, 'close');
+              await once(fileStream, 'close');
               if (o.json) printJson({ ...result, file: o.out });
               else print(`exported ${result.events} events of run ${result.run} to ${o.out}`);
               return EXIT.ok;
             } catch (e) {
               out.destroy();
+              fileStream.destroy();
               await rm(o.out, { force: true });
               throw e;
             }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors/flightrec-error.js';
-import { importNdjson } from '../../store/ndjson/import-ndjson.js';
+import { checkImportFile, importNdjson } from '../../store/ndjson/import-ndjson.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { withStore } from './with-store.js';
 
@@ -15,14 +13,13 @@ export const importCommand: CliCommand = {
     program
       .command('import')
       .description('import a run written by `npx flightrec export`; every line is checked first, and re-importing is a no-op')
-      .argument('<file>', 'NDJSON file')
+      .argument('<file>', 'NDJSON file (gzipped or not)')
       .option('--allow-truncated', 'import a file that ends without the trailer `npx flightrec export` writes (it may be cut short: a cut file imports as a shorter run)')
       .action((file: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), file });
           // Checked before opening the database, so a mistyped file name does not create one.
-          const info = await stat(o.file).catch(() => undefined);
-          if (info === undefined || !info.isFile()) throw new NotFoundError('file', o.file, { hint: 'pass the path of an NDJSON file written by `npx flightrec export`' });
+          await checkImportFile(o.file);
           const r = await withStore(o.db, (store) => importNdjson(store, o.file, { allowTruncated: o.allowTruncated }), {});
           if (o.json) printJson({ ...r, file: o.file });
           else print(`imported run ${r.run} from ${o.file}: ${r.events} events appended, ${r.skipped} already present`);

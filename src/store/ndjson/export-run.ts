@@ -28,7 +28,7 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
   const header: NdjsonHeader = {
     flightrec: 'events',
     format: NDJSON_FORMAT,
-    run: { id: run.id, name: run.name, env: run.env, backend: run.backend, source_run: run.source_run, status: run.status as NdjsonHeader['run']['status'] },
+    run: { id: run.id, name: run.name, env: run.env, backend: run.backend, source_run: run.source_run, status: run.status as NdjsonHeader['run']['status'], created: new Date(run.created_at).toISOString() },
   };
   await write.line(JSON.stringify(header));
   // Stop at the head seen now, so a run still recording exports a consistent prefix.

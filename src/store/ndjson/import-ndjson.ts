@@ -1,11 +1,13 @@
 import { constants } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { describeValue } from '../../events/event-errors.js';
 import { FlightrecError, NotFoundError } from '../../errors/flightrec-error.js';
 import { GENESIS_HASH } from '../hash-chain.js';
 import type { PreparedEvent, SqliteEventStore } from '../sqlite-event-store.js';
-import { ConcurrencyError } from '../store-errors.js';
+import { ConcurrencyError, PathIsDirectoryError } from '../store-errors.js';
 import { NdjsonTrailer, TRAILER_PREFIX, type NdjsonHeader } from './ndjson-format.js';
 import { NdjsonImportError } from './ndjson-import-error.js';
 import { LineIssueError, nextPosition, parseEventLine, parseHeaderLine, type ChainPosition, type ParsedEvent } from './parse-event-line.js';
@@ -36,10 +38,16 @@ export interface ImportOptions {
 }
 
 export async function importNdjson(store: SqliteEventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `npx flightrec export`' });
+  await checkImportFile(path);
   const plan = await checkFile(store, path, options.allowTruncated === true);
   return await writeRun(store, path, plan);
+}
+
+/** Throws unless `path` is a file: NotFoundError when nothing is there, PathIsDirectoryError for a directory. */
+export async function checkImportFile(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) throw new PathIsDirectoryError(path, 'an NDJSON file', `${path.replace(/\/+$/, '')}/<run>.ndjson (written by \`npx flightrec export <run> --out <file>\`)`);
+  if (info === undefined || !info.isFile()) throw new NotFoundError('file', path, { hint: 'pass the path of an NDJSON file written by `npx flightrec export`' });
 }
 
 interface Plan {
@@ -48,6 +56,8 @@ interface Plan {
   events: number;
   /** Head seq of the run as stored when checked; null when the run does not exist. */
   storedHead: number | null;
+  /** The run's creation time: the header's, else (older files) its first event's. */
+  createdAt: number | undefined;
 }
 
 async function checkFile(store: SqliteEventStore, path: string, allowTruncated: boolean): Promise<Plan> {
@@ -58,6 +68,7 @@ async function checkFile(store: SqliteEventStore, path: string, allowTruncated: 
   let storedHead: number | null = null;
   let storedHash: (seq: number) => Promise<string | null> = async () => null;
   const fileIds = new Set<string>();
+  let firstT: number | undefined;
   for await (const { no, text } of numberedLines(path)) {
     lastLine = no;
     try {
@@ -75,6 +86,7 @@ async function checkFile(store: SqliteEventStore, path: string, allowTruncated: 
         continue;
       }
       const e = parseEventLine(text, at, false);
+      firstT ??= e.row.t;
       if (storedHead !== null && e.row.seq <= storedHead) await checkStored(e, at.run, storedHash);
       else if (e.customId !== null) checkIdFree(store, e.customId, fileIds);
       at = nextPosition(at, e);
@@ -87,7 +99,8 @@ async function checkFile(store: SqliteEventStore, path: string, allowTruncated: 
   if (trailer === null && !allowTruncated) {
     throw new NdjsonImportError(path, lastLine + 1, { path: '(file)', problem: `ends after ${at.seq} events without the trailer line {"flightrec":"end",...} that \`npx flightrec export\` writes last, so it may be cut short`, received: 'the end of the file' }, `nothing from ${path} was imported; export the run again, or import what is there with --allow-truncated (a cut file then imports as a shorter run)`);
   }
-  return { header, events: at.seq, storedHead };
+  const created = header.run.created === undefined ? firstT : Date.parse(header.run.created);
+  return { header, events: at.seq, storedHead, createdAt: created };
 }
 
 function checkTrailer(text: string, at: ChainPosition): NdjsonTrailer {
@@ -131,7 +144,7 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Prom
   try {
     const found = await store.findRun(id);
     if ((found?.head_seq ?? null) !== plan.storedHead) throw new ConcurrencyError(id, plan.storedHead ?? -1, found?.head_seq ?? -1);
-    const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run }));
+    const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run, ...(plan.createdAt === undefined ? {} : { createdAt: plan.createdAt }) }));
     const storedHead = found?.head_seq ?? -1;
     let head = storedHead;
     let batch: PreparedEvent[] = [];
@@ -186,7 +199,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * replaced character or a crash.
  */
 async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: string }> {
-  const input = createReadStream(path);
+  const input = await readMaybeGzipped(path);
   let no = 0;
   let parts: Buffer[] = [];
   let size = 0;
@@ -224,10 +237,34 @@ async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: 
       const text = line(Buffer.concat(parts));
       if (text.trim() !== '') yield { no, text };
     }
+  } catch (e) {
+    // A truncated or corrupt .gz names the file like any bad line does, not as a crash.
+    const code = (e as { code?: string }).code ?? '';
+    if (code.startsWith('Z_')) throw new NdjsonImportError(path, no + 1, { path: '(file)', problem: `is not a complete gzip stream (${(e as Error).message})`, received: 'gzip data' });
+    throw e;
   } finally {
     // The consumer stops at the first bad line; release the file then, not at exit.
     input.destroy();
   }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** The file's bytes, gunzipped when it starts with gzip's magic number (whatever its name): `export --out x.ndjson.gz` compresses. */
+async function readMaybeGzipped(path: string): Promise<Readable> {
+  const head = Buffer.alloc(2);
+  const fd = await open(path, 'r');
+  try {
+    await fd.read(head, 0, 2, 0);
+  } finally {
+    await fd.close();
+  }
+  const raw = createReadStream(path);
+  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (e) => gunzip.destroy(e));
+  gunzip.on('close', () => raw.destroy());
+  return raw.pipe(gunzip);
 }
 
 function tooLong(path: string, no: number): NdjsonImportError {

@@ -23,6 +23,8 @@ export const NdjsonHeader = z.strictObject({
     backend: z.string().max(200).nullable(),
     source_run: z.string().max(200).nullable(),
     status: z.enum(['recording', 'completed', 'failed', 'interrupted']),
+    /** When the run was created (ISO 8601, ms): import keeps it. Absent in files of earlier versions, which import with the time of their first event. */
+    created: z.iso.datetime().optional(),
   }),
 });
 export type NdjsonHeader = z.infer<typeof NdjsonHeader>;
