@@ -1,13 +1,15 @@
 import type { DeltaSummary } from './delta-stat.js';
 import type { DiffReport } from './diff-report.js';
+import { actionLabel } from '../show/action-names.js';
 import { formatNumber } from './render-value.js';
 
 /**
  * A diff report for people, as lines: the verdict and the first divergence first, then alignment,
  * the per-component deltas table, versions and episode returns. Concise: counts and the first
- * few examples, never one line per decision.
+ * few examples, never one line per decision. Actions are named when `actionNames` (run A's environment) names them.
  */
-export function formatDiffReport(r: DiffReport): string[] {
+export function formatDiffReport(r: DiffReport, options: { actionNames?: readonly string[] | null } = {}): string[] {
+  const act = (a: unknown) => actionLabel(a, options.actionNames ?? null);
   const out: string[] = [];
   const A = `run A  ${r.run_a}`;
   const B = `run B  ${r.run_b}`;
@@ -74,7 +76,7 @@ export function formatDiffReport(r: DiffReport): string[] {
     out.push(`  planner top candidate (argmax of actor.chose scores) differs in ${int(top.differing)} of ${int(top.pairs)} decisions${pct(top.share)}`);
     out.push(`  action flips: ${int(r.flips.count)} of ${int(r.aligned)} decisions${pct(r.flips.share)}`);
     if (r.flips.first.length > 0) {
-      const listed = r.flips.first.map((x) => `(${x.episode}, ${x.step}) A#${x.decision_a} ${show(x.action_a)} → B#${x.decision_b} ${show(x.action_b)}`);
+      const listed = r.flips.first.map((x) => `(${x.episode}, ${x.step}) A#${x.decision_a} ${act(x.action_a)} → B#${x.decision_b} ${act(x.action_b)}`);
       out.push(`    first: ${listed.slice(0, 5).join('; ')}${r.flips.count > 5 ? '; …' : ''}`);
     }
   }

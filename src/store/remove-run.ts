@@ -32,7 +32,7 @@ export async function removeRun(store: SqliteEventStore, runId: string, options:
     throw new InvalidInputError(`run ${runId} is still recording (${who}); it can be removed once it has ended or its writer is gone`, { field: 'run', value: runId });
   }
   if (!derived && status === 'completed') {
-    throw new InvalidInputError(`run ${runId} is a completed recording: it exists nowhere else, so \`flightrec rm\` does not delete it (only derived, failed or interrupted runs)`, { field: 'run', value: runId });
+    throw new InvalidInputError(`run ${runId} is a completed recording: it exists nowhere else, so \`npx flightrec rm\` does not delete it (only derived, failed or interrupted runs)`, { field: 'run', value: runId });
   }
   const dependents = (store.sqlite.prepare('select id from runs where source_run = ? order by pk').pluck().all(runId) as string[]);
   if (dependents.length > 0 && options.force !== true) {

@@ -22,8 +22,8 @@ describe('flightrec runs / events', () => {
     const r = flightrec(dir, '--db', db, 'runs');
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[0]!, /^ID\s+NAME\s+STATUS\s+EVENTS\s+ENV\s+BACKEND\s+CREATED\s+SOURCE_RUN$/);
-    assert.match(lines[1]!, /^second\s+fixture second\s+completed\s+9\s+gridworld\s+-\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/);
+    assert.match(lines[0]!, /^ID\s+NAME\s+KIND\s+STATUS\s+EVENTS\s+ENV\s+BACKEND\s+CREATED\s+SOURCE_RUN\s+OVERRIDES$/);
+    assert.match(lines[1]!, /^second\s+fixture second\s+training\s+completed\s+9\s+gridworld\s+-\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-\s+-$/);
     assert.match(lines[2]!, /^first /);
     assert.equal(lines[1]!.indexOf('completed'), lines[0]!.indexOf('STATUS'));
   });

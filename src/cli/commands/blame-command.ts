@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { actionLabel, actionNamesOf } from '../../show/action-names.js';
 import { withStore } from './with-store.js';
 
 const BlameOptions = GlobalOptions.extend({
@@ -26,15 +27,20 @@ export const blameCommand: CliCommand = {
           const { parseSwap } = await import('../../../replay/component-spec.js');
           const specs = o.against.map(parseSwap);
           const { blame } = await import('../../../replay/blame.js');
-          const r = await withStore(o.db, (store) => blame(store, runId, o.decision, specs, o.agent === undefined ? {} : { agent: o.agent }));
+          let names: readonly string[] | null = null;
+          const r = await withStore(o.db, async (store) => {
+            names = actionNamesOf((await store.getRun(runId)).env);
+            return await blame(store, runId, o.decision, specs, o.agent === undefined ? {} : { agent: o.agent });
+          });
+          const act = (a: unknown) => actionLabel(a, names);
           if (o.json) {
             printJson(r);
             return EXIT.ok;
           }
-          print(`decision ${r.decision} of ${r.run} (episode ${r.episode}, step ${r.step}): recorded action ${r.recorded_action}, re-run as recorded ${r.baseline_action}, with --against ${r.against_action}`);
+          print(`decision ${r.decision} of ${r.run} (episode ${r.episode}, step ${r.step}): recorded action ${act(r.recorded_action)}, re-run as recorded ${act(r.baseline_action)}, with --against ${act(r.against_action)}`);
           if (!r.differs) print('the --against set chooses the same action; nothing to blame (trials below for completeness)');
           const line = (t: { swapped: string[]; action: number | number[]; value: number | null; flipped: boolean }) =>
-            `  swap ${t.swapped.join(' + ').padEnd(24)} → action ${t.action}${t.flipped ? ' (flips)' : ''}, value ${t.value === null ? 'n/a' : t.value.toFixed(4)}`;
+            `  swap ${t.swapped.join(' + ').padEnd(24)} → action ${act(t.action)}${t.flipped ? ' (flips)' : ''}, value ${t.value === null ? 'n/a' : t.value.toFixed(4)}`;
           for (const t of r.singles) print(line(t));
           for (const t of r.pairs) print(line(t));
           print(r.culprits.length === 0 ? 'no single swap or pair flips the action' : `flipped by: ${r.culprits.map((c) => c.join(' + ')).join('; ')}`);

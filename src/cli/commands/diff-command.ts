@@ -6,6 +6,7 @@ import { diffRuns } from '../../diff/diff-runs.js';
 import { formatDiffReport } from '../../diff/format-diff-report.js';
 import { renderDiffHtml } from '../../diff/render-diff-html.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
+import { actionNamesOf } from '../../show/action-names.js';
 import { SqliteEventStore } from '../../store/sqlite-event-store.js';
 import { warnIfIncomplete } from './warn-incomplete.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -43,7 +44,9 @@ export const diffCommand: CliCommand = {
           const b = parseRunArgument(o.runB, o.db);
           const storeA = await SqliteEventStore.open(a.db, { readonly: true });
           let report;
+          let actionNames: readonly string[] | null = null;
           try {
+            actionNames = actionNamesOf((await storeA.getRun(a.run)).env);
             const storeB = b.db === a.db ? storeA : await SqliteEventStore.open(b.db, { readonly: true });
             try {
               report = await diffRuns({ store: storeA, run: a.run }, { store: storeB, run: b.run });
@@ -58,7 +61,7 @@ export const diffCommand: CliCommand = {
           if (o.html !== undefined) await writeFile(o.html, renderDiffHtml(report));
           if (o.json) printJson(diffReportJson(report));
           else {
-            for (const line of formatDiffReport(report)) print(line);
+            for (const line of formatDiffReport(report, { actionNames })) print(line);
             if (o.html !== undefined) print(`\nwrote ${o.html}`);
           }
           return report.identical ? EXIT.ok : EXIT.problem;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { actionLabel, actionNamesOf } from '../../show/action-names.js';
 import { withStore } from './with-store.js';
 
 const EpisodeRange = z.string().transform((s, ctx) => {
@@ -70,6 +71,8 @@ export const replayCommand: CliCommand = {
           const agentOption = o.agent === undefined ? {} : { agent: o.agent };
           // --verify only reads; the counterfactuals record a derived run.
           return await withStore(o.db, async (store) => {
+            const names = actionNamesOf((await store.getRun(runId)).env);
+            const act = (a: unknown) => actionLabel(a, names);
             if (o.verify) {
               const { verifyReplay } = await import('../../../replay/verify-replay.js');
               let n = 0;
@@ -98,7 +101,7 @@ export const replayCommand: CliCommand = {
                 print(`closed-loop replay of ${r.source_run} from decision ${r.from_decision} (episode ${r.episode}, step ${r.start_step}) → run ${r.derived_run}`);
                 print(`  ${r.steps} steps, ended by ${r.ended_by}; reward return ${r.reward_return.toFixed(3)} (recorded run: ${r.source_reward_return.toFixed(3)} over ${r.source_steps} steps)`);
                 if (r.performance_return !== null) print(`  performance return ${r.performance_return.toFixed(3)} (recorded run: ${(r.source_performance_return ?? 0).toFixed(3)})`);
-                print(`  first action ${r.first_action} (recorded ${r.source_first_action}); components frozen at the versions of decision ${r.from_decision}, no learning`);
+                print(`  first action ${act(r.first_action)} (recorded ${act(r.source_first_action)}); components frozen at the versions of decision ${r.from_decision}, no learning`);
               }
               return EXIT.ok;
             }
@@ -114,7 +117,7 @@ export const replayCommand: CliCommand = {
               if (r.most_changed.length > 0) {
                 print('  most changed decisions:');
                 for (const d of r.most_changed) {
-                  const flip = d.action_before !== d.action_after ? `action ${d.action_before} → ${d.action_after}` : `action ${d.action_before} (same)`;
+                  const flip = d.action_before !== d.action_after ? `action ${act(d.action_before)} → ${act(d.action_after)}` : `action ${act(d.action_before)} (same)`;
                   print(`    decision ${d.decision} (episode ${d.episode}, step ${d.step}): ${flip}, value ${fmt(d.value_before)} → ${fmt(d.value_after)}`);
                 }
               }

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { readEventsOfType } from './event-reader.js';
+import type { SqliteEventStore } from './sqlite-event-store.js';
+
+/** How a run came to be: recorded from an agent acting (training), or derived by a replay. */
+export const RunKind = z.enum(['training', 'open-loop', 'closed-loop']);
+export type RunKind = z.infer<typeof RunKind>;
+
+/** A run's kind and, for a derived run, what its replay changed, in the words of the command line. */
+export interface RunOrigin {
+  kind: RunKind;
+  /** e.g. `reward=module:examples/goal-reward.mjs`, `planner.horizon=1`, `episodes 10..20`, `from decision 40`. */
+  overrides: string[];
+}
+
+/**
+ * The origin of a run from its run.started `overrides` (null for a recorded run; a replay writes
+ * its mode, swaps, settings and range there). Unknown keys are listed as `key=value`, so a newer
+ * replay option still shows.
+ */
+export function runOrigin(overrides: unknown): RunOrigin {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) return { kind: 'training', overrides: [] };
+  const o = overrides as Record<string, unknown>;
+  const kind = RunKind.safeParse(o.mode);
+  const words: string[] = [];
+  for (const [key, value] of Object.entries(o)) {
+    if (key === 'mode' || value === null || value === undefined) continue;
+    if (key === 'swap' && typeof value === 'object') words.push(...Object.values(value as Record<string, unknown>).map(String));
+    else if (key === 'set' && typeof value === 'object') words.push(...Object.entries(value as Record<string, unknown>).map(([k, v]) => `planner.${k}=${String(v)}`));
+    else if (key === 'episodes' && typeof value === 'object' && 'from' in value && 'to' in value) words.push(`episodes ${String(value.from)}..${String(value.to)}`);
+    else if (key === 'from') words.push(`from decision ${String(value)}`);
+    else words.push(`${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  }
+  return { kind: kind.success ? kind.data : 'training', overrides: words };
+}
+
+/** The origin of a stored run (one read: its run.started); a run with no run.started yet counts as training. */
+export async function readRunOrigin(store: SqliteEventStore, runId: string): Promise<RunOrigin> {
+  for await (const e of readEventsOfType(store, runId, 'run.started', { limit: 1 })) return runOrigin(e.payload.overrides);
+  return runOrigin(null);
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/temp-database.js';
+import { flightrec } from './run-cli.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const GOAL_REWARD = fileURLToPath(new URL('../../../examples/goal-reward.mjs', import.meta.url));
+
+interface Listed {
+  id: string;
+  name: string;
+  kind: string;
+  source_run: string | null;
+  overrides: string[];
+}
+
+/** `runs` tells a training run from its replays and says what each replay changed; replay and diff name actions as `show` does. */
+describe('telling runs apart', () => {
+  const tmp = tempDir();
+  const db = tmp.file('demo.db');
+  let run = '';
+  let openLoop = '';
+  let replayOut = '';
+  before(() => {
+    const demo = flightrec(ROOT, 'demo', '--episodes', '3', '--seed', '1', '--db', db, '--json');
+    assert.equal(demo.code, 0, demo.stderr);
+    run = (JSON.parse(demo.stdout) as { run: string }).run;
+    const replay = flightrec(ROOT, 'replay', run, '--swap', `reward=module:${GOAL_REWARD}`, '--db', db);
+    assert.equal(replay.code, 0, replay.stderr);
+    replayOut = replay.stdout;
+    openLoop = /derived run (\S+)/.exec(replay.stdout)![1]!;
+    const closed = flightrec(ROOT, 'replay', run, '--closed-loop', '--from', '3', '--steps', '2', '--set', 'planner.horizon=1', '--db', db);
+    assert.equal(closed.code, 0, closed.stderr);
+  });
+  after(() => tmp.cleanup());
+
+  const listed = (...args: string[]) => {
+    const r = flightrec(ROOT, 'runs', '--db', db, '--json', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Listed[];
+  };
+
+  it('runs shows each run\'s kind and overrides beside its name', () => {
+    const r = flightrec(ROOT, 'runs', '--db', db);
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    assert.match(header!, /^ID\s+NAME\s+KIND\s+STATUS\s+.*SOURCE_RUN\s+OVERRIDES$/);
+    assert.equal(rows.length, 3);
+    assert.match(rows[0]!, /closed-loop replay of \S+ from decision 3\s+closed-loop\s+completed .*from decision 3 planner\.horizon=1$/);
+    assert.match(rows[1]!, new RegExp(`^${openLoop}\\s+open-loop replay of ${run}\\s+open-loop\\s+completed .*reward=module:\\S*goal-reward\\.mjs$`));
+    assert.match(rows[2]!, new RegExp(`^${run}\\s+gridworld reference agent\\s+training\\s+completed .*-\\s+-$`));
+    assert.deepEqual(listed().map((x) => x.kind), ['closed-loop', 'open-loop', 'training']);
+    assert.deepEqual(listed()[0]!.overrides, ['from decision 3', 'planner.horizon=1']);
+  });
+
+  it('runs filters by --kind (a list) and --source', () => {
+    assert.deepEqual(listed('--kind', 'training').map((x) => x.id), [run]);
+    assert.deepEqual(listed('--kind', 'open-loop,training').map((x) => x.kind), ['open-loop', 'training']);
+    assert.deepEqual(listed('--source', run).map((x) => x.kind), ['closed-loop', 'open-loop']);
+    assert.deepEqual(listed('--source', openLoop), []);
+    const bad = flightrec(ROOT, 'runs', '--db', db, '--kind', 'replayed');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid --kind "replayed": kinds are training, open-loop, closed-loop/);
+  });
+
+  it('replay and diff print flips with the environment\'s action names', () => {
+    assert.match(replayOut, /action (up|down|left|right) → (up|down|left|right), value/);
+    assert.doesNotMatch(replayOut, /action \d+ → \d+/);
+    const diff = flightrec(ROOT, 'diff', run, openLoop, '--db', db);
+    assert.match(diff.stdout, /first: \(\d+, \d+\) A#\d+ (up|down|left|right) → B#\d+ (up|down|left|right)/);
+  });
+});
