@@ -8,7 +8,7 @@ import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { assembleAgent } from './assemble-agent.js';
-import { checkEpisodeRange } from './check-episode-range.js';
+import { decisionsInRange } from './decisions-in-range.js';
 import { startDerivedRun } from './start-derived-run.js';
 import type { SwapSpec } from './component-spec.js';
 import { DecisionLog } from './decision-log.js';
@@ -68,7 +68,7 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
   if (options.swaps.length === 0 && Object.keys(options.plannerSettings ?? {}).length === 0) {
     throw new InvalidInputError('nothing to re-evaluate: give at least one --swap or --set (or use --verify to reproduce the run as recorded)', { field: '--swap' });
   }
-  if (options.episodes !== undefined) await checkEpisodeRange(store, sourceRun, options.episodes);
+  if (options.episodes !== undefined) await decisionsInRange(store, sourceRun, options.episodes);
   const agent = await assembleAgent(store, sourceRun, options);
   try {
     const { ctx, swapped, planner } = agent;
@@ -118,7 +118,11 @@ export async function reevaluate(store: SqliteEventStore, sourceRun: string, opt
       let block: DecisionRecord[] = [];
       const flush = async (): Promise<void> => {
         prefetched?.prefetch(block, source);
-        for (const rec of block) decide(rec);
+        for (let i = 0; i < block.length; i++) {
+          decide(block[i]!);
+          // Deciding is synchronous: let timers and signals (Ctrl-C) in within a block too.
+          if (i % 32 === 31) await new Promise((r) => setImmediate(r));
+        }
         block = [];
         await new Promise((r) => setImmediate(r));
       };

@@ -4,12 +4,15 @@ import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { applyRecordedUpdate } from './apply-log.js';
 import { buildLiveAgent, type LiveAgent } from './build-agent.js';
-import { checkEpisodeRange } from './check-episode-range.js';
+import { decisionsInRange } from './decisions-in-range.js';
 import { compareDecision, type DecisionOutcome } from './compare-decision.js';
 import { positionAgent } from './position-agent.js';
 import { replayStream } from './replay-stream.js';
 import { rerunDecision } from './rerun-decision.js';
 import { loadRunContext, type RunContextOptions } from './run-context.js';
+
+/** Decisions between two turns of the event loop (a few ms of work). */
+const YIELD_EVERY = 16;
 
 export interface VerifyOptions extends RunContextOptions {
   /** Inclusive episode range; all episodes when omitted. */
@@ -36,7 +39,7 @@ export interface VerifyReport {
  */
 export async function verifyReplay(store: SqliteEventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const ctx = await loadRunContext(store, runId, options);
-  if (options.episodes !== undefined) await checkEpisodeRange(store, runId, options.episodes);
+  if (options.episodes !== undefined) await decisionsInRange(store, runId, options.episodes);
   const recordedBackend = ctx.started.payload.backend?.name ?? null;
   const agent: LiveAgent = await buildLiveAgent(ctx);
   const current = agent.built.backend?.name ?? null;
@@ -73,6 +76,8 @@ export async function verifyReplay(store: SqliteEventStore, runId: string, optio
         if (report.problems.length < 100) report.problems.push(outcome);
       }
       options.onDecision?.(outcome);
+      // Reads and re-runs are all synchronous underneath: let timers and signals (Ctrl-C) in now and then.
+      if (report.decisions % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     }
   } finally {
     agent.dispose();

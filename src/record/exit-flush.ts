@@ -20,6 +20,14 @@ export function untrackForExit(run: Flushable): void {
   open.delete(run);
 }
 
+/**
+ * Marks every open run interrupted and flushes it, now: for a signal handler that exits itself
+ * (the CLI's Ctrl-C report), which must not wait for this module's own listener to run.
+ */
+export function interruptOpenRuns(signal: string): void {
+  for (const r of [...open]) r.interruptSync(signal);
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
@@ -34,7 +42,7 @@ function install(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      for (const r of [...open]) r.interruptSync(signal);
+      interruptOpenRuns(signal);
       // Others may listen too (a CLI that prints a summary); leave exiting to them.
       if (process.listenerCount(signal) <= 1) process.exit(signal === 'SIGINT' ? 130 : 143);
     });

@@ -1,8 +1,11 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { EpisodeSummary } from '../../harness/episode-loop.js';
 import { EnvironmentId } from '../../envs/registry.js';
+import { newRunId } from '../../record/recorder.js';
+import { interruptedRunReport } from '../interrupted-run-report.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
 const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60, pendulum: 15 } as const;
@@ -34,16 +37,16 @@ export const demoCommand: CliCommand = {
         run(async () => {
           const o = parseOptions(DemoOptions, cmd.optsWithGlobals());
           const episodes = o.episodes ?? DEFAULT_EPISODES[o.env];
-          const bar = process.stderr.isTTY
-            ? new cliProgress.SingleBar({ format: 'training {bar} {value}/{total} episodes | return {ret} | {eta_formatted} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
-            : null;
-          bar?.start(episodes, 0, { ret: '-' });
+          const runId = newRunId();
+          const withdraw = onInterrupt(interruptedRunReport({ db: o.db, run: runId }));
+          const bar = process.stderr.isTTY ? startProgress({ label: 'training', total: episodes, what: 'episodes', extra: ' | return {ret}', payload: { ret: '-' } }) : null;
           // Loaded on use: TensorFlow.js takes longer to import than most commands take to run.
           const { recordReferenceTraining } = await import('../../harness/reference-training.js');
           let result;
           try {
             result = await recordReferenceTraining({
               db: o.db,
+              runId,
               env: o.env,
               episodes,
               seed: o.seed,
@@ -56,6 +59,7 @@ export const demoCommand: CliCommand = {
             });
           } finally {
             bar?.stop();
+            withdraw();
           }
           const summary = {
             run: result.run,

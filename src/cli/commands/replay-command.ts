@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { actionLabel, actionNamesOf } from '../../show/action-names.js';
+import { newRunId } from '../../record/recorder.js';
+import { interruptedRunReport } from '../interrupted-run-report.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { withStore } from './with-store.js';
 
 const EpisodeRange = z.string().transform((s, ctx) => {
@@ -33,12 +37,6 @@ const ReplayOptions = GlobalOptions.extend({
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-function progress(json: boolean): (n: number) => void {
-  if (json || !process.stderr.isTTY) return () => undefined;
-  return (n) => {
-    if (n % 200 === 0) process.stderr.write(`\r${n} decisions…`);
-  };
-}
 
 /** `flightrec replay`: reproduce a run exactly, or re-evaluate it with components swapped. */
 export const replayCommand: CliCommand = {
@@ -73,12 +71,19 @@ export const replayCommand: CliCommand = {
           return await withStore(o.db, async (store) => {
             const names = actionNamesOf((await store.getRun(runId)).env);
             const act = (a: unknown) => actionLabel(a, names);
+            const { decisionsInRange } = await import('../../../replay/decisions-in-range.js');
             if (o.verify) {
               const { verifyReplay } = await import('../../../replay/verify-replay.js');
+              const total = await decisionsInRange(store, runId, o.episodes);
               let n = 0;
-              const tick = progress(o.json);
-              const r = await verifyReplay(store, runId, { ...agentOption, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
-              if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
+              onInterrupt(() => [`replay --verify of run ${runId} stopped after ${n} of ${total} decisions; it only reads, so nothing was written`]);
+              const bar = startProgress({ label: 'verifying', total, what: 'decisions', json: o.json });
+              let r;
+              try {
+                r = await verifyReplay(store, runId, { ...agentOption, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => bar.update(++n) });
+              } finally {
+                bar.stop();
+              }
               if (o.json) {
                 printJson({ run: r.run, backend: r.backend, problems: r.problems.slice(0, 20) });
                 printJson({ decisions: r.decisions, reproduced: r.reproduced, diverged: r.diverged, errors: r.errors });
@@ -95,7 +100,9 @@ export const replayCommand: CliCommand = {
             }
             if (o.closedLoop) {
               const { closedLoop } = await import('../../../replay/closed-loop.js');
-              const r = await closedLoop(store, runId, { ...agentOption, from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) });
+              const derivedId = newRunId();
+              const withdraw = onInterrupt(interruptedRunReport({ db: o.db, run: derivedId, source: runId }));
+              const r = await closedLoop(store, runId, { ...agentOption, runId: derivedId, from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) }).finally(withdraw);
               if (o.json) printJson(r);
               else {
                 print(`closed-loop replay of ${r.source_run} from decision ${r.from_decision} (episode ${r.episode}, step ${r.start_step}) → run ${r.derived_run}`);
@@ -106,10 +113,16 @@ export const replayCommand: CliCommand = {
               return EXIT.ok;
             }
             const { reevaluate } = await import('../../../replay/reevaluate.js');
-            let n = 0;
-            const tick = progress(o.json);
-            const r = await reevaluate(store, runId, { ...agentOption, swaps, plannerSettings: settings, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: () => tick(++n) });
-            if (!o.json && process.stderr.isTTY) process.stderr.write('\r');
+            const derivedId = newRunId();
+            const withdraw = onInterrupt(interruptedRunReport({ db: o.db, run: derivedId, source: runId }));
+            const bar = startProgress({ label: 're-deciding', total: await decisionsInRange(store, runId, o.episodes), what: 'decisions', json: o.json });
+            let r;
+            try {
+              r = await reevaluate(store, runId, { ...agentOption, runId: derivedId, swaps, plannerSettings: settings, ...(o.episodes ? { episodes: o.episodes } : {}), onDecision: (n) => bar.update(n) });
+            } finally {
+              bar.stop();
+              withdraw();
+            }
             if (o.json) printJson(r);
             else {
               print(`open-loop replay of ${r.source_run} → derived run ${r.derived_run}`);

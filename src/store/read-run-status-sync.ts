@@ -1,0 +1,28 @@
+import Database from 'better-sqlite3';
+
+/** A run's status and how far it got, as a signal handler can read it (synchronously, on its own read-only connection). */
+export interface RunStatusSync {
+  status: string;
+  events: number;
+  /** Decisions recorded (the highest decision number + 1), 0 when none. */
+  decisions: number;
+  /** Episodes that reached episode.ended. */
+  episodes: number;
+}
+
+/** Reads a run's status from the database file; undefined when the run (or the file) is not there. Never throws. */
+export function readRunStatusSync(path: string, runId: string): RunStatusSync | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const run = db.prepare('select pk, status, head_seq from runs where id = ?').get(runId) as { pk: number; status: string; head_seq: number } | undefined;
+    if (run === undefined) return undefined;
+    const d = db.prepare('select max(decision) as d from events where run_pk = ? and type = ?').get(run.pk, 'decision.started') as { d: number | null };
+    const e = db.prepare('select count(*) as n from events where run_pk = ? and type = ?').get(run.pk, 'episode.ended') as { n: number };
+    return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes: e.n };
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
