@@ -17,10 +17,12 @@ const NONE: Progress = { update: () => undefined, stop: () => undefined };
  * While it runs the cursor is hidden and line wrapping is off; Ctrl-C (see on-interrupt.ts) stops
  * every live bar first, which undoes both.
  */
-export function startProgress(o: { label: string; total: number; what: string; json?: boolean; extra?: string; payload?: Record<string, string> }): Progress {
+export function startProgress(o: { label: string; total: number; what: string; json?: boolean; extra?: string; payload?: Record<string, string>; megabytes?: boolean }): Progress {
   if (o.json === true || !process.stderr.isTTY || o.total <= 0) return NONE;
   const format = `${o.label} {bar} {value}/{total} ${o.what}${o.extra ?? ''} | {eta_formatted} left`;
-  const bar = new cliProgress.SingleBar({ format, hideCursor: true, stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+  // Byte counts read better in MB; the bar itself still counts bytes.
+  const formatValue = (v: number, options: cliProgress.Options, type: cliProgress.ValueType) => (o.megabytes === true && (type === 'value' || type === 'total') ? (v / 1e6).toFixed(1) : cliProgress.Format.ValueFormat(v, options, type));
+  const bar = new cliProgress.SingleBar({ format, formatValue, hideCursor: true, stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
   bar.start(o.total, 0, o.payload ?? {});
   active.add(bar);
   return {

@@ -26,6 +26,8 @@ export async function* readEvents(store: SqliteEventStore, runId: string, option
     if (rows.length < Math.min(pageSize, remaining)) return;
     remaining -= rows.length;
     after = rows[rows.length - 1]!.seq;
+    // better-sqlite3 answers synchronously: between pages, let timers (progress bars) and signals (Ctrl-C) in.
+    await new Promise((r) => setImmediate(r));
   }
 }
 

@@ -34,9 +34,10 @@ export interface RunSeal {
  * every payload must decode and fit its schema, and the last event must be the run's recorded
  * head (and the seal's, when one is given). The chain is checked up to the head read at the start,
  * so a run that another process is still appending to verifies; events stored past that head must
- * be covered by the run's head by the time the check ends.
+ * be covered by the run's head by the time the check ends. `onProgress` hears, page by page, how
+ * many events checked out of the head's count.
  */
-export async function verifyChain(store: SqliteEventStore, runId: string, seal?: RunSeal): Promise<ChainReport> {
+export async function verifyChain(store: SqliteEventStore, runId: string, seal?: RunSeal, onProgress?: (verified: number, total: number) => void): Promise<ChainReport> {
   const run = await store.getRun(runId);
   let prev: Uint8Array = GENESIS_HASH;
   let expected = 0;
@@ -73,7 +74,10 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
       expected++;
     }
     if (rows.length < 2000) break;
+    onProgress?.(expected, run.head_seq + 1);
+    await new Promise((r) => setImmediate(r)); // let timers and signals in between pages
   }
+  onProgress?.(expected, run.head_seq + 1);
   if (expected - 1 < run.head_seq) return report(expected, `run head says ${run.head_seq + 1} events but ${expected} are stored`);
   if (beyondHead) {
     // Rows past the head seen at the start must be covered by the head now (a writer commits rows and head together).

@@ -13,6 +13,9 @@ import { FINAL_SHARE } from '../../audit/thresholds.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { formatTable } from '../../text/format-table.js';
 import { warnIfIncomplete } from './warn-incomplete.js';
+import { readDecisionIndex } from '../../store/decision-index.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { withStore } from './with-store.js';
 
 const Checks = z
@@ -55,24 +58,26 @@ export const auditCommand: CliCommand = {
           if (o.reference !== undefined && !checks.includes('reward')) throw new InvalidInputError('--reference only applies to the reward check; add reward to --check', { field: '--reference', value: o.reference });
           const reference = await loadReferenceReward(spec);
           if (o.html !== undefined) uplotSource(); // before the audit's work: a missing library fails fast
-          const progress = process.stderr.isTTY && !o.json ? (n: number) => process.stderr.write(`\rauditing… ${n} decisions`) : undefined;
+          onInterrupt(() => [`audit of run ${o.run} stopped; it only reads, so nothing was written`]);
           const report = await withStore(o.db, async (store) => {
+            await warnIfIncomplete(store, o.run); // before the bar: a warning printed under a live bar is overdrawn
+            const bar = startProgress({ label: 'auditing', total: (await readDecisionIndex(store, (await store.getRun(o.run)).pk)).decision.length, what: 'decisions', json: o.json });
+            const progress = (n: number) => bar.update(n);
             // A reference reward given as a function can also re-decide every decision: how many would flip under it.
-            await warnIfIncomplete(store, o.run);
             const redecider = reference?.kind === 'module' && checks.includes('reward') ? await tryReDecider(store, o.run) : null;
             try {
               return await auditRun(store, o.run, {
                 checks,
                 reference,
                 ...(o.gamma === undefined ? {} : { gamma: o.gamma }),
-                ...(progress ? { onProgress: progress } : {}),
+                onProgress: progress,
                 ...(redecider ? { reDecide: async (view, ref) => (ref.kind === 'module' ? redecider.reDecide(view.record, ref.reward) : null) } : {}),
               });
             } finally {
               redecider?.dispose();
+              bar.stop();
             }
           });
-          if (progress) process.stderr.write('\r\x1b[K');
           if (spec.kind === 'performance' && report.checks.reward?.reference === null) {
             throw new InvalidInputError(`--reference performance: run ${o.run} recorded no performance signal (env.stepped performance is null); use --reference module:<path>`, { field: '--reference', value: o.reference });
           }

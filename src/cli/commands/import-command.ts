@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { checkImportFile, importNdjson } from '../../store/ndjson/import-ndjson.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
+import { stat } from 'node:fs/promises';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { withStore } from './with-store.js';
 
 const Options = GlobalOptions.extend({ file: z.string().min(1), allowTruncated: z.boolean().default(false) });
@@ -20,7 +23,15 @@ export const importCommand: CliCommand = {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), file });
           // Checked before opening the database, so a mistyped file name does not create one.
           await checkImportFile(o.file);
-          const r = await withStore(o.db, (store) => importNdjson(store, o.file, { allowTruncated: o.allowTruncated }), {});
+          // One transaction: an import stopped halfway leaves nothing behind.
+          onInterrupt(() => [`import of ${o.file} stopped: nothing from it was imported`]);
+          const bar = startProgress({ label: 'importing (check, then write)', total: 2 * (await stat(o.file)).size, what: 'MB', json: o.json, megabytes: true });
+          let r;
+          try {
+            r = await withStore(o.db, (store) => importNdjson(store, o.file, { allowTruncated: o.allowTruncated, onProgress: (bytes) => bar.update(bytes) }), {});
+          } finally {
+            bar.stop();
+          }
           if (o.json) printJson({ ...r, file: o.file });
           else print(`imported run ${r.run} from ${o.file}: ${r.events} events appended, ${r.skipped} already present`);
           return EXIT.ok;

@@ -7,6 +7,8 @@ import { loadKey, signNote } from '../../seal/signed-note.js';
 import { verifyChain, type RunSeal } from '../../store/verify-chain.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { defaultSealPath, readText } from './seal-file.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { withStore } from './with-store.js';
 
 const Options = GlobalOptions.extend({
@@ -40,7 +42,15 @@ export const sealCommand: CliCommand = {
             seal = { run: checkpoint.run, events: checkpoint.events, head_hash: checkpoint.head_hash, root: Buffer.from(checkpoint.root).toString('base64'), signed_by: o.keyName };
           } else {
             // Sealing an already altered chain would vouch for it, so the chain is verified first.
-            const report = await withStore(o.db, (store) => verifyChain(store, o.run));
+            onInterrupt(() => [`seal stopped before writing ${file}: nothing was written`]);
+            const report = await withStore(o.db, async (store) => {
+              const bar = startProgress({ label: 'verifying', total: (await store.getRun(o.run)).head_seq + 1, what: 'events', json: o.json });
+              try {
+                return await verifyChain(store, o.run, undefined, (n) => bar.update(n));
+              } finally {
+                bar.stop();
+              }
+            });
             if (!report.ok) {
               throw new FlightrecError('CHAIN_BROKEN', `run ${o.run} does not verify (first bad seq ${report.first_bad_seq}: ${report.problem}); not sealing it`, { run: o.run, hint: `see \`npx flightrec verify ${o.run}\`` });
             }

@@ -9,6 +9,8 @@ import { loadKey, verifyNote } from '../../seal/signed-note.js';
 import { sealRootProblem } from '../../seal/prove-run.js';
 import { readSealFile, readText, type ReadSeal } from './seal-file.js';
 import { stdoutReaderGone } from './stdout-reader.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { startProgress } from '../terminal-progress.js';
 import { withStore } from './with-store.js';
 
 const Options = GlobalOptions.extend({
@@ -44,7 +46,7 @@ export const verifyCommand: CliCommand = {
             throw new InvalidInputError(`seal file ${o.seal} is for run ${JSON.stringify(seal.run)}, not ${JSON.stringify(single)}`, { field: '--seal', value: o.seal });
           }
           const reports = await withStore(o.db, async (store) => {
-            const rs = await verifyRuns(store, single, seal);
+            const rs = await verifyRuns(store, single, seal, o.json);
             // A signed seal also names the Merkle root of its events, and is signed: both are checked.
             if (read?.note != null) {
               for (const [i, r] of rs.entries()) {
@@ -65,10 +67,21 @@ export const verifyCommand: CliCommand = {
   },
 };
 
-async function verifyRuns(store: SqliteEventStore, single: string | undefined, seal: RunSeal | undefined): Promise<ChainReport[]> {
-  const ids = single !== undefined ? [single] : (await store.listRuns()).map((r) => r.id);
+async function verifyRuns(store: SqliteEventStore, single: string | undefined, seal: RunSeal | undefined, json: boolean): Promise<ChainReport[]> {
+  const runs = single !== undefined ? [await store.getRun(single)] : await store.listRuns();
   const reports: ChainReport[] = [];
-  for (const id of ids) reports.push(await verifyChain(store, id, seal?.run === id ? seal : undefined));
+  onInterrupt(() => [`verify stopped after ${reports.length} of ${runs.length} runs; it only reads, so nothing was written`]);
+  const bar = startProgress({ label: 'verifying', total: runs.reduce((n, r) => n + r.head_seq + 1, 0), what: 'events', json });
+  let done = 0;
+  try {
+    for (const r of runs) {
+      reports.push(await verifyChain(store, r.id, seal?.run === r.id ? seal : undefined, (n) => bar.update(done + n)));
+      done += r.head_seq + 1;
+      bar.update(done);
+    }
+  } finally {
+    bar.stop();
+  }
   return reports;
 }
 

@@ -35,12 +35,16 @@ export interface ImportOptions {
    * have been cut short at a line end, and would then import as a valid shorter run.
    */
   allowTruncated?: boolean;
+  /** Bytes of the file read so far, over both passes (check, then write): `total` is twice its size on disk. */
+  onProgress?: (bytes: number, total: number) => void;
 }
 
 export async function importNdjson(store: SqliteEventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   await checkImportFile(path);
-  const plan = await checkFile(store, path, options.allowTruncated === true);
-  return await writeRun(store, path, plan);
+  const size = (await stat(path)).size;
+  const report = options.onProgress;
+  const plan = await checkFile(store, path, options.allowTruncated === true, report && ((bytes) => report(bytes, 2 * size)));
+  return await writeRun(store, path, plan, report && ((bytes) => report(size + bytes, 2 * size)));
 }
 
 /** Throws unless `path` is a file: NotFoundError when nothing is there, PathIsDirectoryError for a directory. */
@@ -60,7 +64,7 @@ interface Plan {
   createdAt: number | undefined;
 }
 
-async function checkFile(store: SqliteEventStore, path: string, allowTruncated: boolean): Promise<Plan> {
+async function checkFile(store: SqliteEventStore, path: string, allowTruncated: boolean, onBytes?: (bytes: number) => void): Promise<Plan> {
   let header: NdjsonHeader | undefined;
   let trailer: NdjsonTrailer | null = null;
   let lastLine = 0;
@@ -69,7 +73,7 @@ async function checkFile(store: SqliteEventStore, path: string, allowTruncated: 
   let storedHash: (seq: number) => Promise<string | null> = async () => null;
   const fileIds = new Set<string>();
   let firstT: number | undefined;
-  for await (const { no, text } of numberedLines(path)) {
+  for await (const { no, text } of numberedLines(path, onBytes)) {
     lastLine = no;
     try {
       if (trailer !== null) throw new LineIssueError({ path: '(line)', problem: 'follows the trailer line, which must be the last', received: describeValue(text.slice(0, 40)) });
@@ -136,7 +140,7 @@ function checkIdFree(store: SqliteEventStore, id: string, fileIds: Set<string>):
   if (found !== undefined) throw new LineIssueError({ path: 'id', problem: `is already the id of event seq ${found.seq} of run ${found.run}`, received: describeValue(id) });
 }
 
-async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Promise<ImportResult> {
+async function writeRun(store: SqliteEventStore, path: string, plan: Plan, onBytes?: (bytes: number) => void): Promise<ImportResult> {
   const { header } = plan;
   const id = header.run.id;
   // One transaction for the whole file: a failure halfway (disk full, a concurrent writer) leaves nothing behind.
@@ -157,7 +161,7 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan): Prom
     };
     let at: ChainPosition = { run: id, seq: 0, previous: GENESIS_HASH };
     let sawHeader = false;
-    for await (const { no, text } of numberedLines(path)) {
+    for await (const { no, text } of numberedLines(path, onBytes)) {
       if (!sawHeader) {
         sawHeader = true;
         continue;
@@ -198,8 +202,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * invalid byte or an over-long line is an NdjsonImportError naming the line, never a silently
  * replaced character or a crash.
  */
-async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: string }> {
-  const input = await readMaybeGzipped(path);
+async function* numberedLines(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<{ no: number; text: string }> {
+  const input = await readMaybeGzipped(path, onBytes);
   let no = 0;
   let parts: Buffer[] = [];
   let size = 0;
@@ -251,7 +255,7 @@ async function* numberedLines(path: string): AsyncGenerator<{ no: number; text: 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** The file's bytes, gunzipped when it starts with gzip's magic number (whatever its name): `export --out x.ndjson.gz` compresses. */
-async function readMaybeGzipped(path: string): Promise<Readable> {
+async function readMaybeGzipped(path: string, onBytes?: (bytes: number) => void): Promise<Readable> {
   const head = Buffer.alloc(2);
   const fd = await open(path, 'r');
   try {
@@ -260,6 +264,10 @@ async function readMaybeGzipped(path: string): Promise<Readable> {
     await fd.close();
   }
   const raw = createReadStream(path);
+  if (onBytes) {
+    let read = 0;
+    raw.on('data', (chunk) => onBytes((read += chunk.length)));
+  }
   if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return raw;
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
