@@ -69,7 +69,9 @@ describe('NDJSON export and import', () => {
   it('writes a header, one line per event and a trailer with their count and head hash', () => {
     assert.equal(lines.length, count + 2);
     assert.deepEqual(JSON.parse(lines.at(-1)!), { flightrec: 'end', events: count, head: (JSON.parse(lines.at(-2)!) as { hash: string }).hash });
-    assert.deepEqual(JSON.parse(lines[0]!), { flightrec: 'events', format: 1, run: { id: 'run-a', name: 'fixture run-a', env: 'gridworld', backend: null, source_run: null, status: 'completed' } });
+    const header = JSON.parse(lines[0]!) as { run: { created: string } };
+    assert.match(header.run.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.deepEqual(header, { flightrec: 'events', format: 1, run: { id: 'run-a', name: 'fixture run-a', env: 'gridworld', backend: null, source_run: null, status: 'completed', created: header.run.created } });
     const e = JSON.parse(lines[4]!) as Record<string, unknown>;
     assert.deepEqual(Object.keys(e), ['run', 'seq', 'id', 'type', 'v', 't', 'episode', 'step', 'decision', 'component', 'version', 'parent', 'hash', 'payload']);
     assert.equal(e.id, 'run-a:3');
