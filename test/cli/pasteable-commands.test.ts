@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,11 @@ describe('every command flightrec prints works when pasted after npm ci', () => 
     assert.deepEqual(bare(demo.stdout + demo.stderr), []);
     const hints = demo.stdout.split('\n').filter((l) => l.trimStart().startsWith('npx flightrec '));
     assert.equal(hints.length, 5);
-    // The cheapest hint, pasted into a shell word for word (npx resolves this package's own bin).
+    // The cheapest hint, pasted into a shell word for word. npx runs this package's own bin through
+    // a fresh cache (as on a first use after npm ci), offline: it links the bin and runs it as a program.
     const verify = hints.find((l) => l.includes(' verify '))!.replace(/\s+#.*$/, '').trim();
-    const r = spawnSync('sh', ['-c', verify.replace(/^npx /, 'npx --no -- ')], { cwd: ROOT, encoding: 'utf8' });
+    const env = { ...process.env, npm_config_cache: tmp.file('npm-cache'), npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+    const r = spawnSync('sh', ['-c', verify.replace(/^npx /, 'npx --no -- ')], { cwd: ROOT, encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`${run} +\\d+ +ok`));
   });
@@ -62,6 +64,14 @@ describe('every command flightrec prints works when pasted after npm ci', () => 
     assert.match(outputs[0]!.stdout, /next: npx flightrec diff /);
     assert.match(outputs[1]!.stdout, /use it with: npx flightrec replay /);
     for (const o of outputs) assert.deepEqual(bare(o.stdout + o.stderr), []);
+  });
+
+  it('the bin npx runs is executable as checked out (tsc writes dist/ without the execute bit)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: { flightrec: string } };
+    assert.ok(!pkg.bin.flightrec.startsWith('dist/'), pkg.bin.flightrec);
+    assert.ok((statSync(path.join(ROOT, pkg.bin.flightrec)).mode & 0o111) !== 0, `${pkg.bin.flightrec} is not executable`);
+    const r = spawnSync(path.join(ROOT, pkg.bin.flightrec), ['--version'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it("every command's --help names itself as npx flightrec", () => {
