@@ -50,7 +50,7 @@ ${charts.head}
 <p class="note">What became of each decision, per bucket: aligned with the chosen action flipped; aligned, same action, but some event differs; aligned and identical; not aligned (only in one run, or a different observation at the same step).</p></div>
 
 <h2>Episode returns${ew > 1 ? ` <span class="note">(buckets of ${ew} episodes, mean)</span>` : ''}</h2>
-<div class="card">${chartSlot('episodes')}</div>
+<div class="card">${chartSlot('episodes')}${missingReturns(report).map((m) => `<p class="note">${escapeHtml(m)}</p>`).join('')}</div>
 
 <h2>Report</h2>
 <div class="card"><pre>${escapeHtml(formatDiffReport(report).join('\n'))}</pre></div>
@@ -90,11 +90,23 @@ export function diffCharts(report: DiffReport): ChartSpec[] {
       ],
     },
     {
-      id: 'episodes', title: 'episode returns', xLabel: 'episode', yLabel: 'return (episode.ended)', x: e.x,
+      id: 'episodes', title: missingReturns(report).length > 0 ? `episode returns (${missingReturns(report).map((m) => m.split(':')[0]).join('; ')})` : 'episode returns', xLabel: 'episode', yLabel: 'return (episode.ended)', x: e.x,
+      // A run without returns gets no line (a legend entry for nothing reads as "B equals A").
       series: [
         { label: `return A (${report.run_a})`, color: '#1565c0', values: num(e.channels.return_a) },
-        { label: `return B (${report.run_b})`, color: '#ef6c00', values: num(e.channels.return_b), style: 'dashed' },
-      ],
+        { label: `return B (${report.run_b})`, color: '#ef6c00', values: num(e.channels.return_b), style: 'dashed' as const },
+      ].filter((sr) => sr.values.some((v) => v !== null)),
     },
+  ];
+}
+
+/** Which run recorded no episode return, and why that is expected for a derived run. */
+function missingReturns(report: DiffReport): string[] {
+  const e = report.series.episodes.channels;
+  const none = (xs: (number | null)[] | undefined) => !(xs ?? []).some((x) => typeof x === 'number' && Number.isFinite(x));
+  const why = (source: string | null) => (source === null ? 'it ended no episode' : `it is derived from ${source}; an open-loop replay re-decides recorded states and ends no episode`);
+  return [
+    ...(none(e.return_a) ? [`run A has no episode returns: ${why(report.source_run_a)}`] : []),
+    ...(none(e.return_b) ? [`run B has no episode returns: ${why(report.source_run_b)}`] : []),
   ];
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/temp-database.js';
@@ -61,6 +62,16 @@ describe('telling runs apart', () => {
     const bad = flightrec(ROOT, 'runs', '--db', db, '--kind', 'replayed');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid --kind "replayed": kinds are training, open-loop, closed-loop/);
+  });
+
+  it('the diff report says an open-loop run has no episode returns instead of charting nothing for it', () => {
+    const out = tmp.file('diff.html');
+    const r = flightrec(ROOT, 'diff', run, openLoop, '--db', db, '--html', out);
+    assert.equal(r.code, 1, r.stderr);
+    const html = readFileSync(out, 'utf8');
+    assert.match(html, new RegExp(`<p class="note">run B has no episode returns: it is derived from ${run}; an open-loop replay re-decides recorded states and ends no episode</p>`));
+    assert.doesNotMatch(html, /"label":"return B \(/, 'no legend entry for a line that is not drawn');
+    assert.match(html, /"label":"return A \(/);
   });
 
   it('replay and diff print flips with the environment\'s action names', () => {
