@@ -23,6 +23,9 @@ function examples(): { path: string; code: string }[] {
 function shellCommands(): string[] {
   const out: string[] = [];
   for (const m of README.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    // The Python agent's sections run on a Python agent's run: test/serve/python-agent runs those lines.
+    const heading = [...README.slice(0, m.index).matchAll(/^#{2,3} (.*)$/gm)].pop()?.[1] ?? '';
+    if (/Python agent/.test(heading)) continue;
     for (const line of m[1]!.split('\n')) if (line.startsWith('npx flightrec ')) out.push(line.replace(/\s+#.*$/, ''));
   }
   // A server started in the background (`… serve &`) runs until stopped: the serve tests cover it.
