@@ -24,7 +24,8 @@ export function runOrigin(overrides: unknown): RunOrigin {
   const kind = RunKind.safeParse(o.mode);
   const words: string[] = [];
   for (const [key, value] of Object.entries(o)) {
-    if (key === 'mode' || value === null || value === undefined) continue;
+    // `writer` names the process recording a derived run (for liveness), not something it changed.
+    if (key === 'mode' || key === 'writer' || value === null || value === undefined) continue;
     if (key === 'swap' && typeof value === 'object') words.push(...Object.values(value as Record<string, unknown>).map(String));
     else if (key === 'set' && typeof value === 'object') words.push(...Object.entries(value as Record<string, unknown>).map(([k, v]) => `planner.${k}=${String(v)}`));
     else if (key === 'episodes' && typeof value === 'object' && 'from' in value && 'to' in value) words.push(`episodes ${String(value.from)}..${String(value.to)}`);
