@@ -26,7 +26,7 @@ export function parseSwap(text: string): SwapSpec {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new InvalidInputError(`invalid --swap ${JSON.stringify(text)}: expected <role>=<spec>, e.g. critic=@latest`, { field: '--swap', value: text });
   const roleText = text.slice(0, eq).trim();
-  const role = Role.safeParse(ROLE_ALIASES[roleText] ?? roleText);
+  const role = Role.safeParse(Object.hasOwn(ROLE_ALIASES, roleText) ? ROLE_ALIASES[roleText] : roleText);
   if (!role.success) throw new InvalidInputError(`invalid --swap ${JSON.stringify(text)}: unknown role ${JSON.stringify(roleText)}; roles are ${Role.options.join(', ')}`, { field: '--swap', value: text });
   const spec = text.slice(eq + 1).trim();
   return { role: role.data, source: parseSource(spec, text), text };
@@ -45,8 +45,27 @@ function parseSource(spec: string, text: string): ComponentSource {
 export function parseSet(text: string): { path: string[]; value: number | boolean } {
   const m = /^([a-z_]+)\.([A-Za-z_]+)=(.+)$/.exec(text.trim());
   if (m === null) throw new InvalidInputError(`invalid --set ${JSON.stringify(text)}: expected <component>.<setting>=<value>, e.g. planner.horizon=8`, { field: '--set', value: text });
+  // Not a setting any planner can have: as an object key it is the prototype, and it cannot be stored in the derived run's overrides.
+  if (m[2] === '__proto__') throw new InvalidInputError(`invalid --set ${JSON.stringify(text)}: "__proto__" is not a setting name`, { field: '--set', value: text });
   const raw = m[3]!;
   const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
   if (typeof value === 'number' && !Number.isFinite(value)) throw new InvalidInputError(`invalid --set ${JSON.stringify(text)}: ${JSON.stringify(raw)} is not a number`, { field: '--set', value: text });
   return { path: [m[1]!, m[2]!], value };
+}
+
+/**
+ * Every `--set` as one settings record for the planner. The record has no prototype, so a name
+ * like `__proto__` stays a setting (which the planner then refuses) instead of vanishing into an
+ * assignment that does nothing; a setting given twice is refused rather than silently overridden.
+ */
+export function parseSettings(texts: readonly string[]): Record<string, number | boolean> {
+  const settings = Object.create(null) as Record<string, number | boolean>;
+  for (const text of texts) {
+    const s = parseSet(text);
+    const name = s.path.join('.');
+    if (s.path[0] !== 'planner') throw new InvalidInputError(`invalid --set ${name}: only planner settings can be set (learned components are swapped with --swap)`, { field: '--set', value: name });
+    if (Object.hasOwn(settings, s.path[1]!)) throw new InvalidInputError(`invalid --set ${name}: given twice (${String(settings[s.path[1]!])} and ${String(s.value)})`, { field: '--set', value: name });
+    settings[s.path[1]!] = s.value;
+  }
+  return settings;
 }

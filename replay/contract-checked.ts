@@ -1,6 +1,7 @@
 import type { AnyComponent } from '../src/agent/components.js';
 import { checkRoleOutput, type ContractContext } from '../src/agent/role-contract.js';
 import { FlightrecError } from '../src/errors/flightrec-error.js';
+import { thrownMessage } from '../src/errors/thrown-message.js';
 import type { Role } from '../src/events/event-type.js';
 import { ModuleContractError, ModuleFailedError } from './replay-errors.js';
 
@@ -25,7 +26,7 @@ export function contractChecked<C extends AnyComponent>(component: C, module: st
     } catch (e) {
       // A FlightrecError from inside a planner module's search is a stand-in's own, already named.
       if (e instanceof FlightrecError) throw e;
-      throw new ModuleFailedError({ ...who(), message: e instanceof Error ? e.message : String(e) }, e);
+      throw new ModuleFailedError({ ...who(), message: thrownMessage(e) }, e);
     }
     const bad = checkRoleOutput(role, args, out, ctx);
     if (bad !== null) {

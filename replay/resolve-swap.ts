@@ -5,6 +5,8 @@ import { ROLE_FIELD } from '../src/agent/agent-factory.js';
 import { isCheckpointable } from '../src/agent/trainable.js';
 import { ENVIRONMENT_IDS, makeEnvironment } from '../src/envs/registry.js';
 import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.js';
+import { thrownMessage, thrownProperty } from '../src/errors/thrown-message.js';
+import { describeValue } from '../src/events/event-errors.js';
 import type { Role } from '../src/events/event-type.js';
 import { readEventsOfType } from '../src/store/event-reader.js';
 import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
@@ -51,17 +53,26 @@ export async function resolveSwap(store: SqliteEventStore, source: RunContext, s
   try {
     if (s.kind === 'file') {
       if (!isCheckpointable(component)) throw new InvalidInputError(`--swap ${spec.text}: the ${spec.role} ${component.name} (${component.kind}) is not Checkpointable, so it cannot load a checkpoint file`, { field: '--swap', value: spec.text });
-      component.loadCheckpoint(checkpointCodec.decode(readFileSync(s.path)));
+      component.loadCheckpoint(checkpointCodec.decode(readCheckpointFile(s.path, spec.text)));
     } else {
       const at = await findVersion(store, ctx, component.name, s.version);
       new ComponentHistory(store, ctx.run.pk, ctx.run.id, component, 0).materialize(at.version, at.seq);
     }
   } catch (e) {
     release();
-    if ((e as { code?: string }).code === 'ENOENT') throw new NotFoundError('checkpoint file', (s as { path: string }).path, { hint: 'write one with `npx flightrec checkpoint <run> <role> --at <version> --out <file>`' });
     throw e;
   }
   return { spec, component, dispose: release };
+}
+
+/** A checkpoint file's bytes; a path that is missing, a directory, unreadable or not a path at all is the user's to fix. */
+function readCheckpointFile(file: string, spec: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if (thrownProperty(e, 'code') === 'ENOENT') throw new NotFoundError('checkpoint file', file, { field: '--swap', hint: 'write one with `npx flightrec checkpoint <run> <role> --at <version> --out <file>`' });
+    throw new InvalidInputError(`--swap ${spec}: cannot read the checkpoint file ${JSON.stringify(file)}: ${thrownMessage(e)}`, { field: '--swap', value: spec });
+  }
 }
 
 /** Log position at which a component had `version` ('latest' = its last version in the run). */
@@ -108,17 +119,22 @@ async function loadModuleComponent(file: string, role: Role, source: RunContext)
     try {
       exported = await (exported as (c: ComponentFactoryContext) => unknown)(ctx);
     } catch (e) {
-      throw new ModuleFailedError({ module: file, role, component: '(factory)', method: 'factory', call: 1, message: e instanceof Error ? e.message : String(e) }, e);
+      throw new ModuleFailedError({ module: file, role, component: '(factory)', method: 'factory', call: 1, message: thrownMessage(e) }, e);
     }
   }
   const c = exported as Partial<Record<string, unknown>> | undefined;
   const problems: string[] = [];
-  if (c === undefined || c === null || typeof c !== 'object') problems.push('it exports no component (default export, or a named export `component` or `' + role + '`)');
-  else {
-    if (c.role !== role) problems.push(`its role is ${JSON.stringify(c.role)}, not ${JSON.stringify(role)}`);
-    if (typeof c.name !== 'string' || c.name.length === 0) problems.push('it has no name');
-    if (typeof c.version !== 'function') problems.push('it has no version() method');
-    if (typeof c[METHOD[role]] !== 'function') problems.push(`it has no ${METHOD[role]}() method`);
+  try {
+    if (c === undefined || c === null || typeof c !== 'object') problems.push('it exports no component (default export, or a named export `component` or `' + role + '`)');
+    else {
+      if (c.role !== role) problems.push(`its role is ${describeValue(c.role)}, not ${JSON.stringify(role)}`);
+      if (typeof c.name !== 'string' || c.name.length === 0) problems.push('it has no name');
+      if (typeof c.version !== 'function') problems.push('it has no version() method');
+      if (typeof c[METHOD[role]] !== 'function') problems.push(`it has no ${METHOD[role]}() method`);
+    }
+  } catch (e) {
+    // A getter that throws, or a Proxy: not a component either.
+    problems.push(`reading it threw ${thrownMessage(e)}`);
   }
   if (problems.length > 0) throw new InvalidInputError(`module ${file} cannot stand in for the ${role}: ${problems.join('; ')}`, { field: 'module', value: file });
   // The module is input: every call it answers is checked against its role's contract.

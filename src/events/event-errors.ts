@@ -60,6 +60,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'undefined (missing)';
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length?: number }).length ?? v.byteLength})`;
   if (Array.isArray(v)) return v.length > 8 ? `array(${v.length})` : `[${v.map(describeValue).join(', ')}]`;

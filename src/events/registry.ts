@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../errors/flightrec-error.js';
-import { EventValidationError, EventVersionError, issuesFrom, UnknownEventTypeError } from './event-errors.js';
-import type { EventTypeDefinition } from './event-type.js';
+import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
+import { thrownMessage } from '../errors/thrown-message.js';
+import { Role, type EventTypeDefinition } from './event-type.js';
+import { describeValue, EventValidationError, EventVersionError, issuesFrom, UnknownEventTypeError } from './event-errors.js';
 import { isTensor } from './tensor.js';
 import { inputSchemaOf, type StoredEnvelope } from './envelope.js';
 import { Annotation } from './families/annotation-events.js';
@@ -109,8 +110,16 @@ export function decisionEventTypes(): string[] {
  * registered unless every definition passes.
  */
 export function registerEventTypes(defs: readonly EventTypeDefinition[]): void {
-  const fresh = defs.filter((d, i) => byType.get(d?.type) !== d && defs.indexOf(d) === i);
-  for (const d of fresh) checkUserType(d, fresh);
+  let fresh: EventTypeDefinition[];
+  try {
+    if (!Array.isArray(defs)) throw new InvalidInputError(`event types ${describeValue(defs)} are not an array of definitions (made with defineEventType)`, { field: 'eventTypes', value: describeValue(defs) });
+    fresh = defs.filter((d, i) => byType.get(d?.type) !== d && defs.indexOf(d) === i);
+    for (const d of fresh) checkUserType(d, fresh);
+  } catch (e) {
+    // A definition is a user's value: a getter that throws or a Proxy is refused, not a crash.
+    if (e instanceof FlightrecError) throw e;
+    throw new InvalidInputError(`an event type definition could not be read: ${thrownMessage(e)}`, { field: 'eventTypes', value: thrownMessage(e) });
+  }
   for (const d of fresh) {
     byType.set(d.type, d);
     schemaByType.set(d.type, inputSchemaOf(d) as z.ZodType);
@@ -118,17 +127,35 @@ export function registerEventTypes(defs: readonly EventTypeDefinition[]): void {
   }
 }
 
+const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isRecord = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const MEASURES = new Set(['elementwise', 'first_element', 'row_kl', 'argmax', 'scalar']);
+
+/**
+ * Every field the engines read is checked here, once, because a module may export a hand-made
+ * object instead of one made with defineEventType: a junk flag would otherwise crash a replay or
+ * a diff long after registration.
+ */
 function checkUserType(d: EventTypeDefinition, batch: readonly EventTypeDefinition[]): void {
   const refuse = (field: string, value: unknown, why: string) => {
-    throw new InvalidInputError(`event type ${JSON.stringify(d?.type)}: ${field} ${JSON.stringify(value)} ${why}`, { field, value });
+    throw new InvalidInputError(`event type ${describeValue(d?.type)}: ${field} ${describeValue(value)} ${why}`, { field, value: describeValue(value) });
   };
   if (d === null || typeof d !== 'object') refuse('definition', d, 'is not an event type definition (make one with defineEventType)');
   if (typeof d.type !== 'string' || !TYPE_NAME.test(d.type)) refuse('type', d.type, 'is not a type name: lower-case `<family>.<what>`, letters, digits and _');
+  if (d.family !== d.type.split('.')[0]) refuse('family', d.family, `is not the type's first part (${d.type.split('.')[0]}); make the definition with defineEventType`);
   if (BUILT_IN_FAMILIES.has(d.family)) refuse('type', d.type, `is in the built-in family "${d.family}"; a registered family has a name of its own`);
   if (byType.has(d.type)) refuse('type', d.type, 'is already registered with another definition');
   if (batch.some((o) => o !== d && o.type === d.type)) refuse('type', d.type, 'is defined twice in one registration');
   if (!(d.payload instanceof z.ZodType)) refuse('payload', typeof d.payload, 'is not a zod schema');
   if (!Number.isInteger(d.v) || d.v < 1) refuse('v', d.v, 'is not a schema version (an integer, 1 or more)');
+  for (const flag of ['decisionScoped', 'replayable'] as const) if (typeof d[flag] !== 'boolean') refuse(flag, d[flag], 'is not a boolean');
+  if (d.role !== null && !Role.safeParse(d.role).success) refuse('role', d.role, `is not a role (${Role.options.join(', ')}) or null`);
+  for (const list of ['inputs', 'outputs'] as const) if (!isStringList(d[list])) refuse(list, d[list], 'is not an array of payload field names');
+  if (!Array.isArray(d.deltas) || !d.deltas.every((x) => isRecord(x) && typeof x.stat === 'string' && typeof x.field === 'string' && MEASURES.has(x.measure))) {
+    refuse('deltas', d.deltas, `is not an array of { stat, field, measure } (measure one of ${[...MEASURES].join(', ')})`);
+  }
+  if (!isRecord(d.previous) || !Object.values(d.previous).every((x) => x instanceof z.ZodType)) refuse('previous', d.previous, 'is not a record of zod schemas by version');
+  if (!isRecord(d.upcasters) || !Object.values(d.upcasters).every((x) => typeof x === 'function')) refuse('upcasters', d.upcasters, 'is not a record of functions by version');
 }
 
 /** The definition of a type; throws UnknownEventTypeError (code UNKNOWN_EVENT_TYPE). */

@@ -101,7 +101,7 @@ export class FlightrecServer {
       if (!this.options.access.allows(req)) {
         throw new HttpError(401, 'UNAUTHORIZED', 'this server requires a bearer token: send Authorization: Bearer <token>', {}, { 'WWW-Authenticate': ServerAccess.challenge });
       }
-      const url = new URL(req.url ?? '/', 'http://flightrec');
+      const url = requestUrl(req.url ?? '/');
       const parts = url.pathname.split('/').filter(Boolean).map((p) => decodePart(p, url.pathname));
       if (parts[0] !== 'v1') throw notFound(url.pathname);
       const [, what, runId, sub, arg] = parts;
@@ -176,6 +176,15 @@ export class FlightrecServer {
 function intParam(field: string, text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'INVALID_QUERY', `${field} must be an integer, 0 or more`, { field, received: JSON.stringify(text) });
   return Number(text);
+}
+
+/** The request's URL; a target that does not parse as a path (`//`, `//x:y`) is the client's mistake, not a 500. */
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://flightrec');
+  } catch {
+    throw new HttpError(400, 'INVALID_QUERY', `the request target ${JSON.stringify(target.slice(0, 200))} is not a valid path`, { field: 'path', received: target.slice(0, 200) });
+  }
 }
 
 function decodePart(part: string, path: string): string {

@@ -3,7 +3,7 @@
  * while TensorFlow.js re-decides the run: the parent sends one request, the child reports
  * progress and then the result (or the error) over IPC, and exits.
  */
-import { parseSet, parseSwap } from '../../replay/component-spec.js';
+import { parseSettings, parseSwap } from '../../replay/component-spec.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import type { JobMessage, JobRequest } from './replay-jobs.js';
@@ -29,11 +29,7 @@ async function run(req: JobRequest): Promise<void> {
       send({ type: 'done', result: await blame(store, req.run, req.decision!, swaps) });
       return;
     }
-    const settings: Record<string, number | boolean> = {};
-    for (const s of req.settings.map(parseSet)) {
-      if (s.path[0] !== 'planner') throw new InvalidInputError(`invalid setting ${s.path.join('.')}: only planner settings can be set`, { field: 'settings', value: s.path.join('.') });
-      settings[s.path[1]!] = s.value;
-    }
+    const settings = parseSettings(req.settings);
     const { reevaluate } = await import('../../replay/reevaluate.js');
     let last = 0;
     const result = await reevaluate(store, req.run, {

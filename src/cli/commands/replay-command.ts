@@ -57,13 +57,9 @@ export const replayCommand: CliCommand = {
       .action((runId: string, _opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(ReplayOptions, cmd.optsWithGlobals());
-          const { parseSet, parseSwap } = await import('../../../replay/component-spec.js');
+          const { parseSettings, parseSwap } = await import('../../../replay/component-spec.js');
           const swaps = o.swap.map(parseSwap);
-          const settings: Record<string, number | boolean> = {};
-          for (const s of o.set.map(parseSet)) {
-            if (s.path[0] !== 'planner') throw new InvalidInputError(`invalid --set ${s.path.join('.')}: only planner settings can be set (learned components are swapped with --swap)`, { field: '--set', value: s.path.join('.') });
-            settings[s.path[1]!] = s.value;
-          }
+          const settings = parseSettings(o.set);
           if (o.verify && (swaps.length > 0 || o.set.length > 0 || o.closedLoop)) throw new InvalidInputError('--verify reproduces the run as recorded; it cannot be combined with --swap, --set or --closed-loop', { field: '--verify' });
           if (o.closedLoop !== (o.from !== undefined)) throw new InvalidInputError('--closed-loop and --from <decision> go together', { field: o.closedLoop ? '--from' : '--closed-loop' });
           const agentOption = o.agent === undefined ? {} : { agent: o.agent };
