@@ -17,6 +17,6 @@ export const BENCHMARKS: Readonly<Record<string, RegisteredBenchmark>> = {
   ingest: { description: 'the Python client through flightrec serve on loopback vs the same events through the in-process TypeScript recorder', inDefault: true, load: async () => (await import('./ingest-benchmark.js')).ingestBenchmark },
   planners: { description: 'bytes per decision: the beam planner against MPPI under each recording policy of its sample tensors', inDefault: false, load: async () => (await import('./planners-benchmark.js')).plannersBenchmark },
   ui: { description: 'viewer pages in chromium: a decision of a 1M-event run against showDecision, the run page, 1,000 runs', inDefault: false, load: async () => (await import('./ui-benchmark.js')).uiBenchmark },
-  crash: { description: 'SIGKILL soak: --kills N (default 200) of a recording child in both durability modes; failures after each', inDefault: false, load: async () => (await import('./crash-benchmark.js')).crashBenchmark },
+  crash: { description: 'SIGKILL soak: --kills N (default 1000) at random points of recording (both durability modes), replay --verify, replay --swap and import; corrupt files, torn batches, acknowledged events lost', inDefault: false, load: async () => (await import('./crash-benchmark.js')).crashBenchmark },
   concurrency: { description: '8 processes × 60 s appending to one file (3 on one shared run) while a reader replays: events/s and failures', inDefault: false, load: async () => (await import('./concurrency-benchmark.js')).concurrencyBenchmark },
 };
