@@ -14,6 +14,7 @@ import { IngestQueue } from './ingest-queue.js';
 import { IngestWriter, type IngestLine } from './ingest-writer.js';
 import { bodyLines, readBody } from './read-body.js';
 import { ServerAccess } from './server-access.js';
+import { withLiveStatus } from '../store/run-liveness.js';
 
 export interface ServeOptions {
   store: SqliteEventStore;
@@ -110,8 +111,8 @@ export class FlightrecServer {
       if (what === 'health' && runId === undefined) return send(res, 200, { ok: true, queue: this.queue.size, capacity: this.queue.capacity });
       if (what !== 'runs') throw notFound(url.pathname);
       const store = this.options.store;
-      if (runId === undefined) return send(res, 200, { runs: (await store.listRuns()).map(runView) });
-      if (sub === undefined) return send(res, 200, runView(await store.getRun(runId)));
+      if (runId === undefined) return send(res, 200, { runs: await Promise.all((await store.listRuns()).map(async (r) => runView(await withLiveStatus(store, r)))) });
+      if (sub === undefined) return send(res, 200, runView(await withLiveStatus(store, await store.getRun(runId))));
       if (sub === 'events' && arg === undefined) return send(res, 200, await this.readEventsPage(runId, url.searchParams));
       if (sub === 'decisions' && arg !== undefined && parts.length === 5) return send(res, 200, toJsonView(await showDecision(store, runId, intParam('decision', arg))));
       throw notFound(url.pathname);

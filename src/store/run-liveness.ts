@@ -37,6 +37,12 @@ export async function runLiveness(store: SqliteEventStore, row: RunRow): Promise
   return { status: gone ? 'interrupted' : row.status, stored: row.status, writer };
 }
 
+/** The row with its status as `runLiveness` tells it, for lists that show runs to people (runs, serve, ui). */
+export async function withLiveStatus(store: SqliteEventStore, row: RunRow): Promise<RunRow> {
+  const { status } = await runLiveness(store, row);
+  return status === row.status ? row : { ...row, status };
+}
+
 /** A line for stderr when a command reads a run that is not complete; null for a completed one. */
 export async function incompleteRunWarning(store: SqliteEventStore, runId: string): Promise<string | null> {
   const row = await store.findRun(runId);

@@ -13,6 +13,7 @@ import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
 import { observationDrawing } from './observation-drawing.js';
 import { BlameRequest, ReplayJobs, WhatIfRequest, type JobState } from './replay-jobs.js';
 import { readEpisodeReturns, runSummary, type RunSummary } from './run-summary.js';
+import { withLiveStatus } from '../store/run-liveness.js';
 
 /** A decision id in a URL: an integer, 0 or more. */
 const DecisionId = z.coerce.number().int().nonnegative();
@@ -40,7 +41,7 @@ export class UiApi {
   /** Every run, newest first, from the runs table alone (cheap whatever the number of runs). */
   async runs(): Promise<unknown[]> {
     const [rows, decisions] = await Promise.all([this.store.listRuns(), countDecisions(this.store)]);
-    return rows.map((r) => ({ ...runRow(r), decisions: decisions.get(r.pk) ?? 0, verdicts: this.cachedVerdicts(r) }));
+    return await Promise.all(rows.map(async (r) => ({ ...runRow(await withLiveStatus(this.store, r)), decisions: decisions.get(r.pk) ?? 0, verdicts: this.cachedVerdicts(r) })));
   }
 
   /** Summaries of every run, one NDJSON line each as soon as it is known (cached ones first, at once). */
@@ -60,7 +61,7 @@ export class UiApi {
     const rows = await this.store.listRuns();
     const summary = await this.summary(row);
     return toJsonView({
-      ...runRow(row),
+      ...runRow(await withLiveStatus(this.store, row)),
       decisions: await countRunDecisions(this.store, row.pk),
       ...summary,
       derived_runs: rows.filter((r) => r.source_run === id).map((r) => ({ id: r.id, name: r.name, created: new Date(r.created_at).toISOString() })),

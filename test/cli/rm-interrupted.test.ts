@@ -5,6 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { recordYourAgent } from '../../examples/record-your-agent.js';
 import { Recorder } from '../../src/record/recorder.js';
+import { FlightrecServer } from '../../src/serve/flightrec-server.js';
+import { ServerAccess } from '../../src/serve/server-access.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { UiApi } from '../../src/ui/ui-api.js';
 import { criticEvaluated } from '../helpers/sample-events.js';
 import { rawDatabase, tempDir } from '../helpers/temp-database.js';
 import { CLI, flightrec } from './run-cli.js';
@@ -71,6 +75,23 @@ describe('interrupted derived runs and flightrec rm', () => {
     assert.equal(raw.prepare('select status from runs where id = ?').pluck().get(killed), 'recording', 'nothing was written: read commands only infer it');
     raw.close();
     assert.match(flightrec(ROOT, 'runs', '--db', db).stdout, new RegExp(`^${killed}\\s.*\\binterrupted\\b`, 'm'));
+  });
+
+  it('the viewer and serve list it as interrupted too', async () => {
+    const store = await SqliteEventStore.open(db, { mustExist: true });
+    const server = await FlightrecServer.start({ store, access: ServerAccess.resolve({ host: '127.0.0.1', token: null }, {}), port: 0 });
+    try {
+      const ui = (await new UiApi(store, db).runs()) as { id: string; status: string }[];
+      assert.equal(ui.find((r) => r.id === killed)?.status, 'interrupted');
+      assert.equal(((await new UiApi(store, db).run(killed)) as { status: string }).status, 'interrupted');
+      const listed = (await (await fetch(`${server.url}/v1/runs`)).json()) as { runs: { id: string; status: string }[] };
+      assert.equal(listed.runs.find((r) => r.id === killed)?.status, 'interrupted');
+      assert.equal(listed.runs.find((r) => r.id === source)?.status, 'completed');
+      assert.equal(((await (await fetch(`${server.url}/v1/runs/${killed}`)).json()) as { status: string }).status, 'interrupted');
+    } finally {
+      await server.stop();
+      await store.close();
+    }
   });
 
   it('audit and diff of the interrupted run say so on stderr; stdout stays clean for --json', () => {
