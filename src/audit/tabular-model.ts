@@ -1,6 +1,5 @@
 import type { Json } from '../events/common-schemas.js';
-import type { Environment } from '../envs/environment.js';
-import { makeEnvironment } from '../envs/registry.js';
+import { findEnvironment } from '../envs/registry.js';
 import { policyEvaluation } from '../envs/tabular-solver.js';
 import type { TransitionTable } from '../envs/transition-table.js';
 import { rowKey } from './row-key.js';
@@ -21,7 +20,7 @@ export interface TabularModel {
  * env's `observationForState`.
  */
 export function tabularModelFor(envId: string | null, envState: Json | null): TabularModel | null {
-  const env = builtInEnvironment(envId);
+  const env = findEnvironment(envId);
   if (env?.tabular === undefined) return null;
   if (envState !== null && typeof envState === 'object' && !Array.isArray(envState)) {
     try {
@@ -35,15 +34,6 @@ export function tabularModelFor(envId: string | null, envState: Json | null): Ta
   for (let s = 0; s < t.numStates; s++) byKey.set(rowKey(t.observationForState(s)), s);
   const table = t.transitionTable();
   return { table, numStates: t.numStates, numActions: table.numActions, stateOf: (k) => byKey.get(k) };
-}
-
-function builtInEnvironment(id: string | null): Environment | null {
-  if (id === null) return null;
-  try {
-    return makeEnvironment(id);
-  } catch {
-    return null; // a user's env the registry does not know
-  }
 }
 
 /**

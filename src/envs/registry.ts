@@ -33,3 +33,12 @@ export function makeEnvironment(id: string, options?: unknown): Environment {
       });
   }
 }
+
+/**
+ * A built-in environment by a run's recorded env id, or null for none or an id this build does not
+ * know (a user's environment): readers then fall back to what the log alone says.
+ */
+export function findEnvironment(id: string | null): Environment | null {
+  if (id === null || !(ENVIRONMENT_IDS as readonly string[]).includes(id)) return null;
+  return makeEnvironment(id);
+}

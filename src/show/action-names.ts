@@ -1,14 +1,9 @@
-import { makeEnvironment } from '../envs/registry.js';
+import { findEnvironment } from '../envs/registry.js';
 
 /** The names of an environment's discrete actions by index (`show` prints them), or null: continuous actions, or an env this build does not know. */
 export function actionNamesOf(envId: string | null): readonly string[] | null {
-  if (envId === null) return null;
-  try {
-    const spec = makeEnvironment(envId).actionSpec();
-    return spec.kind === 'discrete' ? spec.names : null;
-  } catch {
-    return null;
-  }
+  const spec = findEnvironment(envId)?.actionSpec();
+  return spec?.kind === 'discrete' ? spec.names : null;
 }
 
 /** An action as people read it: its name when the environment names it, else the value. */

@@ -1,5 +1,4 @@
-import type { Environment } from '../envs/environment.js';
-import { makeEnvironment } from '../envs/registry.js';
+import { findEnvironment } from '../envs/registry.js';
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { Action } from '../events/common-schemas.js';
 import { eventType, isBuiltInEventType, isKnownEventType, type EventType, type RecordedEvent } from '../events/registry.js';
@@ -121,7 +120,7 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
   const started = events.find((e): e is RecordedEvent<'decision.started'> => e.type === 'decision.started');
   if (started === undefined) throw new DecisionNotFoundError(runId, decision, await decisionRange(store, run.pk));
 
-  const vocabulary = environmentVocabulary(environmentOf(run.env));
+  const vocabulary = environmentVocabulary(findEnvironment(run.env));
   const observation = started.payload.observation;
   // The planner's own events have their sections (search, iterations); calls are the other roles'.
   const calls = events.filter((e) => isKnownEventType(e.type) && eventType(e.type).outputs.length > 0 && eventType(e.type).role !== 'planner').map((e) => componentCall(e, observation));
@@ -162,15 +161,6 @@ export async function showDecision(store: SqliteEventStore, runId: string, decis
             observation: { tensor: stepped.payload.observation, description: vocabulary.describe(stepped.payload.observation.data) },
           },
   };
-}
-
-function environmentOf(id: string | null): Environment | null {
-  if (id === null) return null;
-  try {
-    return makeEnvironment(id);
-  } catch {
-    return null; // an env this build does not know: actions stay numbers
-  }
 }
 
 function componentCall(e: RecordedEvent, observation: Tensor): ComponentCall {

@@ -1,4 +1,4 @@
-import { makeEnvironment } from '../envs/registry.js';
+import { findEnvironment } from '../envs/registry.js';
 
 /**
  * How the viewer can draw an environment's observations: a grid of tiles (one-hot cells), a cart
@@ -12,12 +12,7 @@ export type ObservationDrawing =
   | { kind: 'vector'; names: string[] | null };
 
 export function observationDrawing(envId: string | null): ObservationDrawing {
-  let env;
-  try {
-    env = envId === null ? null : makeEnvironment(envId);
-  } catch {
-    env = null; // a user env the registry does not know: draw the vector
-  }
+  const env = findEnvironment(envId); // null for a user env the registry does not know: draw the vector
   if (env === null) return { kind: 'vector', names: null };
   const picture = env.description?.picture;
   if (picture?.kind === 'grid') return { kind: 'grid', layout: [...picture.layout] };
