@@ -4,7 +4,7 @@ import type { PlannerSettingValue } from '../src/agent/planner-settings.js';
 import { InvalidInputError } from '../src/errors/flightrec-error.js';
 import type { Role } from '../src/events/event-type.js';
 import type { RecordedEvent } from '../src/events/registry.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { buildLiveAgent, type LiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
@@ -38,7 +38,7 @@ export interface AssembledAgent {
  * Builds the source run's agent through its factory and puts the swaps in: a recorded version,
  * a checkpoint file or a user module per role, each role at most once.
  */
-export async function assembleAgent(store: SqliteEventStore, sourceRun: string, o: AssembleOptions): Promise<AssembledAgent> {
+export async function assembleAgent(store: EventStore, sourceRun: string, o: AssembleOptions): Promise<AssembledAgent> {
   const roles = new Set<Role>();
   for (const s of o.swaps) {
     if (roles.has(s.role)) throw new InvalidInputError(`--swap ${s.role} is given twice`, { field: '--swap', value: s.text });

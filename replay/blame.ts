@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError } from '../src/errors/flightrec-error.
 import { actionJson, actionsDiffer } from '../src/events/action-change.js';
 import type { Role } from '../src/events/event-type.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { assembleAgent } from './assemble-agent.js';
 import type { SwapSpec } from './component-spec.js';
 import { replayStream } from './replay-stream.js';
@@ -40,7 +40,7 @@ export interface BlameReport {
  * which components are responsible for a different action: re-decides with each swap alone and
  * with each pair, everything else as recorded, same random state.
  */
-export async function blame(store: SqliteEventStore, runId: string, decision: number, against: SwapSpec[], options: RunContextOptions = {}): Promise<BlameReport> {
+export async function blame(store: EventStore, runId: string, decision: number, against: SwapSpec[], options: RunContextOptions = {}): Promise<BlameReport> {
   if (against.length === 0) throw new InvalidInputError('--against needs at least one <role>=<spec>', { field: '--against' });
   const rec = await findDecision(store, runId, decision);
   const agent = await assembleAgent(store, runId, { ...options, swaps: against });
@@ -85,7 +85,7 @@ export async function blame(store: SqliteEventStore, runId: string, decision: nu
   }
 }
 
-async function findDecision(store: SqliteEventStore, runId: string, decision: number): Promise<DecisionRecord> {
+async function findDecision(store: EventStore, runId: string, decision: number): Promise<DecisionRecord> {
   const run = await store.getRun(runId);
   const rows = await store.readPage(run.pk, { decision, types: ['decision.started'] }, -1, 1);
   const first = rows[0];

@@ -6,7 +6,7 @@ import { runEpisodes } from '../src/harness/episode-loop.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import { readEvents } from '../src/store/event-reader.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { assembleAgent } from './assemble-agent.js';
 import type { SwapSpec } from './component-spec.js';
 import type { RunContextOptions } from './run-context.js';
@@ -44,7 +44,7 @@ export interface ClosedLoopReport {
  * modified agent act from there, with components frozen at the versions in effect at that
  * decision (no learning), the recorded random state, and every step recorded into a derived run.
  */
-export async function closedLoop(store: SqliteEventStore, sourceRun: string, options: ClosedLoopOptions): Promise<ClosedLoopReport> {
+export async function closedLoop(store: EventStore, sourceRun: string, options: ClosedLoopOptions): Promise<ClosedLoopReport> {
   let started: RecordedEvent<'decision.started'> | undefined;
   for await (const e of readEvents(store, sourceRun, { decision: options.from, types: ['decision.started'], limit: 1 })) started = e as RecordedEvent<'decision.started'>;
   if (started === undefined) throw new NotFoundError(`decision in run ${sourceRun}`, options.from);
@@ -115,7 +115,7 @@ function actionValue(a: number | Float32Array | null): number | number[] {
 }
 
 /** What the recorded run did from (episode, step) to the episode's end. */
-async function sourceTail(store: SqliteEventStore, run: string, episode: number, fromStep: number) {
+async function sourceTail(store: EventStore, run: string, episode: number, fromStep: number) {
   let reward = 0;
   let performance: number | null = null;
   let steps = 0;

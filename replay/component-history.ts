@@ -1,7 +1,7 @@
 import type { AnyComponent } from '../src/agent/components.js';
 import type { RecordedEvent } from '../src/events/registry.js';
 import { decodeRow } from '../src/store/decode-row.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { applyRecordedUpdate, loadRecordedCheckpoint } from './apply-log.js';
 import { VersionRebuildError } from './replay-errors.js';
 
@@ -15,7 +15,7 @@ export class ComponentHistory {
   private cursor: number;
 
   constructor(
-    private readonly store: SqliteEventStore,
+    private readonly store: EventStore,
     private readonly runPk: number,
     private readonly runId: string,
     readonly live: AnyComponent,

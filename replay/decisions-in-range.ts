@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../src/errors/flightrec-error.js';
 import { readDecisionIndex } from '../src/store/decision-index.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 
 /**
  * How many of the run's decisions a replay over `range` (inclusive episodes; all when omitted)
@@ -8,7 +8,7 @@ import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
  * episodes the run has: a replay over nothing would report 0 of 0 (or record an empty derived
  * run) and look fine.
  */
-export async function decisionsInRange(store: SqliteEventStore, runId: string, range?: { from: number; to: number }): Promise<number> {
+export async function decisionsInRange(store: EventStore, runId: string, range?: { from: number; to: number }): Promise<number> {
   const index = await readDecisionIndex(store, (await store.getRun(runId)).pk);
   if (range === undefined) return index.decision.length;
   const episodes = index.episode.filter((e): e is number => e !== null);

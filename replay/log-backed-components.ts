@@ -1,5 +1,5 @@
 import type { Actor, AnyComponent, Critic, RewardFunction, WorldModel } from '../src/agent/components.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import type { LiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { DecisionLog } from './decision-log.js';
@@ -76,7 +76,7 @@ export function logBackedActor(history: ComponentHistory, live: Actor, log: Deci
 }
 
 /** The live agent's four called components, each answering from the log and rebuilt from it only on a miss. */
-export function logBackedComponents(store: SqliteEventStore, ctx: RunContext, agent: LiveAgent, log: DecisionLog) {
+export function logBackedComponents(store: EventStore, ctx: RunContext, agent: LiveAgent, log: DecisionLog) {
   const history = (live: AnyComponent) => new ComponentHistory(store, ctx.run.pk, ctx.run.id, live, 0);
   const c = agent.components;
   return {

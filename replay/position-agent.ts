@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../src/events/registry.js';
 import { readEvents, readEventsOfType } from '../src/store/event-reader.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { loadRecordedCheckpoint } from './apply-log.js';
 import type { LiveAgent } from './build-agent.js';
 
@@ -10,7 +10,7 @@ import type { LiveAgent } from './build-agent.js';
  * then streams from the earliest of those checkpoints (or from the first update of a component
  * that learned without one), skipping updates a checkpoint already holds.
  */
-export async function positionAgent(store: SqliteEventStore, runId: string, agent: LiveAgent, episode: number): Promise<{ fromSeq: number; skip: Map<string, number> }> {
+export async function positionAgent(store: EventStore, runId: string, agent: LiveAgent, episode: number): Promise<{ fromSeq: number; skip: Map<string, number> }> {
   let startSeq: number | null = null;
   for await (const e of readEvents(store, runId, { types: ['decision.started'], episode, limit: 1 })) startSeq = e.seq;
   if (startSeq === null) return { fromSeq: Number.MAX_SAFE_INTEGER, skip: new Map() };

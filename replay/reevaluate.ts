@@ -6,7 +6,7 @@ import { actionJson, actionsDiffer } from '../src/events/action-change.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { assembleAgent } from './assemble-agent.js';
 import { decisionsInRange } from './decisions-in-range.js';
 import { startDerivedRun } from './start-derived-run.js';
@@ -64,7 +64,7 @@ export interface ReevaluateReport {
  * source and the overrides, so it can be listed, shown, audited and diffed like any run.
  * Unchanged components answer from the log when asked what they were asked then.
  */
-export async function reevaluate(store: SqliteEventStore, sourceRun: string, options: ReevaluateOptions): Promise<ReevaluateReport> {
+export async function reevaluate(store: EventStore, sourceRun: string, options: ReevaluateOptions): Promise<ReevaluateReport> {
   if (options.swaps.length === 0 && Object.keys(options.plannerSettings ?? {}).length === 0) {
     throw new InvalidInputError('nothing to re-evaluate: give at least one --swap or --set (or use --verify to reproduce the run as recorded)', { field: '--swap' });
   }

@@ -2,7 +2,7 @@ import type { RewardFunction } from '../src/agent/components.js';
 import type { Tensor } from '../src/events/tensor.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { buildLiveAgent } from './build-agent.js';
 import { DecisionLog } from './decision-log.js';
 import { decisionPointOf } from './decision-point.js';
@@ -24,7 +24,7 @@ export interface ReDecider {
  * with the other reward, from the recorded random state. Audits use it to count the decisions
  * that flip under a reference reward.
  */
-export async function createReDecider(store: SqliteEventStore, runId: string): Promise<ReDecider> {
+export async function createReDecider(store: EventStore, runId: string): Promise<ReDecider> {
   const ctx = await loadRunContext(store, runId);
   const agent = await buildLiveAgent(ctx);
   const log = new DecisionLog();

@@ -1,7 +1,7 @@
 import { decisionEventTypes, type RecordedEvent } from '../src/events/registry.js';
 import { readEvents } from '../src/store/event-reader.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 
 export type ReplayItem =
   | { kind: 'decision'; record: DecisionRecord }
@@ -14,7 +14,7 @@ export type ReplayItem =
  * keep live components at the versions each decision used. Decisions complete at env.stepped or
  * when the next decision starts; memory holds one open decision.
  */
-export async function* replayStream(store: SqliteEventStore, runId: string, fromSeq = 0, options: { decisionsOnly?: boolean } = {}): AsyncGenerator<ReplayItem> {
+export async function* replayStream(store: EventStore, runId: string, fromSeq = 0, options: { decisionsOnly?: boolean } = {}): AsyncGenerator<ReplayItem> {
   let open: DecisionRecord | null = null;
   for await (const e of readEvents(store, runId, { types: options.decisionsOnly ? decisionEventTypes() : [...decisionEventTypes(), 'component.updated', 'checkpoint.saved'], seqFrom: fromSeq })) {
     if (e.type === 'component.updated' || e.type === 'checkpoint.saved') {

@@ -9,7 +9,7 @@ import { thrownMessage, thrownProperty } from '../src/errors/thrown-message.js';
 import { describeValue } from '../src/events/event-errors.js';
 import type { Role } from '../src/events/event-type.js';
 import { readEventsOfType } from '../src/store/event-reader.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { buildLiveAgent } from './build-agent.js';
 import { ComponentHistory } from './component-history.js';
 import type { SwapSpec } from './component-spec.js';
@@ -40,7 +40,7 @@ export interface ComponentFactoryContext {
 const METHOD: Record<Role, string> = { world_model: 'predict', reward: 'evaluate', critic: 'evaluate', actor: 'propose', planner: 'plan' };
 
 /** Turns a swap spec into a live component: a recorded version rebuilt from the log, a checkpoint file, or a user module. */
-export async function resolveSwap(store: SqliteEventStore, source: RunContext, spec: SwapSpec): Promise<ResolvedSwap> {
+export async function resolveSwap(store: EventStore, source: RunContext, spec: SwapSpec): Promise<ResolvedSwap> {
   const s = spec.source;
   if (s.kind === 'module') return { spec, component: await loadModuleComponent(s.path, spec.role, source), dispose: () => undefined };
   if (s.kind === 'python') return pythonComponentSwap(spec, s.factory, source);
@@ -76,7 +76,7 @@ function readCheckpointFile(file: string, spec: string): Uint8Array {
 }
 
 /** Log position at which a component had `version` ('latest' = its last version in the run). */
-async function findVersion(store: SqliteEventStore, ctx: RunContext, name: string, version: string): Promise<{ version: string; seq: number }> {
+async function findVersion(store: EventStore, ctx: RunContext, name: string, version: string): Promise<{ version: string; seq: number }> {
   const initial = ctx.started.payload.components.find((c) => c.name === name)?.version ?? null;
   let last: { version: string; seq: number } | null = initial === null ? null : { version: initial, seq: 0 };
   const seen: string[] = [];

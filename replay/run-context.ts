@@ -3,7 +3,7 @@ import type { Json } from '../src/events/common-schemas.js';
 import { recordedDiscount } from '../src/events/recorded-discount.js';
 import type { RecordedEvent } from '../src/events/registry.js';
 import { readEventsOfType } from '../src/store/event-reader.js';
-import type { RunRow, SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { RunRow, EventStore } from '../src/store/event-store.js';
 import { ReplayUnsupportedError } from './replay-errors.js';
 
 /** What a replay needs to know about the run it replays, read from run.started. */
@@ -26,7 +26,7 @@ export interface RunContextOptions {
 }
 
 /** Reads a run's run.started and the agent factory it names; REPLAY_UNSUPPORTED when it names none. */
-export async function loadRunContext(store: SqliteEventStore, runId: string, options: RunContextOptions = {}): Promise<RunContext> {
+export async function loadRunContext(store: EventStore, runId: string, options: RunContextOptions = {}): Promise<RunContext> {
   const run = await store.getRun(runId);
   let started: RecordedEvent<'run.started'> | undefined;
   for await (const e of readEventsOfType(store, runId, 'run.started', { limit: 1 })) started = e;

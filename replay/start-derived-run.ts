@@ -3,7 +3,7 @@ import type { Json } from '../src/events/common-schemas.js';
 import { Recorder } from '../src/record/recorder.js';
 import type { RecordingRun } from '../src/record/recording-run.js';
 import { currentWriter } from '../src/store/run-liveness.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import type { AssembledAgent } from './assemble-agent.js';
 
 export interface DerivedRunOptions {
@@ -23,7 +23,7 @@ export interface DerivedRunOptions {
  * discount; run.started names the source and the overrides, so the result can be listed,
  * audited and diffed like any run.
  */
-export async function startDerivedRun(store: SqliteEventStore, agent: AssembledAgent, o: DerivedRunOptions): Promise<RecordingRun> {
+export async function startDerivedRun(store: EventStore, agent: AssembledAgent, o: DerivedRunOptions): Promise<RecordingRun> {
   const { ctx } = agent;
   const p = ctx.started.payload;
   return Recorder.using(store).startRun({

@@ -1,7 +1,7 @@
 import { FlightrecError } from '../src/errors/flightrec-error.js';
 import { ComponentProcessError, ReplayUnsupportedError } from './replay-errors.js';
 import type { DecisionRecord } from '../src/store/decision-stream.js';
-import type { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { applyRecordedUpdate } from './apply-log.js';
 import { buildLiveAgent, type LiveAgent } from './build-agent.js';
 import { decisionsInRange } from './decisions-in-range.js';
@@ -37,7 +37,7 @@ export interface VerifyReport {
  * loaded and updates re-applied in order, each checked against its recorded version.
  * Outcomes are data (reproduced / diverged at the first differing event and field / error).
  */
-export async function verifyReplay(store: SqliteEventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyReplay(store: EventStore, runId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const ctx = await loadRunContext(store, runId, options);
   if (options.episodes !== undefined) await decisionsInRange(store, runId, options.episodes);
   const recordedBackend = ctx.started.payload.backend?.name ?? null;

@@ -24,6 +24,8 @@ export { instrument } from './record/instrument.js';
 
 // Store and reading
 export { SqliteEventStore, type RunRow, type EventFilter } from './store/sqlite-event-store.js';
+export type { EventStore, StoreKind } from './store/event-store.js';
+export { openStore } from './store/open-store.js';
 export { readEvents, readEvents$, readEventsOfType, type ReadOptions } from './store/event-reader.js';
 export { readDecisions, eventsOf, type DecisionRecord } from './store/decision-stream.js';
 export { verifyChain, type ChainReport, type RunSeal } from './store/verify-chain.js';

@@ -2,7 +2,7 @@ import type { Role } from '../events/event-type.js';
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import { recordedDiscount } from '../events/recorded-discount.js';
 import { readEventsOfType } from '../store/event-reader.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 
 /** What audits need to know about a run before reading its decisions. */
 export interface AuditContext {
@@ -22,7 +22,7 @@ export interface AuditContext {
 }
 
 /** Reads a run's run.started (NotFoundError when the run does not exist) into an AuditContext. */
-export async function readAuditContext(store: SqliteEventStore, run: string, options: { gamma?: number } = {}): Promise<AuditContext> {
+export async function readAuditContext(store: EventStore, run: string, options: { gamma?: number } = {}): Promise<AuditContext> {
   let started = null;
   for await (const e of readEventsOfType(store, run, 'run.started', { limit: 1 })) started = e;
   const config = (started?.payload.config ?? {}) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import { readDecisions } from '../store/decision-stream.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { readAuditContext, type AuditContext } from './audit-context.js';
 import { auditsNamed, CHECK_NAMES, type AuditChecks, type CheckName } from './audits.js';
 import type { AuditOutcome, AuditProjection, Verdict } from './audit-types.js';
@@ -38,7 +38,7 @@ export interface AuditReport {
  * Feeds every decision of a run to the projections in one pass, telling them where episodes end
  * unfinished (the next decision is in another episode, or the run stops mid-episode).
  */
-export async function runProjections(store: SqliteEventStore, run: string, ctx: AuditContext, audits: readonly AuditProjection[], onProgress?: (decisions: number) => void): Promise<{ decisions: number; episodes: number }> {
+export async function runProjections(store: EventStore, run: string, ctx: AuditContext, audits: readonly AuditProjection[], onProgress?: (decisions: number) => void): Promise<{ decisions: number; episodes: number }> {
   let decisions = 0;
   let episodes = 0;
   let open: number | null | undefined; // episode of the last decision while it has not ended
@@ -67,7 +67,7 @@ export async function runProjections(store: SqliteEventStore, run: string, ctx: 
  * does not grow with the run). Throws NotFoundError for an unknown run and InvalidInputError when
  * an audit needs a discount the run config does not give and the caller did not pass.
  */
-export async function auditRun(store: SqliteEventStore, run: string, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditRun(store: EventStore, run: string, options: AuditOptions = {}): Promise<AuditReport> {
   const checks = options.checks ?? CHECK_NAMES;
   const ctx = await readAuditContext(store, run, options.gamma === undefined ? {} : { gamma: options.gamma });
   const definitions = auditsNamed(checks);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { decodeValue } from '../events/payload-codec.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { DiffAccumulator } from './diff-accumulator.js';
 import type { DiffReport } from './diff-report.js';
 import { compareKeys, type DiffUnit } from './diff-unit.js';
@@ -15,7 +15,7 @@ export function diffEventTypes(): readonly string[] {
 
 /** One side of a diff: a run in a store (both sides may share one store). */
 export interface DiffSide {
-  readonly store: SqliteEventStore;
+  readonly store: EventStore;
   readonly run: string;
 }
 

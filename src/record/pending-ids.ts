@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 
 interface Waiter {
   resolve: () => void;
@@ -10,7 +10,7 @@ interface Entry {
   run: string;
   seq: number;
   /** The connection that will write it: once closed, the event never will be. */
-  store: SqliteEventStore;
+  store: EventStore;
   waiters: Waiter[];
 }
 
@@ -25,8 +25,8 @@ export class PendingIds {
   private readonly entries = new Map<string, Entry>();
 
   /** The registry of the database `store` writes to (by resolved path; each in-memory database its own). */
-  static of(store: SqliteEventStore): PendingIds {
-    const key = store.path === ':memory:' || store.path === '' ? store : path.resolve(store.path);
+  static of(store: EventStore): PendingIds {
+    const key = store.kind !== 'sqlite' ? store.location : store.location === ':memory:' || store.location === '' ? store : path.resolve(store.location);
     let ids = PendingIds.byDatabase.get(key);
     if (ids === undefined) {
       ids = new PendingIds();
@@ -38,7 +38,7 @@ export class PendingIds {
   /** Where a queued id's event is, or undefined. */
   get(id: string): { run: string; seq: number } | undefined {
     const e = this.entries.get(id);
-    if (e !== undefined && !e.store.sqlite.open) {
+    if (e !== undefined && !e.store.isOpen) {
       // Its writer's connection is gone (a writer that dropped a refused recorder): it will not be stored.
       this.drop(id, e.run, new Error(`the connection that held event ${id} was closed before it was written`));
       return undefined;
@@ -46,7 +46,7 @@ export class PendingIds {
     return e;
   }
 
-  add(id: string, run: string, seq: number, store: SqliteEventStore): void {
+  add(id: string, run: string, seq: number, store: EventStore): void {
     this.entries.set(id, { run, seq, store, waiters: [] });
   }
 

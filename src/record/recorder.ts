@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import { GENESIS_HASH } from '../store/hash-chain.js';
 import type { OpenOptions } from '../store/open-database.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { openStore } from '../store/open-store.js';
 import type { BackendInfo, ComponentInfo } from '../events/families/run-events.js';
 import type { Json } from '../events/common-schemas.js';
 import { trackForExit, untrackForExit } from './exit-flush.js';
@@ -35,25 +36,25 @@ export class Recorder {
   private readonly runs = new Set<RecordingRun>();
 
   private constructor(
-    readonly store: SqliteEventStore,
+    readonly store: EventStore,
     private readonly ownsStore = true,
   ) {}
 
   /** A recorder writing into an already open store (replays write derived runs beside their source); `close` leaves the store open. */
-  static using(store: SqliteEventStore): Recorder {
+  static using(store: EventStore): Recorder {
     return new Recorder(store, false);
   }
 
   /** Opens (creating and migrating when needed) the database at `path`. */
   static async open(path: string, options: OpenOptions = {}): Promise<Recorder> {
-    return new Recorder(await SqliteEventStore.open(path, options));
+    return new Recorder(await openStore(path, options));
   }
 
   /** Creates a run and records its run.started as seq 0. */
   async startRun(start: RunStart = {}): Promise<RecordingRun> {
     const id = start.id ?? newRunId();
     if (!RUN_ID.test(id)) throw new InvalidInputError(`invalid run id ${JSON.stringify(id)}: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit`, { field: 'id', value: id });
-    if ((await this.store.findRun(id)) !== undefined) throw new FlightrecError('RUN_EXISTS', `run ${id} already exists in ${this.store.path}`, { run: id });
+    if ((await this.store.findRun(id)) !== undefined) throw new FlightrecError('RUN_EXISTS', `run ${id} already exists in ${this.store.location}`, { run: id });
     const backendLabel = start.backend ? start.backend.name : null;
     const row = await this.store.createRun({ id, name: start.name ?? null, env: start.env ?? null, backend: backendLabel, sourceRun: start.sourceRun ?? null });
     const run = this.attach(row.pk, id, { seq: -1, hash: GENESIS_HASH }, start);

@@ -2,7 +2,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { defaultEventId } from '../events/envelope.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
-import type { PreparedEvent, SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { PreparedEvent, EventStore } from '../store/event-store.js';
 import { KnownBlobs } from '../events/known-blobs.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
 import { batchEvents } from './batch-events.js';
@@ -104,7 +104,7 @@ export class RecordingRun {
   private state: 'open' | 'ended' | 'closed' = 'open';
 
   constructor(
-    private readonly store: SqliteEventStore,
+    private readonly store: EventStore,
     readonly runPk: number,
     readonly id: string,
     head: { seq: number; hash: Uint8Array },

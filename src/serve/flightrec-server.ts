@@ -5,7 +5,7 @@ import { eventType } from '../events/registry.js';
 import { readEvents } from '../store/event-reader.js';
 import { toNdjsonValue } from '../store/ndjson/ndjson-value.js';
 import { runView } from '../store/run-view.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { showDecision } from '../show/show-decision.js';
 import { toJsonView } from '../show/to-json-view.js';
 import { HttpError } from './http-error.js';
@@ -17,7 +17,7 @@ import { ServerAccess } from './server-access.js';
 import { withLiveStatus } from '../store/run-liveness.js';
 
 export interface ServeOptions {
-  store: SqliteEventStore;
+  store: EventStore;
   access: ServerAccess;
   /** 0 picks a free port. */
   port: number;

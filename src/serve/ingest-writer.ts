@@ -4,7 +4,7 @@ import { RUN_ID } from '../record/recorder.js';
 import { DEFAULT_BATCHING, RecordingRun } from '../record/recording-run.js';
 import { GENESIS_HASH } from '../store/hash-chain.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
-import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { RunRow, EventStore } from '../store/event-store.js';
 import { HttpError } from './http-error.js';
 import { invalidLine } from './ingest-line.js';
 
@@ -40,7 +40,7 @@ const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER,
 export class IngestWriter {
   private readonly writers = new Map<string, RecordingRun>();
 
-  constructor(private readonly store: SqliteEventStore) {}
+  constructor(private readonly store: EventStore) {}
 
   async append(runId: string, from: number, lines: readonly IngestLine[]): Promise<IngestResult> {
     if (!RUN_ID.test(runId)) throw new HttpError(400, 'INVALID_BATCH', `invalid run id ${JSON.stringify(runId)}: 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit`, { field: 'run', received: runId });

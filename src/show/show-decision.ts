@@ -4,7 +4,7 @@ import type { Action } from '../events/common-schemas.js';
 import { eventType, isBuiltInEventType, isKnownEventType, type EventType, type RecordedEvent } from '../events/registry.js';
 import { isTensor, type Tensor, type TensorData } from '../events/tensor.js';
 import { readEvents } from '../store/event-reader.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { DecisionNotFoundError, type DecisionRange } from './show-errors.js';
 import { environmentVocabulary, type EnvironmentVocabulary } from './show-observation.js';
 import { plannerIterations, type PlannerIterationView } from './show-iterations.js';
@@ -110,7 +110,7 @@ export interface DecisionShow {
  * Throws NotFoundError for an unknown run, DecisionNotFoundError (naming the ids that exist) for
  * a decision the run does not hold, and InvalidInputError for a decision that is not an id.
  */
-export async function showDecision(store: SqliteEventStore, runId: string, decision: number): Promise<DecisionShow> {
+export async function showDecision(store: EventStore, runId: string, decision: number): Promise<DecisionShow> {
   if (!Number.isSafeInteger(decision) || decision < 0) {
     throw new InvalidInputError(`invalid decision ${JSON.stringify(decision)}: a decision id is an integer, 0 or more`, { field: 'decision', value: decision });
   }
@@ -241,7 +241,7 @@ function actionName(action: Action | number, vocabulary: EnvironmentVocabulary):
 }
 
 /** Lowest and highest decision id of a run and how many there are: for saying which ids exist. */
-async function decisionRange(store: SqliteEventStore, runPk: number): Promise<DecisionRange> {
+async function decisionRange(store: EventStore, runPk: number): Promise<DecisionRange> {
   const r = await store.db
     .selectFrom('events')
     .select((eb) => [eb.fn.min('decision').as('first'), eb.fn.max('decision').as('last'), eb.fn.count('decision').distinct().as('count')])

@@ -1,4 +1,4 @@
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 
 /** A run's decisions in seq order, columnar (decision id, episode, step): the viewer's timeline. */
 export interface DecisionIndex {
@@ -12,7 +12,7 @@ export interface DecisionIndex {
  * Every decision of a run from the envelope columns alone (no payload is decoded), on the
  * (run, type) index: a 1M-event run's ~60k decisions in one query.
  */
-export async function readDecisionIndex(store: SqliteEventStore, runPk: number): Promise<DecisionIndex> {
+export async function readDecisionIndex(store: EventStore, runPk: number): Promise<DecisionIndex> {
   const rows = await store.db
     .selectFrom('events')
     .select(['seq', 'decision', 'episode', 'step'])
@@ -31,7 +31,7 @@ export async function readDecisionIndex(store: SqliteEventStore, runPk: number):
 }
 
 /** Decisions per run, for every run at once (one grouped scan of the (run, type) index). */
-export async function countDecisions(store: SqliteEventStore): Promise<Map<number, number>> {
+export async function countDecisions(store: EventStore): Promise<Map<number, number>> {
   const rows = await store.db
     .selectFrom('events')
     .select(['run_pk', (eb) => eb.fn.countAll<number>().as('n')])
@@ -42,7 +42,7 @@ export async function countDecisions(store: SqliteEventStore): Promise<Map<numbe
 }
 
 /** The decision id of a run at (episode, step), or null: how a decision is found in a derived run. */
-export async function decisionAt(store: SqliteEventStore, runPk: number, episode: number, step: number): Promise<number | null> {
+export async function decisionAt(store: EventStore, runPk: number, episode: number, step: number): Promise<number | null> {
   const row = await store.db
     .selectFrom('events')
     .select('decision')
@@ -56,7 +56,7 @@ export async function decisionAt(store: SqliteEventStore, runPk: number, episode
 }
 
 /** The nearest decision ids before and after `decision` in a run, or null at either end. */
-export async function neighbourDecisions(store: SqliteEventStore, runPk: number, decision: number): Promise<{ prev: number | null; next: number | null }> {
+export async function neighbourDecisions(store: EventStore, runPk: number, decision: number): Promise<{ prev: number | null; next: number | null }> {
   const q = () => store.db.selectFrom('events').select('decision').where('run_pk', '=', runPk).where('type', '=', 'decision.started');
   const prev = await q().where('decision', '<', decision).orderBy('decision', 'desc').limit(1).executeTakeFirst();
   const next = await q().where('decision', '>', decision).orderBy('decision', 'asc').limit(1).executeTakeFirst();
@@ -64,7 +64,7 @@ export async function neighbourDecisions(store: SqliteEventStore, runPk: number,
 }
 
 /** Each recorded change of a component's version (component.updated, checkpoint.saved), from the envelope columns: seq order. */
-export async function readVersionChanges(store: SqliteEventStore, runPk: number): Promise<{ seq: number; component: string | null; version: string | null }[]> {
+export async function readVersionChanges(store: EventStore, runPk: number): Promise<{ seq: number; component: string | null; version: string | null }[]> {
   return await store.db
     .selectFrom('events')
     .select(['seq', 'component', 'version'])
@@ -75,7 +75,7 @@ export async function readVersionChanges(store: SqliteEventStore, runPk: number)
 }
 
 /** Decisions of one run (the (run, type) index). */
-export async function countRunDecisions(store: SqliteEventStore, runPk: number): Promise<number> {
+export async function countRunDecisions(store: EventStore, runPk: number): Promise<number> {
   const row = await store.db
     .selectFrom('events')
     .select((eb) => eb.fn.countAll<number>().as('n'))

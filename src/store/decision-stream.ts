@@ -1,6 +1,6 @@
 import { decisionEventTypes, type RecordedEvent } from '../events/registry.js';
 import { readEvents, type ReadOptions } from './event-reader.js';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 
 /** One deliberation with everything recorded about it, in seq order. */
 export interface DecisionRecord {
@@ -22,7 +22,7 @@ export interface DecisionRecord {
  * starts after it chose; only open decisions are held, so memory is bounded by the number of
  * concurrently open decisions, not by the run's length.
  */
-export async function* readDecisions(store: SqliteEventStore, runId: string, options: Omit<ReadOptions, 'types' | 'limit'> = {}): AsyncGenerator<DecisionRecord> {
+export async function* readDecisions(store: EventStore, runId: string, options: Omit<ReadOptions, 'types' | 'limit'> = {}): AsyncGenerator<DecisionRecord> {
   const open = new Map<number, DecisionRecord>();
   const decisionTypes = decisionEventTypes();
   for await (const e of readEvents(store, runId, { ...options, types: decisionTypes })) {

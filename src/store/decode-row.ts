@@ -1,6 +1,6 @@
 import { decodeValue } from '../events/payload-codec.js';
 import { isKnownEventType, upcastPayload, type RecordedEvent } from '../events/registry.js';
-import type { EventRow, SqliteEventStore } from './sqlite-event-store.js';
+import type { EventRow, EventStore } from './event-store.js';
 import { storedEnvelope } from './stored-envelope.js';
 
 /**
@@ -9,7 +9,7 @@ import { storedEnvelope } from './stored-envelope.js';
  * (the codec is self-describing; only upcasting needs the definition), so reading commands still
  * show it, while validating ones (import, verify, ingest) refuse it.
  */
-export function decodeRow(row: EventRow, run: string, store: SqliteEventStore): RecordedEvent {
+export function decodeRow(row: EventRow, run: string, store: EventStore): RecordedEvent {
   const raw = decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) });
   return { ...storedEnvelope(run, row), payload: isKnownEventType(row.type) ? upcastPayload(row.type, row.v, raw) : raw } as RecordedEvent;
 }

@@ -1,7 +1,7 @@
 import { from, type Observable } from 'rxjs';
 import type { EventType, RecordedEvent } from '../events/registry.js';
 import { decodeRow } from './decode-row.js';
-import type { EventFilter, SqliteEventStore } from './sqlite-event-store.js';
+import type { EventFilter, EventStore } from './event-store.js';
 
 export interface ReadOptions extends EventFilter {
   /** Stop after this many events. */
@@ -15,7 +15,7 @@ export interface ReadOptions extends EventFilter {
  * page (keyset on seq), so a million-event run streams in bounded memory.
  * Throws NotFoundError when the run does not exist.
  */
-export async function* readEvents(store: SqliteEventStore, runId: string, options: ReadOptions = {}): AsyncGenerator<RecordedEvent> {
+export async function* readEvents(store: EventStore, runId: string, options: ReadOptions = {}): AsyncGenerator<RecordedEvent> {
   const run = await store.getRun(runId);
   const pageSize = options.pageSize ?? 1000;
   let remaining = options.limit ?? Infinity;
@@ -32,11 +32,11 @@ export async function* readEvents(store: SqliteEventStore, runId: string, option
 }
 
 /** readEvents as an Observable: the same events, order and filtering. */
-export function readEvents$(store: SqliteEventStore, runId: string, options: ReadOptions = {}): Observable<RecordedEvent> {
+export function readEvents$(store: EventStore, runId: string, options: ReadOptions = {}): Observable<RecordedEvent> {
   return from(readEvents(store, runId, options));
 }
 
 /** Narrows a read to one type with its payload typed. */
-export async function* readEventsOfType<T extends EventType>(store: SqliteEventStore, runId: string, type: T, options: ReadOptions = {}): AsyncGenerator<RecordedEvent<T>> {
+export async function* readEventsOfType<T extends EventType>(store: EventStore, runId: string, type: T, options: ReadOptions = {}): AsyncGenerator<RecordedEvent<T>> {
   for await (const e of readEvents(store, runId, { ...options, types: [type] })) yield e as RecordedEvent<T>;
 }

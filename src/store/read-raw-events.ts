@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 import type { RawEvent } from './raw-event.js';
 
 export interface RawReadOptions {
@@ -35,7 +35,7 @@ function typeList(types: readonly string[]): { list: string; at: Map<number, str
  * increasing and lengths adding up to the blob, so an aggregate that did not keep the subquery's
  * order or bytes would be an error, not a misread.
  */
-export async function* readRawEvents(store: SqliteEventStore, runPk: number, types: readonly string[], options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
+export async function* readRawEvents(store: EventStore, runPk: number, types: readonly string[], options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
   const { list: TYPE_LIST, at: TYPE_AT } = typeList(types);
   const maxRows = options.maxRows ?? 4096;
   const targetBytes = options.targetBytes ?? 256 * 1024;

@@ -1,7 +1,8 @@
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import { decodeValue } from '../events/payload-codec.js';
 import { runLiveness } from './run-liveness.js';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
 import { StoreWriteError } from './store-errors.js';
 
 export interface RemoveResult {
@@ -23,7 +24,9 @@ export interface RemoveResult {
  * others were derived from is refused unless `force`. Other runs' events and blobs are untouched,
  * so their chains verify as before.
  */
-export async function removeRun(store: SqliteEventStore, runId: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
+export async function removeRun(store: EventStore, runId: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
+  // The blob sweep reads and deletes under SQLite's one write lock; on a server it would race writers that reuse a blob.
+  if (!(store instanceof SqliteEventStore)) throw new InvalidInputError(`rm works on SQLite stores only; ${store.location} is ${store.kind} (copy the runs to keep into a new store instead)`, { field: '--db', value: store.location });
   const row = await store.getRun(runId);
   const { status, writer } = await runLiveness(store, row);
   const derived = row.source_run !== null;

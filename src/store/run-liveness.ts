@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { readEventsOfType } from './event-reader.js';
-import type { RunRow, SqliteEventStore } from './sqlite-event-store.js';
+import type { RunRow, EventStore } from './event-store.js';
 
 /** Who writes a derived run, as its run.started records it (overrides.writer): enough to tell, on this machine, whether it is gone. */
 export interface RunWriter {
@@ -27,7 +27,7 @@ export interface RunLiveness {
  * longer exists means nobody will end the run. Runs that recorded no writer, or another host's,
  * keep their stored status: nothing here can tell.
  */
-export async function runLiveness(store: SqliteEventStore, row: RunRow): Promise<RunLiveness> {
+export async function runLiveness(store: EventStore, row: RunRow): Promise<RunLiveness> {
   const none = { status: row.status, stored: row.status, writer: null };
   if (row.status !== 'recording' || row.source_run === null) return none;
   let writer: RunWriter | null = null;
@@ -38,13 +38,13 @@ export async function runLiveness(store: SqliteEventStore, row: RunRow): Promise
 }
 
 /** The row with its status as `runLiveness` tells it, for lists that show runs to people (runs, serve, ui). */
-export async function withLiveStatus(store: SqliteEventStore, row: RunRow): Promise<RunRow> {
+export async function withLiveStatus(store: EventStore, row: RunRow): Promise<RunRow> {
   const { status } = await runLiveness(store, row);
   return status === row.status ? row : { ...row, status };
 }
 
 /** A line for stderr when a command reads a run that is not complete; null for a completed one. */
-export async function incompleteRunWarning(store: SqliteEventStore, runId: string): Promise<string | null> {
+export async function incompleteRunWarning(store: EventStore, runId: string): Promise<string | null> {
   const row = await store.findRun(runId);
   if (row === undefined || row.status === 'completed') return null;
   const l = await runLiveness(store, row);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readEventsOfType } from './event-reader.js';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 
 /** How a run came to be: recorded from an agent acting (training), or derived by a replay. */
 export const RunKind = z.enum(['training', 'open-loop', 'closed-loop']);
@@ -36,7 +36,7 @@ export function runOrigin(overrides: unknown): RunOrigin {
 }
 
 /** The origin of a stored run (one read: its run.started); a run with no run.started yet counts as training. */
-export async function readRunOrigin(store: SqliteEventStore, runId: string): Promise<RunOrigin> {
+export async function readRunOrigin(store: EventStore, runId: string): Promise<RunOrigin> {
   for await (const e of readEventsOfType(store, runId, 'run.started', { limit: 1 })) return runOrigin(e.payload.overrides);
   return runOrigin(null);
 }

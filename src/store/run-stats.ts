@@ -1,5 +1,5 @@
 import { decodeValue } from '../events/payload-codec.js';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 
 /** Where one event type's bytes go in a run. */
 export interface TypeStats {
@@ -34,7 +34,7 @@ const PAGE = 2000;
  * once, for the type whose event used it first. One pass over the run in seq order; payloads are
  * walked, not materialised (a referenced blob is given as zeros of its stored size).
  */
-export async function runStats(store: SqliteEventStore, runId: string): Promise<RunStats> {
+export async function runStats(store: EventStore, runId: string): Promise<RunStats> {
   const run = await store.getRun(runId);
   const byType = new Map<string, TypeStats>();
   const blobSize = new Map<string, number>();

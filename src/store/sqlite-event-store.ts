@@ -7,6 +7,7 @@ import type { ChainedEnvelope } from './hash-chain.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
+import type { EventStore, GlobalPage } from './event-store.js';
 
 export type RunRow = Selectable<RunsTable>;
 export type EventRow = Selectable<EventsTable>;
@@ -51,7 +52,8 @@ const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLIT
  * run's head, so a batch is all-or-nothing and a second writer on a run is detected, not merged.
  * Reads go through kysely; the append hot path uses prepared statements directly.
  */
-export class SqliteEventStore {
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
   private readonly blobCache = new BlobCache(64 * 1024 * 1024);
   private readonly stmts;
   private closed = false;
@@ -239,6 +241,33 @@ export class SqliteEventStore {
    */
   componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[] {
     return this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[];
+  }
+
+  get location(): string {
+    return this.path;
+  }
+
+  get isOpen(): boolean {
+    return this.sqlite.open;
+  }
+
+  /** BEGIN IMMEDIATE around `fn`: appendBatch inside it nests as a savepoint, so all of it commits at once. */
+  async writeTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn();
+      this.sqlite.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** SQLite has one writer at a time and pos grows with each commit, so pos alone is the position. */
+  async readGlobal(after: string | null, limit: number): Promise<GlobalPage> {
+    const rows = await this.db.selectFrom('events as e').innerJoin('runs as r', 'r.pk', 'e.run_pk').selectAll('e').select('r.id as run').where('e.pos', '>', after === null ? 0 : Number(after)).orderBy('e.pos').limit(limit).execute();
+    return { rows, next: rows.length > 0 ? String(rows[rows.length - 1]!.pos) : after };
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { decodeValue } from '../events/payload-codec.js';
 import { isKnownEventType, validatePayload } from '../events/registry.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
-import type { SqliteEventStore } from './sqlite-event-store.js';
+import type { EventStore } from './event-store.js';
 
 /** Outcome of recomputing one run's chain, as data (a failed check is a result, not an exception). */
 export interface ChainReport {
@@ -37,7 +37,7 @@ export interface RunSeal {
  * be covered by the run's head by the time the check ends. `onProgress` hears, page by page, how
  * many events checked out of the head's count.
  */
-export async function verifyChain(store: SqliteEventStore, runId: string, seal?: RunSeal, onProgress?: (verified: number, total: number) => void): Promise<ChainReport> {
+export async function verifyChain(store: EventStore, runId: string, seal?: RunSeal, onProgress?: (verified: number, total: number) => void): Promise<ChainReport> {
   const run = await store.getRun(runId);
   let prev: Uint8Array = GENESIS_HASH;
   let expected = 0;
@@ -96,7 +96,7 @@ export async function verifyChain(store: SqliteEventStore, runId: string, seal?:
   return report(null, null);
 }
 
-async function hashAt(store: SqliteEventStore, runPk: number, seq: number): Promise<string | null> {
+async function hashAt(store: EventStore, runPk: number, seq: number): Promise<string | null> {
   if (seq < 0) return Buffer.from(GENESIS_HASH).toString('hex');
   const rows = await store.readBySeq(runPk, seq, 1);
   return rows[0]?.seq === seq ? Buffer.from(rows[0].hash).toString('hex') : null;

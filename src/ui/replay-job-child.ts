@@ -5,7 +5,8 @@
  */
 import { parseSettings, parseSwap } from '../../replay/component-spec.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { openStore } from '../store/open-store.js';
 import type { JobMessage, JobRequest } from './replay-jobs.js';
 
 const send = (m: JobMessage) => process.send?.(m);
@@ -21,7 +22,7 @@ process.once('message', (req: JobRequest) => {
 });
 
 async function run(req: JobRequest): Promise<void> {
-  const store = await SqliteEventStore.open(req.db, { mustExist: true });
+  const store = await openStore(req.db, { mustExist: true });
   try {
     const swaps = req.swaps.map(parseSwap);
     if (req.kind === 'blame') {

@@ -1,5 +1,5 @@
 import { readEventsOfType } from '../store/event-reader.js';
-import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { RunRow, EventStore } from '../store/event-store.js';
 
 /** One episode's returns, as the run page charts them. */
 export interface EpisodeReturn {
@@ -24,7 +24,7 @@ export interface RunSummary {
 }
 
 /** A run's episode returns in order, from its episode.ended events (the (run, type) index: no other event is read). */
-export async function readEpisodeReturns(store: SqliteEventStore, run: string): Promise<EpisodeReturn[]> {
+export async function readEpisodeReturns(store: EventStore, run: string): Promise<EpisodeReturn[]> {
   const out: EpisodeReturn[] = [];
   for await (const e of readEventsOfType(store, run, 'episode.ended')) {
     out.push({ episode: e.episode ?? out.length, return: e.payload.return, performance_return: e.payload.performance_return, length: e.payload.length, reason: e.payload.reason });
@@ -33,7 +33,7 @@ export async function readEpisodeReturns(store: SqliteEventStore, run: string): 
 }
 
 /** The summary of one run: its run.started and its episode ends. */
-export async function runSummary(store: SqliteEventStore, run: RunRow): Promise<RunSummary> {
+export async function runSummary(store: EventStore, run: RunRow): Promise<RunSummary> {
   let started: { name: string | null; components: { name: string; role: string; kind: string }[]; overrides: unknown } | null = null;
   for await (const e of readEventsOfType(store, run.id, 'run.started', { limit: 1 })) started = e.payload;
   const episodes = await readEpisodeReturns(store, run.id);

@@ -9,7 +9,7 @@ import { InvalidInputError, NotFoundError } from '../errors/flightrec-error.js';
 import { showDecision } from '../show/show-decision.js';
 import { toJsonView } from '../show/to-json-view.js';
 import { countDecisions, countRunDecisions, decisionAt, neighbourDecisions, readDecisionIndex, readVersionChanges } from '../store/decision-index.js';
-import type { RunRow, SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { RunRow, EventStore } from '../store/event-store.js';
 import { observationDrawing } from './observation-drawing.js';
 import { BlameRequest, ReplayJobs, WhatIfRequest, type JobState } from './replay-jobs.js';
 import { readEpisodeReturns, runSummary, type RunSummary } from './run-summary.js';
@@ -34,7 +34,7 @@ export class UiApi {
   readonly jobs = new ReplayJobs();
 
   constructor(
-    private readonly store: SqliteEventStore,
+    private readonly store: EventStore,
     private readonly dbPath: string,
   ) {}
 

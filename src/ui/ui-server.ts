@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { uplotSource } from '../charts/uplot-source.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import { HttpError } from '../serve/http-error.js';
-import type { SqliteEventStore } from '../store/sqlite-event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { UiApi } from './ui-api.js';
 import { uiPage } from './ui-page.js';
 
@@ -18,7 +18,7 @@ export interface UiAccess {
 }
 
 export interface UiServerOptions {
-  store: SqliteEventStore;
+  store: EventStore;
   /** The database's path, for what-if replays (run in a child process with their own connection). */
   dbPath: string;
   access: UiAccess;

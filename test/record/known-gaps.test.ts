@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sqliteOf } from '../helpers/sqlite-of.js';
 import { after, describe, it } from 'node:test';
 import { FlightrecError } from '../../src/errors/flightrec-error.js';
 import { Recorder } from '../../src/record/recorder.js';
@@ -25,8 +26,8 @@ async function chainOk(file: string, run: string): Promise<void> {
 }
 
 function fillDisk(rec: Recorder, spare: number): void {
-  const pages = rec.store.sqlite.pragma('page_count', { simple: true }) as number;
-  rec.store.sqlite.pragma(`max_page_count = ${pages + spare}`);
+  const pages = sqliteOf(rec.store).pragma('page_count', { simple: true }) as number;
+  sqliteOf(rec.store).pragma(`max_page_count = ${pages + spare}`);
 }
 
 const settled = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
@@ -97,7 +98,7 @@ describe("'commit' mode: a duplicate id", () => {
     const duplicate = run.emit(criticEvaluated(1, { id: 'big', rows: 400 }));
     await assert.rejects(original, (e: unknown) => e instanceof FlightrecError && e.code === 'STORE_WRITE_FAILED');
     await assert.rejects(duplicate, (e: unknown) => e instanceof FlightrecError && e.code === 'STORE_WRITE_FAILED');
-    rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+    sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
     const again = run.emit(criticEvaluated(1, { id: 'big', rows: 400 }));
     await run.flush();
     assert.equal((await again).duplicate, true);
@@ -133,7 +134,7 @@ describe('bounded buffered memory while the disk stays full', () => {
     const seqBefore = run.seq;
     assert.equal(seqBefore, acknowledged + 1, 'refused events take no seq');
     assert.deepEqual(storedSeqs(file, 'bounded'), [0]);
-    rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+    sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
     await run.flush();
     assert.deepEqual(storedSeqs(file, 'bounded'), range(acknowledged + 1), 'exactly the acknowledged events');
     assert.equal((await run.emit(annotation(2))).seq, seqBefore, 'recording goes on');
@@ -159,7 +160,7 @@ describe('bounded buffered memory while the disk stays full', () => {
     const next = run.emit(annotation(7));
     assert.equal(await settled(waiting, 400), false, 'still waiting while the disk is full');
     assert.throws(() => run.append(annotation(8)), BufferFullError, 'append cannot wait: it refuses');
-    rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+    sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
     const [w, x] = await Promise.all([waiting, next]);
     assert.equal(w.seq, taken.length + 1);
     assert.equal(x.seq, taken.length + 2, 'waiting emits keep their order');

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { EventStore } from '../../src/store/event-store.js';
+import { sqliteOf } from '../helpers/sqlite-of.js';
 import { after, describe, it } from 'node:test';
 import { FlightrecError } from '../../src/errors/flightrec-error.js';
 import { EventValidationError, UnknownEventTypeError } from '../../src/events/event-errors.js';
@@ -16,7 +18,7 @@ after(() => tmp.cleanup());
 let n = 0;
 const newFile = () => tmp.file(`rec-${n++}.db`);
 
-async function readAll(store: SqliteEventStore, run: string): Promise<RecordedEvent[]> {
+async function readAll(store: EventStore, run: string): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for await (const e of readEvents(store, run)) out.push(e);
   return out;
@@ -270,7 +272,7 @@ describe('Recorder: schema versions', () => {
 
 describe('Recorder: write failures (disk full)', () => {
   function fillDisk(rec: Recorder, spare: number): number {
-    const sqlite = rec.store.sqlite;
+    const sqlite = sqliteOf(rec.store);
     const pages = sqlite.pragma('page_count', { simple: true }) as number;
     sqlite.pragma(`max_page_count = ${pages + spare}`);
     return pages;
@@ -302,7 +304,7 @@ describe('Recorder: write failures (disk full)', () => {
 
     // The database is intact and holds exactly the committed batches.
     assert.equal(integrityCheck(file), 'ok');
-    assert.deepEqual((rec.store.sqlite.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
+    assert.deepEqual((sqliteOf(rec.store).pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok');
     const seqs = storedSeqs(file, 'full');
     assert.ok(seqs.length > 1 && seqs.length < N, `some but not all batches were stored (${seqs.length})`);
     assert.deepEqual(seqs, range(seqs.length));
@@ -312,7 +314,7 @@ describe('Recorder: write failures (disk full)', () => {
     await assertChainOk(file, 'full');
 
     // Space returns: the retained events are written, in order, and the chain holds.
-    rec.store.sqlite.pragma('max_page_count = 1073741823');
+    sqliteOf(rec.store).pragma('max_page_count = 1073741823');
     await run.flush();
     assert.equal(run.error, null);
     assert.deepEqual(storedSeqs(file, 'full'), range(N + 2), 'run.started, every event, and the run.ended close() appended');
@@ -344,7 +346,7 @@ describe('Recorder: write failures (disk full)', () => {
     assert.equal(failure.code, 'STORE_WRITE_FAILED');
     assert.deepEqual(storedSeqs(file, 'full-commit'), range(acknowledged + 1), 'exactly the acknowledged events are stored');
     assert.equal(integrityCheck(file), 'ok');
-    rec.store.sqlite.pragma('max_page_count = 1073741823');
+    sqliteOf(rec.store).pragma('max_page_count = 1073741823');
     await run.flush();
     assert.deepEqual(storedSeqs(file, 'full-commit'), range(acknowledged + 2), 'the rejected event was kept and written by flush');
     const ref = await run.emit(annotation(1));
@@ -358,10 +360,10 @@ describe('Recorder: write failures (disk full)', () => {
     const rec = await Recorder.open(file);
     const run = await rec.startRun({ id: 'ro' });
     await run.flush();
-    rec.store.sqlite.pragma('query_only = 1');
+    sqliteOf(rec.store).pragma('query_only = 1');
     run.append(annotation(1));
     await assert.rejects(run.flush(), (e: unknown) => e instanceof StoreWriteError && /ro/.test(e.message) && e.details.firstSeq === 1 && e.details.count === 1);
-    rec.store.sqlite.pragma('query_only = 0');
+    sqliteOf(rec.store).pragma('query_only = 0');
     await rec.close();
     assert.deepEqual(storedSeqs(file, 'ro'), [0, 1, 2]);
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sqliteOf } from '../helpers/sqlite-of.js';
 import { after, it } from 'node:test';
 import { Recorder } from '../../src/record/recorder.js';
 import { rawDatabase, tempDir } from '../helpers/temp-database.js';
@@ -12,14 +13,14 @@ it('run.ended and the run status are stored in one transaction: a failed end lea
   const run = await recorder.startRun({ name: 'ending' });
   const big = new Float32Array(20000).map((_, i) => i); // a blob that will not fit
   await run.flush();
-  const pages = recorder.store.sqlite.pragma('page_count', { simple: true }) as number;
-  recorder.store.sqlite.pragma(`max_page_count = ${pages + 2}`);
+  const pages = sqliteOf(recorder.store).pragma('page_count', { simple: true }) as number;
+  sqliteOf(recorder.store).pragma(`max_page_count = ${pages + 2}`);
   run.append({ type: 'critic.evaluated', decision: 0, payload: { states: { dtype: 'float32', shape: [1, 20000], data: big }, values: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } } });
   await assert.rejects(run.end('completed'), { code: 'STORE_WRITE_FAILED' });
   const raw = rawDatabase(file);
   const row = raw.prepare('select status, head_seq from runs where id = ?').get(run.id) as { status: string; head_seq: number };
   assert.deepEqual(row, { status: 'recording', head_seq: 0 }, 'neither run.ended nor the status');
-  recorder.store.sqlite.pragma('max_page_count = 1073741823');
+  sqliteOf(recorder.store).pragma('max_page_count = 1073741823');
   await run.close();
   const after = raw.prepare('select status, head_seq from runs where id = ?').get(run.id) as { status: string; head_seq: number };
   const last = raw.prepare('select type from events e join runs r on r.pk = e.run_pk where r.id = ? order by seq desc limit 1').get(run.id) as { type: string };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { EventStore } from '../../src/store/event-store.js';
+import { sqliteOf } from '../helpers/sqlite-of.js';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
@@ -45,10 +47,10 @@ function mixedEvent(i: number, rand: (n: number) => number) {
 }
 
 function pageCount(rec: Recorder): number {
-  return rec.store.sqlite.pragma('page_count', { simple: true }) as number;
+  return sqliteOf(rec.store).pragma('page_count', { simple: true }) as number;
 }
 
-async function chainOk(store: SqliteEventStore, run: string): Promise<void> {
+async function chainOk(store: EventStore, run: string): Promise<void> {
   const report = await verifyChain(store, run);
   assert.ok(report.ok, `chain of ${run}: ${report.problem}`);
 }
@@ -84,7 +86,7 @@ describe('disk full while recording', () => {
 
       for (let point = 1; point <= POINTS_PER_MODE; point++) {
         const where = `point ${point} (limit = pages + ${point})`;
-        rec.store.sqlite.pragma(`max_page_count = ${pageCount(rec) + point}`);
+        sqliteOf(rec.store).pragma(`max_page_count = ${pageCount(rec) + point}`);
         const errorsBefore = errors.length;
         let failure: StoreWriteError | undefined;
         if (durability === 'batch') {
@@ -112,7 +114,7 @@ describe('disk full while recording', () => {
         assert.deepEqual(committed, range(storedSeqs(file, run.id).length - 1, 1), `${where}: events$ emitted exactly the stored events`);
 
         // Space is freed: flush writes everything kept, in order, and the chain holds.
-        rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+        sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
         await run.flush();
         assert.equal(run.error, null);
         assert.deepEqual(storedSeqs(file, run.id), range(run.seq), `${where}: after space returns every event is stored, gapless`);
@@ -122,12 +124,12 @@ describe('disk full while recording', () => {
       assert.equal(new Set(failedAt).size, POINTS_PER_MODE, `distinct failure points: ${failedAt.join(', ')}`);
 
       // Full again at the end: close() rejects and keeps everything; once space returns it ends the run.
-      rec.store.sqlite.pragma(`max_page_count = ${pageCount(rec)}`);
+      sqliteOf(rec.store).pragma(`max_page_count = ${pageCount(rec)}`);
       for (let n = 0; n < 200; n++) run.append(criticEvaluated(i++, { rows: 40 }));
       await assert.rejects(run.close(), (e: unknown) => isFull(e), 'close() rejects while the disk is full');
       await assert.rejects(rec.close(), (e: unknown) => isFull(e));
       assert.equal(integrityCheck(file), 'ok');
-      rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+      sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
       await run.close();
       await rec.close();
       assert.deepEqual(storedSeqs(file, run.id), range(i + 2), 'run.started, every event emitted, run.ended');
@@ -152,7 +154,7 @@ describe('disk full while recording', () => {
   it('startRun on a full database rejects with STORE_WRITE_FAILED and leaves no run behind', async () => {
     const file = tmp.file('full-start.db');
     const rec = await Recorder.open(file);
-    rec.store.sqlite.pragma(`max_page_count = ${pageCount(rec)}`);
+    sqliteOf(rec.store).pragma(`max_page_count = ${pageCount(rec)}`);
     let failure: unknown;
     let started = 0;
     // Each run row takes room in the runs table; sooner or later creating one needs a new page.
@@ -173,7 +175,7 @@ describe('disk full while recording', () => {
       db.close();
     }
     assert.equal(integrityCheck(file), 'ok');
-    rec.store.sqlite.pragma(`max_page_count = ${UNLIMITED}`);
+    sqliteOf(rec.store).pragma(`max_page_count = ${UNLIMITED}`);
     await rec.close();
   });
 });

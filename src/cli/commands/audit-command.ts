@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { auditRun, type AuditReport } from '../../audit/audit-run.js';
-import type { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
 import { auditsNamed, CHECK_NAMES, type CheckName } from '../../audit/audits.js';
 import type { AuditOutcome, Verdict } from '../../audit/audit-types.js';
 import { loadReferenceReward, parseReferenceSpec } from '../../audit/reference-reward.js';
@@ -113,7 +113,7 @@ export function formatAuditText(r: AuditReport): string[] {
 }
 
 /** A re-decider for runs replay can rebuild (reference-agent runs); null for others, whose audit simply omits flips. */
-async function tryReDecider(store: SqliteEventStore, run: string) {
+async function tryReDecider(store: EventStore, run: string) {
   const { createReDecider } = await import('../../../replay/reference-redecider.js');
   try {
     return await createReDecider(store, run);

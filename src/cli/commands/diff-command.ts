@@ -7,7 +7,8 @@ import { formatDiffReport } from '../../diff/format-diff-report.js';
 import { renderDiffHtml } from '../../diff/render-diff-html.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { actionNamesOf } from '../../show/action-names.js';
-import { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
+import { openStore } from '../../store/open-store.js';
 import { warnIfIncomplete } from './warn-incomplete.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
@@ -42,12 +43,12 @@ export const diffCommand: CliCommand = {
           const o = parseOptions(Options, { ...cmd.optsWithGlobals(), runA, runB });
           const a = parseRunArgument(o.runA, o.db);
           const b = parseRunArgument(o.runB, o.db);
-          const storeA = await SqliteEventStore.open(a.db, { readonly: true });
+          const storeA = await openStore(a.db, { readonly: true });
           let report;
           let actionNames: readonly string[] | null = null;
           try {
             actionNames = actionNamesOf((await storeA.getRun(a.run)).env);
-            const storeB = b.db === a.db ? storeA : await SqliteEventStore.open(b.db, { readonly: true });
+            const storeB = b.db === a.db ? storeA : await openStore(b.db, { readonly: true });
             try {
               report = await diffRuns({ store: storeA, run: a.run }, { store: storeB, run: b.run });
               await warnIfIncomplete(storeA, a.run);

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { FlightrecServer, SERVE_DEFAULTS } from '../../serve/flightrec-server.js';
 import { ServerAccess } from '../../serve/server-access.js';
-import { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
+import { openStore } from '../../store/open-store.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { serverOptions } from './server-options.js';
 
@@ -23,7 +24,7 @@ export const serveCommand: CliCommand = {
         run(async () => {
           const o = parseOptions(Options, cmd.optsWithGlobals());
           const access = ServerAccess.resolve({ host: o.host, token: o.token });
-          const store = await SqliteEventStore.open(o.db);
+          const store = await openStore(o.db);
           let server: FlightrecServer;
           try {
             server = await FlightrecServer.start({ store, access, port: o.port, maxQueue: o.maxQueue });

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ServerAccess } from '../../serve/server-access.js';
-import { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
+import { openStore } from '../../store/open-store.js';
 import { startUiServer } from '../../ui/ui-server.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { serverOptions } from './server-options.js';
@@ -24,7 +25,7 @@ export const uiCommand: CliCommand = {
         run(async () => {
           const o = parseOptions(UiOptions, cmd.optsWithGlobals());
           const access = ServerAccess.resolve({ host: o.host, token: o.token });
-          const store = await SqliteEventStore.open(o.db, { mustExist: true });
+          const store = await openStore(o.db, { mustExist: true });
           const server = await startUiServer({ store, dbPath: o.db, access, port: o.port }).catch(async (e: unknown) => {
             await store.close();
             throw e;

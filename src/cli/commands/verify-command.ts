@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
-import type { SqliteEventStore } from '../../store/sqlite-event-store.js';
+import type { EventStore } from '../../store/event-store.js';
 import { verifyChain, type ChainReport, type RunSeal } from '../../store/verify-chain.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { formatTable } from '../../text/format-table.js';
@@ -67,7 +67,7 @@ export const verifyCommand: CliCommand = {
   },
 };
 
-async function verifyRuns(store: SqliteEventStore, single: string | undefined, seal: RunSeal | undefined, json: boolean): Promise<ChainReport[]> {
+async function verifyRuns(store: EventStore, single: string | undefined, seal: RunSeal | undefined, json: boolean): Promise<ChainReport[]> {
   const runs = single !== undefined ? [await store.getRun(single)] : await store.listRuns();
   const reports: ChainReport[] = [];
   onInterrupt(() => [`verify stopped after ${reports.length} of ${runs.length} runs; it only reads, so nothing was written`]);

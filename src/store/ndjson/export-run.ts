@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { storedEnvelope } from '../stored-envelope.js';
 import { decodeValue } from '../../events/payload-codec.js';
-import type { EventRow, SqliteEventStore } from '../sqlite-event-store.js';
+import type { EventRow, EventStore } from '../event-store.js';
 import { GENESIS_HASH } from '../hash-chain.js';
 import { NDJSON_FORMAT, type NdjsonEvent, type NdjsonHeader, type NdjsonTrailer } from './ndjson-format.js';
 import { toNdjsonValue } from './ndjson-value.js';
@@ -22,7 +22,7 @@ const CHUNK_CHARS = 1 << 16;
  * stored schema version, not upcast — because the chain hashes those bytes.
  * Throws NotFoundError before writing anything when the run does not exist.
  */
-export async function exportRun(store: SqliteEventStore, runId: string, out: Writable): Promise<ExportResult> {
+export async function exportRun(store: EventStore, runId: string, out: Writable): Promise<ExportResult> {
   const run = await store.getRun(runId);
   const write = lineWriter(out);
   const header: NdjsonHeader = {
@@ -54,7 +54,7 @@ export async function exportRun(store: SqliteEventStore, runId: string, out: Wri
 }
 
 /** One stored event as its NDJSON line object (payload decoded, blobs inlined). */
-export function eventLine(run: string, row: EventRow, store: SqliteEventStore): NdjsonEvent {
+export function eventLine(run: string, row: EventRow, store: EventStore): NdjsonEvent {
   const payload = decodeValue(row.payload, { getBlob: (h) => store.getBlob(h) });
   return { ...storedEnvelope(run, row), payload: toNdjsonValue(payload) } as NdjsonEvent;
 }

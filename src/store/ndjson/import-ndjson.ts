@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { describeValue } from '../../events/event-errors.js';
 import { FlightrecError, NotFoundError } from '../../errors/flightrec-error.js';
 import { GENESIS_HASH } from '../hash-chain.js';
-import type { PreparedEvent, SqliteEventStore } from '../sqlite-event-store.js';
+import type { PreparedEvent, EventStore } from '../event-store.js';
 import { ConcurrencyError, PathIsDirectoryError } from '../store-errors.js';
 import { NdjsonTrailer, TRAILER_PREFIX, type NdjsonHeader } from './ndjson-format.js';
 import { NdjsonImportError } from './ndjson-import-error.js';
@@ -39,7 +39,7 @@ export interface ImportOptions {
   onProgress?: (bytes: number, total: number) => void;
 }
 
-export async function importNdjson(store: SqliteEventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importNdjson(store: EventStore, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   await checkImportFile(path);
   const size = (await stat(path)).size;
   const report = options.onProgress;
@@ -64,7 +64,7 @@ interface Plan {
   createdAt: number | undefined;
 }
 
-async function checkFile(store: SqliteEventStore, path: string, allowTruncated: boolean, onBytes?: (bytes: number) => void): Promise<Plan> {
+async function checkFile(store: EventStore, path: string, allowTruncated: boolean, onBytes?: (bytes: number) => void): Promise<Plan> {
   let header: NdjsonHeader | undefined;
   let trailer: NdjsonTrailer | null = null;
   let lastLine = 0;
@@ -133,19 +133,18 @@ async function checkStored(e: ParsedEvent, run: string, storedHash: (seq: number
   }
 }
 
-function checkIdFree(store: SqliteEventStore, id: string, fileIds: Set<string>): void {
+function checkIdFree(store: EventStore, id: string, fileIds: Set<string>): void {
   if (fileIds.has(id)) throw new LineIssueError({ path: 'id', problem: 'is used by an earlier line of this file', received: describeValue(id) });
   fileIds.add(id);
   const found = store.findEventById(id);
   if (found !== undefined) throw new LineIssueError({ path: 'id', problem: `is already the id of event seq ${found.seq} of run ${found.run}`, received: describeValue(id) });
 }
 
-async function writeRun(store: SqliteEventStore, path: string, plan: Plan, onBytes?: (bytes: number) => void): Promise<ImportResult> {
+async function writeRun(store: EventStore, path: string, plan: Plan, onBytes?: (bytes: number) => void): Promise<ImportResult> {
   const { header } = plan;
   const id = header.run.id;
   // One transaction for the whole file: a failure halfway (disk full, a concurrent writer) leaves nothing behind.
-  store.sqlite.exec('BEGIN IMMEDIATE');
-  try {
+  return await store.writeTransaction(async () => {
     const found = await store.findRun(id);
     if ((found?.head_seq ?? null) !== plan.storedHead) throw new ConcurrencyError(id, plan.storedHead ?? -1, found?.head_seq ?? -1);
     const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run, ...(plan.createdAt === undefined ? {} : { createdAt: plan.createdAt }) }));
@@ -184,12 +183,8 @@ async function writeRun(store: SqliteEventStore, path: string, plan: Plan, onByt
     if (at.seq !== plan.events) throw new FlightrecError('IMPORT_FILE_CHANGED', `${path} changed while importing (${plan.events} events when checked, ${at.seq} now); nothing was imported`, { file: path });
     const appended = head - storedHead;
     if (found === undefined || appended > 0) await store.setStatus(run.pk, header.run.status);
-    store.sqlite.exec('COMMIT');
     return { run: id, events: appended, skipped: plan.events - appended };
-  } catch (e) {
-    if (store.sqlite.inTransaction) store.sqlite.exec('ROLLBACK');
-    throw e;
-  }
+  });
 }
 
 /** Longest line read: the longest string JavaScript can hold (a longer line could not be parsed anyway). */
@@ -280,7 +275,7 @@ function tooLong(path: string, no: number): NdjsonImportError {
 }
 
 /** Stored hashes by seq, read a page at a time as the file advances. */
-function storedHashes(store: SqliteEventStore, runPk: number): (seq: number) => Promise<string | null> {
+function storedHashes(store: EventStore, runPk: number): (seq: number) => Promise<string | null> {
   let page = new Map<number, string>();
   return async (seq) => {
     if (!page.has(seq)) {

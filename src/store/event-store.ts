@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { FlightrecDatabase } from './database-schema.js';
+import type { EventFilter, EventRow, NewRun, PreparedEvent, RunRow } from './sqlite-event-store.js';
+
+// The row and input types are declared beside the SQLite store, where they were first; they are
+// the same for every store, so they are re-exported here for code above the store.
+export type { EventFilter, EventRow, NewRun, PreparedEvent, RunRow } from './sqlite-event-store.js';
+
+/** A page of events of every run in the order a follower reads them, and the position to read on from. */
+export interface GlobalPage {
+  rows: (EventRow & { run: string })[];
+  /** Opaque: pass it back as `after` (null when nothing has been read yet). */
+  next: string | null;
+}
+
+/** Which database holds the event log. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * The event log as everything above src/store sees it, whatever database holds it. Events are
+ * appended per run in batches; `seq` is gapless per run from 0 and every event's hash chains to
+ * the previous one. Reads are async; the members marked synchronous exist because their callers
+ * cannot await (payload decoding, replay inside a component call, exit handlers), and every store
+ * must answer them without awaiting (docs/design.md, "Stores").
+ */
+export interface EventStore {
+  readonly kind: StoreKind;
+  /** The file path or the server URL (password removed): how messages name the store and what tells two stores apart. */
+  readonly location: string;
+  /** Query builder for portable reads; SQL that only one database understands stays inside its store. */
+  readonly db: Kysely<FlightrecDatabase>;
+  /** False once closed: a writer that was dropped with events still queued will never store them. */
+  readonly isOpen: boolean;
+
+  /** Creates an empty run (head seq -1, status 'recording'); StoreWriteError when the database refuses (id taken...). */
+  createRun(run: NewRun): Promise<RunRow>;
+  findRun(id: string): Promise<RunRow | undefined>;
+  /** The run, or NotFoundError naming the id and a few runs that do exist. */
+  getRun(id: string): Promise<RunRow>;
+  /** All runs, newest first. */
+  listRuns(): Promise<RunRow[]>;
+  setStatus(runPk: number, status: string): Promise<void>;
+
+  /**
+   * Appends a batch atomically and synchronously (exit and signal handlers flush through it).
+   * When the stored head is not `expectedHead`, another writer appended: ConcurrencyError with
+   * nothing written. Blobs go in the same transaction; `status`, when given, is set in it too.
+   */
+  appendBatch(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>, status?: string): void;
+
+  /**
+   * Runs `fn` in one write transaction: every appendBatch, createRun and setStatus inside it
+   * commits together or not at all (an import is all-or-nothing).
+   */
+  writeTransaction<T>(fn: () => Promise<T>): Promise<T>;
+
+  /** The chain hashes of a run's first `count` events in seq order, synchronously. */
+  readHashes(runPk: number, count: number): Uint8Array[];
+  /** Where an event with this writer-chosen id is stored, if anywhere, synchronously. */
+  findEventById(id: string): { run: string; seq: number; hash: Uint8Array } | undefined;
+  /** A blob's stored size by sha256 without reading it; undefined when missing. Synchronous. */
+  blobSizeSync(hash: Uint8Array): number | undefined;
+  /** A blob's bytes by sha256, verified against the hash (BlobIntegrityError otherwise). Synchronous. */
+  getBlob(hash: Uint8Array, options?: { bypassCache?: boolean }): Uint8Array;
+
+  /** One page of a run's events with seq greater than `afterSeq`, in seq order. */
+  readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Rows of a run in seq order from `fromSeq`. */
+  readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]>;
+  /** A component's updates and checkpoints in a seq range, synchronously (replay materialises a component mid-decision). */
+  componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[];
+
+  /**
+   * Events of all runs after the global position `after` (null: from the start), in an order
+   * that never changes once read: an event committed later by a slower writer always comes after
+   * what a follower has already read, so following `next` never skips one.
+   */
+  readGlobal(after: string | null, limit: number): Promise<GlobalPage>;
+
+  close(): Promise<void>;
+}
