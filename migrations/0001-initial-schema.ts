@@ -1,38 +1,47 @@
 import { sql, type Kysely } from 'kysely';
+import { dialectTypes } from './dialect-types.js';
 
 /** Runs, the event log and the content-addressed blob table (DESIGN.md, "Events"). */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // On SQLite these are the types this migration always created (integer, blob, integer primary
+  // key as the rowid): databases in the field that applied it are unchanged.
+  const { postgres, int, bytes } = dialectTypes(db);
   await db.schema
     .createTable('runs')
-    .addColumn('pk', 'integer', (c) => c.primaryKey())
+    .addColumn('pk', int, (c) => (postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', int, (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('source_run', 'text')
     .addColumn('env', 'text')
     .addColumn('backend', 'text')
-    .addColumn('head_seq', 'integer', (c) => c.notNull().defaultTo(-1))
-    .addColumn('head_hash', 'blob')
+    .addColumn('head_seq', int, (c) => c.notNull().defaultTo(-1))
+    .addColumn('head_hash', bytes)
     .execute();
 
   await db.schema
     .createTable('events')
-    .addColumn('pos', 'integer', (c) => c.primaryKey())
-    .addColumn('run_pk', 'integer', (c) => c.notNull().references('runs.pk'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('pos', int, (c) => (postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
+    .addColumn('run_pk', int, (c) => c.notNull().references('runs.pk'))
+    .addColumn('seq', int, (c) => c.notNull())
     .addColumn('id', 'text')
     .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('v', 'integer', (c) => c.notNull())
-    .addColumn('t', 'integer', (c) => c.notNull())
-    .addColumn('episode', 'integer')
-    .addColumn('step', 'integer')
-    .addColumn('decision', 'integer')
+    .addColumn('v', int, (c) => c.notNull())
+    .addColumn('t', int, (c) => c.notNull())
+    .addColumn('episode', int)
+    .addColumn('step', int)
+    .addColumn('decision', int)
     .addColumn('component', 'text')
     .addColumn('version', 'text')
-    .addColumn('parent', 'integer')
-    .addColumn('payload', 'blob', (c) => c.notNull())
-    .addColumn('hash', 'blob', (c) => c.notNull())
+    .addColumn('parent', int)
+    .addColumn('payload', bytes, (c) => c.notNull())
+    .addColumn('hash', bytes, (c) => c.notNull())
+    .$call((t) =>
+      // The transaction that wrote the row: pos is taken from a sequence before commit, so a reader
+      // following pos skips only what is at or past the oldest transaction still running (xmin).
+      postgres ? t.addColumn('tx', sql`xid8`, (c) => c.notNull().defaultTo(sql`pg_current_xact_id()`)) : t,
+    )
     .execute();
   await db.schema.createIndex('events_run_seq').unique().on('events').columns(['run_pk', 'seq']).execute();
   await db.schema.createIndex('events_run_episode_step').on('events').columns(['run_pk', 'episode', 'step']).execute();
@@ -43,9 +52,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('blobs')
-    .addColumn('hash', 'blob', (c) => c.primaryKey())
-    .addColumn('size', 'integer', (c) => c.notNull())
-    .addColumn('bytes', 'blob', (c) => c.notNull())
+    .addColumn('hash', bytes, (c) => c.primaryKey())
+    .addColumn('size', int, (c) => c.notNull())
+    .addColumn('bytes', bytes, (c) => c.notNull())
     .execute();
 
   // For people querying with any SQLite tool: events with their public run id and effective event id.
@@ -54,7 +63,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .as(
       sql`select e.pos, r.id as run, e.seq, coalesce(e.id, r.id || ':' || e.seq) as id, e.type, e.v, e.t,
                  e.episode, e.step, e.decision, e.component, e.version, e.parent,
-                 length(e.payload) as payload_bytes, hex(e.hash) as hash
+                 length(e.payload) as payload_bytes, ${postgres ? sql`encode(e.hash, 'hex')` : sql`hex(e.hash)`} as hash
           from events e join runs r on r.pk = e.run_pk`,
     )
     .execute();

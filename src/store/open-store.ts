@@ -1,5 +1,7 @@
 import type { EventStore } from './event-store.js';
 import type { OpenOptions } from './open-database.js';
+import { PostgresEventStore } from './postgres/postgres-event-store.js';
+import { isPostgresUrl } from './postgres/pg-types.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 /**
@@ -8,5 +10,6 @@ import { SqliteEventStore } from './sqlite-event-store.js';
  * through here, so choosing a store is nothing but the value of `--db` (or FLIGHTREC_DB).
  */
 export async function openStore(location: string, options: OpenOptions = {}): Promise<EventStore> {
+  if (isPostgresUrl(location)) return await PostgresEventStore.open(location, options);
   return await SqliteEventStore.open(location, options);
 }

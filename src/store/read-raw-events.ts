@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EventStore } from './event-store.js';
+import type { EventStore, StoreKind } from './event-store.js';
 import type { RawEvent } from './raw-event.js';
 
 export interface RawReadOptions {
@@ -20,6 +20,22 @@ export interface RawReadStats {
 function typeList(types: readonly string[]): { list: string; at: Map<number, string> } {
   const list = `,${types.join(',')},`;
   return { list, at: new Map(types.map((t) => [list.indexOf(`,${t},`) + 1, t])) };
+}
+
+/** The page's aggregate, in each database's words; both come back as the same bytes and text. */
+function packedColumns(kind: StoreKind, TYPE_LIST: string) {
+  if (kind === 'postgres') {
+    return [
+      sql<number>`count(*)`.as('n'),
+      sql<Uint8Array | null>`string_agg(payload, ''::bytea order by seq)`.as('payloads'),
+      sql<string | null>`string_agg(seq || ',' || v || ',' || coalesce(episode::text, '') || ',' || coalesce(step::text, '') || ',' || coalesce(decision::text, '') || ',' || length(payload) || ',' || position(',' || type || ',' in ${TYPE_LIST}::text), ';' order by seq)`.as('columns'),
+    ];
+  }
+  return [
+    sql<number>`count(*)`.as('n'),
+    sql<Uint8Array | null>`cast(group_concat(payload, '') as blob)`.as('payloads'),
+    sql<string | null>`group_concat(seq || ',' || v || ',' || ifnull(episode, '') || ',' || ifnull(step, '') || ',' || ifnull(decision, '') || ',' || length(payload) || ',' || instr(${TYPE_LIST}, ',' || type || ','), ';')`.as('columns'),
+  ];
 }
 
 /**
@@ -53,11 +69,7 @@ export async function* readRawEvents(store: EventStore, runPk: number, types: re
       .as('page');
     const packed = await store.db
       .selectFrom(page)
-      .select([
-        sql<number>`count(*)`.as('n'),
-        sql<Uint8Array | null>`cast(group_concat(payload, '') as blob)`.as('payloads'),
-        sql<string | null>`group_concat(seq || ',' || v || ',' || ifnull(episode, '') || ',' || ifnull(step, '') || ',' || ifnull(decision, '') || ',' || length(payload) || ',' || instr(${TYPE_LIST}, ',' || type || ','), ';')`.as('columns'),
-      ])
+      .select(packedColumns(store.kind, TYPE_LIST))
       .executeTakeFirstOrThrow();
     const n = Number(packed.n);
     if (n === 0) return;

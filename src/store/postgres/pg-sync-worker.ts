@@ -1,0 +1,169 @@
+import { workerData, type MessagePort } from 'node:worker_threads';
+import pg from 'pg';
+import { PG_TYPES } from './pg-types.js';
+import type { WireEvent, WireReply, WireRequest } from './pg-wire.js';
+
+/**
+ * The PostgreSQL store's write connection, in a worker thread. The main thread posts one request
+ * and blocks on a shared flag until this worker has run it and posted the reply (see
+ * PgSyncBridge): that is how appendBatch and the other synchronous members of EventStore are
+ * synchronous on a database whose driver is asynchronous. One request at a time, in order.
+ */
+const { url, readonly, flag, port } = workerData as { url: string; readonly: boolean; flag: Int32Array; port: MessagePort };
+const client = new pg.Client({ connectionString: url, types: PG_TYPES });
+const connected = client.connect().then(async () => {
+  if (readonly) await client.query('set session characteristics as transaction read only');
+});
+connected.catch(() => undefined);
+let inTransaction = false;
+
+port.on('message', (req: WireRequest) => {
+  void run(req).then(reply);
+});
+
+process.on('uncaughtException', (e) => reply({ ok: false, error: { kind: 'write', message: `the PostgreSQL writer thread failed: ${e.message}`, code: '' } }));
+
+function reply(r: WireReply): void {
+  port.postMessage(r);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
+
+async function run(req: WireRequest): Promise<WireReply> {
+  try {
+    await connected;
+    return { ok: true, value: await handle(req) };
+  } catch (e) {
+    if (e instanceof Conflict) return { ok: false, error: { kind: 'concurrency', expected: e.expected, actual: e.actual } };
+    return { ok: false, error: { kind: 'write', message: (e as Error).message, code: String((e as { code?: unknown }).code ?? '') } };
+  }
+}
+
+class Conflict extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('head moved');
+  }
+}
+
+async function handle(req: WireRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'ping':
+      await client.query('select 1');
+      return null;
+    case 'begin':
+      await client.query('begin');
+      inTransaction = true;
+      return null;
+    case 'commit':
+    case 'rollback':
+      inTransaction = false;
+      await client.query(req.op);
+      return null;
+    case 'createRun': {
+      const r = req.run;
+      const res = await client.query(
+        'insert into runs (id, name, created_at, status, source_run, env, backend, head_seq, head_hash) values ($1, $2, $3, $4, $5, $6, $7, -1, null) returning *',
+        [r.id, r.name, r.createdAt, 'recording', r.sourceRun, r.env, r.backend],
+      );
+      return res.rows[0];
+    }
+    case 'setStatus':
+      await client.query('update runs set status = $1 where pk = $2', [req.status, req.runPk]);
+      return null;
+    case 'append':
+      return await append(req.runPk, req.expectedHead, req.events, req.blobs, req.status);
+    case 'hashes': {
+      const res = await client.query({ name: 'fr_hashes', text: 'select hash from events where run_pk = $1 and seq < $2 order by seq', values: [req.runPk, req.count], rowMode: 'array' });
+      return res.rows.map((r: unknown[]) => r[0]);
+    }
+    case 'eventById': {
+      const res = await client.query({ name: 'fr_event_by_id', text: 'select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = $1', values: [req.id] });
+      return res.rows[0] ?? null;
+    }
+    case 'blobSize': {
+      const res = await client.query({ name: 'fr_blob_size', text: 'select size from blobs where hash = $1', values: [req.hash] });
+      return res.rows[0]?.size ?? null;
+    }
+    case 'blob': {
+      const res = await client.query({ name: 'fr_blob', text: 'select bytes from blobs where hash = $1', values: [req.hash] });
+      return res.rows[0]?.bytes ?? null;
+    }
+    case 'history': {
+      const res = await client.query({
+        name: 'fr_history',
+        text: "select run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash, pos from events where run_pk = $1 and component = $2 and type in ('component.updated', 'checkpoint.saved') and seq between $3 and $4 order by seq",
+        values: [req.runPk, req.component, req.seqFrom, req.seqTo],
+      });
+      return res.rows;
+    }
+    case 'close':
+      await client.end();
+      return null;
+  }
+}
+
+/**
+ * One batch in one transaction (a savepoint inside an import's transaction). The run's row is
+ * locked first, so two writers of one run queue there and the second finds the head moved. A
+ * batch whose last event is already stored with the same chain hash was committed before (a
+ * retry after a lost acknowledgement): the hash covers every event up to it, so it is done.
+ */
+async function append(runPk: number, expectedHead: number, events: WireEvent[], blobs: [Uint8Array, Uint8Array][], status: string | null): Promise<'stored' | 'already'> {
+  const nested = inTransaction;
+  await client.query(nested ? 'savepoint fr_append' : 'begin');
+  try {
+    const head = (await client.query({ name: 'fr_head', text: 'select head_seq from runs where pk = $1 for update', values: [runPk] })).rows[0]?.head_seq as number | undefined;
+    if (head !== expectedHead) {
+      const last = events[events.length - 1]!;
+      if (head !== undefined && head >= last.seq) {
+        const stored = (await client.query({ name: 'fr_hash_at', text: 'select hash from events where run_pk = $1 and seq = $2', values: [runPk, last.seq] })).rows[0]?.hash as Buffer | undefined;
+        if (stored !== undefined && Buffer.compare(stored, last.hash) === 0) {
+          await client.query(nested ? 'release savepoint fr_append' : 'commit');
+          return 'already';
+        }
+      }
+      throw new Conflict(expectedHead, head ?? -1);
+    }
+    if (blobs.length > 0) {
+      await client.query({
+        name: 'fr_blobs',
+        text: 'insert into blobs (hash, size, bytes) select h, length(b), b from unnest($1::bytea[], $2::bytea[]) as u(h, b) on conflict (hash) do nothing',
+        values: [blobs.map((b) => b[0]), blobs.map((b) => b[1])],
+      });
+    }
+    const cols: unknown[][] = Array.from({ length: 13 }, () => new Array<unknown>(events.length));
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      cols[0]![i] = e.seq;
+      cols[1]![i] = e.id;
+      cols[2]![i] = e.type;
+      cols[3]![i] = e.v;
+      cols[4]![i] = e.t;
+      cols[5]![i] = e.episode;
+      cols[6]![i] = e.step;
+      cols[7]![i] = e.decision;
+      cols[8]![i] = e.component;
+      cols[9]![i] = e.version;
+      cols[10]![i] = e.parent;
+      cols[11]![i] = e.payload;
+      cols[12]![i] = e.hash;
+    }
+    await client.query({
+      name: 'fr_events',
+      text:
+        'insert into events (run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash) ' +
+        'select $1::bigint, * from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bytea[], $14::bytea[])',
+      values: [runPk, ...cols],
+    });
+    const last = events[events.length - 1]!;
+    await client.query({ name: 'fr_set_head', text: 'update runs set head_seq = $2, head_hash = $3, status = coalesce($4, status) where pk = $1', values: [runPk, last.seq, last.hash, status] });
+    await client.query(nested ? 'release savepoint fr_append' : 'commit');
+    return 'stored';
+  } catch (e) {
+    await client.query(nested ? 'rollback to savepoint fr_append' : 'rollback').catch(() => undefined);
+    throw e;
+  }
+}

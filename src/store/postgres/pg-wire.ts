@@ -1,0 +1,33 @@
+import type { NewRun } from '../event-store.js';
+
+/** An event as it crosses to the writer thread (structured clone: plain fields and byte arrays). */
+export interface WireEvent {
+  seq: number;
+  id: string | null;
+  type: string;
+  v: number;
+  t: number;
+  episode: number | null;
+  step: number | null;
+  decision: number | null;
+  component: string | null;
+  version: string | null;
+  parent: number | null;
+  payload: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** What the main thread asks the PostgreSQL writer thread to do. */
+export type WireRequest =
+  | { op: 'ping' | 'begin' | 'commit' | 'rollback' | 'close' }
+  | { op: 'createRun'; run: NewRun & { createdAt: number } }
+  | { op: 'setStatus'; runPk: number; status: string }
+  | { op: 'append'; runPk: number; expectedHead: number; events: WireEvent[]; blobs: [Uint8Array, Uint8Array][]; status: string | null }
+  | { op: 'hashes'; runPk: number; count: number }
+  | { op: 'eventById'; id: string }
+  | { op: 'blobSize' | 'blob'; hash: Uint8Array }
+  | { op: 'history'; runPk: number; component: string; seqFrom: number; seqTo: number };
+
+export type WireError = { kind: 'concurrency'; expected: number; actual: number } | { kind: 'write'; message: string; code: string };
+
+export type WireReply = { ok: true; value: unknown } | { ok: false; error: WireError };
