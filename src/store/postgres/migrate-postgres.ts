@@ -12,7 +12,9 @@ import { NotFlightrecDatabaseError, SchemaNeedsMigrationError, SchemaTooNewError
  */
 export async function migratePostgres(db: Kysely<FlightrecDatabase>, location: string, reader: boolean): Promise<string[]> {
   let applied: string[];
+  let schema: string;
   try {
+    schema = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s;
     const table = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
     applied = table.rows[0]?.t == null ? [] : (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
   } catch (e) {
@@ -27,7 +29,9 @@ export async function migratePostgres(db: Kysely<FlightrecDatabase>, location: s
     return [];
   }
   if (pending.length === 0) return [];
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+  // The schema named explicitly: kysely otherwise finds its tables in any schema of the database
+  // (another flightrec store beside this one) and skips creating them in this one.
+  const migrator = new Migrator({ db, migrationTableSchema: schema, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error');
