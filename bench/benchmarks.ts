@@ -19,4 +19,5 @@ export const BENCHMARKS: Readonly<Record<string, RegisteredBenchmark>> = {
   ui: { description: 'viewer pages in chromium: a decision of a 1M-event run against showDecision, the run page, 1,000 runs', inDefault: false, load: async () => (await import('./ui-benchmark.js')).uiBenchmark },
   crash: { description: 'SIGKILL soak: --kills N (default 1000) at random points of recording (both durability modes), replay --verify, replay --swap and import; corrupt files, torn batches, acknowledged events lost', inDefault: false, load: async () => (await import('./crash-benchmark.js')).crashBenchmark },
   concurrency: { description: '8 processes × 60 s appending to one file (3 on one shared run) while a reader replays: events/s and failures', inDefault: false, load: async () => (await import('./concurrency-benchmark.js')).concurrencyBenchmark },
+  postgres: { description: 'the recorder into PostgreSQL vs raw pg COPY of the same rows, and 8 writer processes at once (needs FLIGHTREC_PG_URL)', inDefault: false, load: async () => (await import('./postgres-benchmark.js')).postgresBenchmark },
 };
