@@ -2,6 +2,7 @@ import type { CliCommand } from './cli-command.js';
 import { auditCommand } from './commands/audit-command.js';
 import { blameCommand } from './commands/blame-command.js';
 import { checkpointCommand } from './commands/checkpoint-command.js';
+import { copyCommand } from './commands/copy-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { diffCommand } from './commands/diff-command.js';
 import { eventsCommand } from './commands/events-command.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CliCommand[] = [
   verifyProofCommand,
   exportCommand,
   importCommand,
+  copyCommand,
   auditCommand,
   diffCommand,
   serveCommand,

@@ -19,7 +19,7 @@ let reachable: Promise<string | null> | undefined;
 export function postgresUnavailable(): Promise<string | null> {
   reachable ??= (async () => {
     if (PG_URL === '') return 'FLIGHTREC_PG_URL is not set';
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 30_000 });
     try {
       await c.connect();
       await c.query('select 1');

@@ -6,6 +6,8 @@ import { storeContract } from '../contracts/store-contract.js';
 import { freshSchema, PG_REQUIRED, postgresUnavailable } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-database.js';
 
+// Asked before any test is registered: tests start as soon as they are, and the root hooks run when they end.
+const unavailable = await postgresUnavailable();
 const tmp = tempDir();
 after(() => tmp.cleanup());
 let files = 0;
@@ -15,7 +17,6 @@ storeContract('SQLite', {
   reopen: async (s: EventStore) => await openStore(s.location),
 });
 
-const unavailable = await postgresUnavailable();
 if (unavailable === null) {
   const drops: (() => Promise<void>)[] = [];
   // A store's location hides the password: a second handle is opened from the URL itself.
