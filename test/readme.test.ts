@@ -6,7 +6,12 @@ import { recordYourAgent } from '../examples/record-your-agent.js';
 import { readDecisions } from '../src/store/decision-stream.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { flightrec } from './cli/run-cli.js';
+import { freshSchema, PG_REQUIRED, postgresUnavailable } from './helpers/postgres.js';
 import { tempDir } from './helpers/temp-database.js';
+
+// Asked before any test is registered (tests start as soon as they are).
+const pgUnavailable = await postgresUnavailable();
+const EXAMPLE_URL = 'postgres://flightrec:secret@db.example.com:5432/flightrec';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = readFileSync(`${ROOT}README.md`, 'utf8');
@@ -20,12 +25,12 @@ function examples(): { path: string; code: string }[] {
 }
 
 /** Every `npx flightrec …` line of the README's sh blocks, as a user would type it after `npm ci`. */
-function shellCommands(): string[] {
+function shellCommands(section?: RegExp): string[] {
   const out: string[] = [];
   for (const m of README.matchAll(/```sh\n([\s\S]*?)```/g)) {
     // The Python agent's sections run on a Python agent's run: test/serve/python-agent runs those lines.
     const heading = [...README.slice(0, m.index).matchAll(/^#{2,3} (.*)$/gm)].pop()?.[1] ?? '';
-    if (/Python agent/.test(heading)) continue;
+    if (section !== undefined ? !section.test(heading) : /Python agent|PostgreSQL/.test(heading)) continue;
     for (const line of m[1]!.split('\n')) if (line.startsWith('npx flightrec ')) out.push(line.replace(/\s+#.*$/, ''));
   }
   // A server started in the background (`… serve &`) runs until stopped: the serve tests cover it.
@@ -97,6 +102,36 @@ describe('README', () => {
         assert.ok(r.stdout.length > 0);
         const m = /derived run (\S+)/.exec(r.stdout) ?? /→ run (\S+)/.exec(r.stdout);
         if (m) derived = m[1]!;
+      });
+    }
+  });
+
+  describe('the PostgreSQL section\'s commands work on a real server (URL replaced by FLIGHTREC_PG_URL\'s)', { skip: pgUnavailable !== null && !PG_REQUIRED ? `SKIPPED: ${pgUnavailable}` : false }, () => {
+    let url = '';
+    let drop = async (): Promise<void> => undefined;
+    let run = '';
+    before(async () => {
+      if (pgUnavailable !== null) assert.fail(pgUnavailable);
+      ({ url, drop } = await freshSchema('readme'));
+    });
+    after(async () => await drop());
+    for (const template of shellCommands(/PostgreSQL/)) {
+      it(template, () => {
+        assert.ok(template.includes(EXAMPLE_URL), 'every command names the example server');
+        const args = template
+          .replace(/\[[^\]]*\]/g, '')
+          .replace(/<run>/g, run)
+          .replace(/<decision>/g, '20')
+          .replace('./flightrec.db', tmp.file('from-postgres.db'))
+          .trim()
+          .split(/\s+/)
+          .slice(2)
+          .map((a) => (a === EXAMPLE_URL ? url : a));
+        const r = flightrec(ROOT, ...args);
+        assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+        const m = /recorded run (\S+)/.exec(r.stdout);
+        if (m) run = m[1]!;
+        assert.ok(run !== '', 'the first command recorded a run');
       });
     }
   });
