@@ -25,6 +25,8 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
 
   private constructor(
+    /** The migrations this open applied (none for a reader, or when the schema was up to date). */
+    readonly migrated: readonly string[],
     readonly location: string,
     readonly db: Kysely<FlightrecDatabase>,
     private readonly writer: PgSyncBridge,
@@ -39,8 +41,9 @@ export class PostgresEventStore implements EventStore {
     if (readonly) pool.on('connect', (c) => void c.query('set session characteristics as transaction read only').catch(() => undefined));
     const db = new Kysely<FlightrecDatabase>({ dialect: new PostgresDialect({ pool }) });
     let writer: PgSyncBridge | undefined;
+    let migrated: string[];
     try {
-      await migratePostgres(db, location, readonly);
+      migrated = await migratePostgres(db, location, readonly);
       writer = new PgSyncBridge(url, location, readonly);
       writer.call({ op: 'ping' });
     } catch (e) {
@@ -49,7 +52,7 @@ export class PostgresEventStore implements EventStore {
       if (e instanceof PgCallError) throw new StoreOpenError(location, new Error(e.message));
       throw e;
     }
-    return new PostgresEventStore(location, db, writer);
+    return new PostgresEventStore(migrated, location, db, writer);
   }
 
   get isOpen(): boolean {
