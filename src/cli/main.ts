@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .name('npx flightrec')
     .description('A flight recorder for model-based RL agents: record, show, replay, audit and diff every decision.')
     .version(pkg.version)
-    .option('--db <path|url>', 'flightrec database: a file, or postgres://user@host:port/db (default: $FLIGHTREC_DB, else ./flightrec.db)', process.env['FLIGHTREC_DB'] || './flightrec.db')
+    .option('--db <path|url>', 'flightrec database: a file, or postgres://user@host:port/db (default: $FLIGHTREC_DB, else ./flightrec.db)')
     .option('--json', 'machine-readable output on stdout', false)
     .option('--events <modules>', `modules that define event families of your own (comma-separated, or in $${EVENTS_ENV})`)
     .configureHelp({ showGlobalOptions: true }) // --db and --json work after any command, so every command's help lists them

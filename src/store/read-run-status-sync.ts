@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { PgSyncBridge } from './postgres/pg-sync-bridge.js';
+import { isPostgresUrl, redactUrl } from './postgres/pg-types.js';
 
 /** A run's status and how far it got, as a signal handler can read it (synchronously, on its own read-only connection). */
 export interface RunStatusSync {
@@ -12,6 +14,7 @@ export interface RunStatusSync {
 
 /** Reads a run's status from the database file; undefined when the run (or the file) is not there. Never throws. */
 export function readRunStatusSync(path: string, runId: string): RunStatusSync | undefined {
+  if (isPostgresUrl(path)) return readPostgresRunStatusSync(path, runId);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -24,5 +27,18 @@ export function readRunStatusSync(path: string, runId: string): RunStatusSync | 
     return undefined;
   } finally {
     db?.close();
+  }
+}
+
+/** The same from a PostgreSQL server, through a writer thread of its own (read-only), synchronously. */
+function readPostgresRunStatusSync(url: string, runId: string): RunStatusSync | undefined {
+  let bridge: PgSyncBridge | undefined;
+  try {
+    bridge = new PgSyncBridge(url, redactUrl(url), true);
+    return bridge.call<RunStatusSync | null>({ op: 'runStatus', run: runId }) ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    void bridge?.close();
   }
 }

@@ -92,6 +92,13 @@ async function handle(req: WireRequest): Promise<unknown> {
       const res = await client.query({ name: 'fr_event_by_id', text: 'select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = $1', values: [req.id] });
       return res.rows[0] ?? null;
     }
+    case 'runStatus': {
+      const run = (await client.query('select pk, status, head_seq from runs where id = $1', [req.run])).rows[0] as { pk: number; status: string; head_seq: number } | undefined;
+      if (run === undefined) return null;
+      const d = (await client.query("select max(decision) as d from events where run_pk = $1 and type = 'decision.started'", [run.pk])).rows[0] as { d: number | null };
+      const e = (await client.query("select count(*) as n from events where run_pk = $1 and type = 'episode.ended'", [run.pk])).rows[0] as { n: number };
+      return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes: e.n };
+    }
     case 'blobSize': {
       const res = await client.query({ name: 'fr_blob_size', text: 'select size from blobs where hash = $1', values: [req.hash] });
       return res.rows[0]?.size ?? null;

@@ -25,6 +25,7 @@ export type WireRequest =
   | { op: 'append'; runPk: number; expectedHead: number; events: WireEvent[]; blobs: [Uint8Array, Uint8Array][]; status: string | null }
   | { op: 'hashes'; runPk: number; count: number }
   | { op: 'eventById'; id: string }
+  | { op: 'runStatus'; run: string }
   | { op: 'blobSize' | 'blob'; hash: Uint8Array }
   | { op: 'history'; runPk: number; component: string; seqFrom: number; seqTo: number };
 
