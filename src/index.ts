@@ -26,6 +26,8 @@ export { instrument } from './record/instrument.js';
 export { SqliteEventStore, type RunRow, type EventFilter } from './store/sqlite-event-store.js';
 export type { EventStore, StoreKind } from './store/event-store.js';
 export { openStore } from './store/open-store.js';
+export { PostgresEventStore } from './store/postgres/postgres-event-store.js';
+export { copyRuns, type CopiedRun } from './store/copy-runs.js';
 export { readEvents, readEvents$, readEventsOfType, type ReadOptions } from './store/event-reader.js';
 export { readDecisions, eventsOf, type DecisionRecord } from './store/decision-stream.js';
 export { verifyChain, type ChainReport, type RunSeal } from './store/verify-chain.js';
