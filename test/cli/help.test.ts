@@ -10,7 +10,7 @@ describe('flightrec <command> --help', () => {
     for (const c of COMMANDS) {
       const r = flightrec(dir, c.name, '--help');
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /Global Options:[\s\S]*--db <path>[\s\S]*--json/, `${c.name} --help`);
+      assert.match(r.stdout, /Global Options:[\s\S]*--db <path\|url>[\s\S]*postgres:\/\/[\s\S]*--json/, `${c.name} --help`);
     }
   });
 });
