@@ -5,7 +5,11 @@ import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { freshSchema, PG_REQUIRED, postgresUnavailable } from '../helpers/postgres.js';
-import { criticEvaluated } from '../helpers/sample-events.js';
+import { annotation, criticEvaluated } from '../helpers/sample-events.js';
+import pg from 'pg';
+import { parseEventInput, type EventInput } from '../../src/events/registry.js';
+import { GENESIS_HASH } from '../../src/store/hash-chain.js';
+import { prepareEvent } from '../../src/store/prepare-event.js';
 import { spawnHelper } from '../helpers/spawn-child.js';
 
 /** How long the 8 writers record, in seconds: FLIGHTREC_PG_SOAK_S (the issue's soak is 60; CI's default is 20). */
@@ -151,6 +155,36 @@ describe('PostgreSQL: many writers on one server', { skip }, () => {
       await run.close();
     } finally {
       await rec.close();
+    }
+  });
+
+  it('a follower never skips an event committed late with a smaller pos (the xid8 / xmin order)', async () => {
+    if (unavailable !== null) assert.fail(unavailable);
+    const { url, drop } = await freshSchema('late');
+    drops.push(drop);
+    const store = await openStore(url);
+    const slow = new pg.Client({ connectionString: url });
+    await slow.connect();
+    try {
+      const a = await store.createRun({ id: 'slow', name: null, env: null, backend: null, sourceRun: null });
+      const b = await store.createRun({ id: 'fast', name: null, env: null, backend: null, sourceRun: null });
+      // The slow writer takes its pos first and commits last.
+      await slow.query('begin');
+      const late = (await slow.query("insert into events (run_pk, seq, type, v, t, payload, hash) values ($1, 0, 'annotation', 1, 0, '\\x00', '\\x00') returning pos", [a.pk])).rows[0].pos as string;
+      const input = annotation(1);
+      parseEventInput(input);
+      store.appendBatch(b, -1, [prepareEvent(input as EventInput, 'fast', 0, GENESIS_HASH, new Map())], new Map());
+      const before = await store.readGlobal(null, 100);
+      assert.deepEqual(before.rows, [], 'nothing past the oldest running transaction is handed out');
+      const naive = (await store.db.selectFrom('events').select('pos').orderBy('pos').execute()).map((r) => r.pos);
+      assert.equal(naive.length, 1, 'by pos alone a follower sees only the fast event…');
+      assert.ok(naive[0]! > Number(late), '…and would move past the slow one, which has the smaller pos');
+      await slow.query('commit');
+      const after = await store.readGlobal(before.next, 100);
+      assert.deepEqual(after.rows.map((r) => `${r.run}:${r.pos}`), [`slow:${Number(late)}`, `fast:${naive[0]!}`], 'the late commit comes first, nothing is skipped');
+    } finally {
+      await slow.end();
+      await store.close();
     }
   });
 });
