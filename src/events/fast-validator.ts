@@ -81,14 +81,28 @@ function withChecks(schema: z.ZodType, kind: Check): Check {
   if (checks.length === 0 || kind === never) return kind;
   // An overwrite check changes the value (trim, toLowerCase): the value as given is not zod's output.
   if (checks.some((c) => c._zod.def.check === 'overwrite')) return never;
-  const payload: { value: unknown; issues: unknown[] } = { value: undefined, issues: [] };
+  // A custom schema with no other check is its function: called directly, as zod's check would.
+  const custom = zod.def.type === 'custom' && checks.length === 1 ? (zod.def as { fn?: (v: unknown) => unknown }).fn : undefined;
+  if (custom !== undefined) {
+    return (value) => {
+      const r = custom(value);
+      return !!r && !(r instanceof Promise);
+    };
+  }
+  // One payload and issue list for every call: a check reports by pushing to the list, which is
+  // emptied only after a failure (setting length is slow enough to show).
+  const issues: unknown[] = [];
+  const payload: { value: unknown; issues: unknown[] } = { value: undefined, issues };
   return (value, depth) => {
     if (!kind(value, depth)) return false;
     for (let i = 0; i < checks.length; i++) {
       payload.value = value;
-      payload.issues = [];
+      payload.issues = issues;
       const r = checks[i]!._zod.check(payload);
-      if (r instanceof Promise || payload.issues.length !== 0 || !Object.is(payload.value, value)) return false;
+      if (r instanceof Promise || issues.length !== 0 || payload.issues !== issues || !Object.is(payload.value, value)) {
+        issues.length = 0;
+        return false;
+      }
     }
     return true;
   };
@@ -175,6 +189,34 @@ function compileObject(shape: Record<string, z.ZodType>, catchall: z.ZodType | u
   const keys = Object.keys(shape);
   const checks = keys.map((k) => compile(shape[k]!));
   const optional = keys.map((k) => internals(shape[k]!).def.type === 'optional');
+  return generatedObjectCheck(keys, checks, optional) ?? objectCheck(keys, checks, optional);
+}
+
+/**
+ * The object check as generated code: named property loads and a switch over the key names let
+ * V8 treat the object like any hand-written access (a loop over key strings is a generic lookup
+ * per key, most of the check's time). Generated only from the shape's keys, quoted by
+ * JSON.stringify; null where code generation is not allowed.
+ */
+function generatedObjectCheck(keys: readonly string[], checks: readonly Check[], optional: readonly boolean[]): Check | null {
+  const lines = ['if (!isPlainObject(v) || d >= MAX_DEPTH) return false;', 'let x;'];
+  keys.forEach((k, i) => {
+    lines.push(`x = v[${JSON.stringify(k)}];`);
+    lines.push(optional[i] ? `if (x !== undefined && !c[${i}](x, d + 1)) return false;` : `if (x === undefined || !c[${i}](x, d + 1)) return false;`);
+  });
+  // zod (and the payload codec) see the keys for...in yields; symbols and non-enumerable keys neither sees.
+  lines.push('for (const k in v) {', '  switch (k) {');
+  for (const k of keys) lines.push(`    case ${JSON.stringify(k)}:`);
+  lines.push('      continue;', '    default:', '      return false;', '  }', '}', 'return true;');
+  try {
+    const make = new Function('c', 'isPlainObject', 'MAX_DEPTH', `return function objectCheck(v, d) {\n${lines.join('\n')}\n};`) as (c: readonly Check[], p: typeof isPlainObject, m: number) => Check;
+    return make(checks, isPlainObject, MAX_DEPTH);
+  } catch {
+    return null;
+  }
+}
+
+function objectCheck(keys: readonly string[], checks: readonly Check[], optional: readonly boolean[]): Check {
   const known = new Set(keys);
   return (v, d) => {
     if (!isPlainObject(v) || d >= MAX_DEPTH) return false;
@@ -186,7 +228,6 @@ function compileObject(shape: Record<string, z.ZodType>, catchall: z.ZodType | u
         if (!optional[i]) return false;
       } else if (!checks[i]!(x, d + 1)) return false;
     }
-    // zod (and the payload codec) see the keys for...in yields; symbols and non-enumerable keys neither sees.
     for (const k in o) if (!known.has(k)) return false;
     return true;
   };

@@ -107,7 +107,7 @@ const shared = new Writer();
 export function encodeValue(value: unknown, options: EncodeOptions = { blobThreshold: Infinity }): Uint8Array {
   const w = shared.pos === 0 ? shared : new Writer();
   try {
-    writeValue(w, value, options, 0, '');
+    writeValue(w, value, options, 0, []);
     return w.take();
   } catch (e) {
     w.pos = 0;
@@ -121,21 +121,39 @@ export function encodeValue(value: unknown, options: EncodeOptions = { blobThres
  * a copy of body's encoding. It is what a hash chain hashes, without concatenating three buffers.
  */
 export function encodeJoined(prefix: Uint8Array, head: unknown, body: unknown, options: EncodeOptions): { joined: Uint8Array; body: Uint8Array } {
+  const joined = encodeJoinedView(prefix, head, body, options);
+  return { joined, body: joined.slice(joinedBodyStart) };
+}
+
+/** Where `body` starts in the view the last encodeJoinedView returned. */
+let joinedBodyStart = 0;
+
+/**
+ * encodeJoined without copies: the view of prefix ‖ encode(head) ‖ encode(body) in the shared
+ * buffer, valid until the next encode; the body starts at `lastJoinedBodyStart()`. For the
+ * recorder's hot path, which copies the body into its batch's arena and hashes the view.
+ */
+export function encodeJoinedView(prefix: Uint8Array, head: unknown, body: unknown, options: EncodeOptions): Uint8Array {
   const w = shared.pos === 0 ? shared : new Writer();
   try {
     w.bytes(prefix);
-    writeValue(w, head, { blobThreshold: Infinity }, 0, '');
-    const start = w.pos;
-    writeValue(w, body, options, 0, '');
+    writeValue(w, head, INLINE, 0, []);
+    joinedBodyStart = w.pos;
+    writeValue(w, body, options, 0, []);
     const joined = w.buf.subarray(0, w.pos);
-    const out = { joined, body: w.buf.slice(start, w.pos) };
     w.pos = 0;
-    return out;
+    return joined;
   } catch (e) {
     w.pos = 0;
     throw e;
   }
 }
+
+export function lastJoinedBodyStart(): number {
+  return joinedBodyStart;
+}
+
+const INLINE: EncodeOptions = { blobThreshold: Infinity };
 
 /** Writes a length-prefixed UTF-8 string; short strings (keys, types, component names) are encoded once and cached. */
 function writeKey(w: Writer, key: string): void {
@@ -150,8 +168,17 @@ function writeKey(w: Writer, key: string): void {
   w.bytes(b);
 }
 
-function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path: string): void {
-  if (depth > 64) throw new PayloadCodecError(`payload nests deeper than 64 levels at ${path || '(root)'}`, { path });
+/** The keys and indices from the root to the value being written; made into a string only for an error. */
+type PathStack = (string | number)[];
+
+function pathText(path: PathStack): string {
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? k : `.${k}`;
+  return out;
+}
+
+function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path: PathStack): void {
+  if (depth > 64) throw new PayloadCodecError(`payload nests deeper than 64 levels at ${pathText(path) || '(root)'}`, { path: pathText(path) });
   if (v === null) return w.byte(TAG_NULL);
   switch (typeof v) {
     case 'boolean':
@@ -171,36 +198,48 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
     case 'object':
       break;
     default:
-      throw new PayloadCodecError(`cannot encode a ${typeof v} at ${path || '(root)'}`, { path, type: typeof v });
+      throw new PayloadCodecError(`cannot encode a ${typeof v} at ${pathText(path) || '(root)'}`, { path: pathText(path), type: typeof v });
   }
   if (Array.isArray(v)) {
     w.byte(TAG_ARRAY);
     w.uvarint(v.length);
     for (let i = 0; i < v.length; i++) {
-      if (v[i] === undefined) throw new PayloadCodecError(`undefined array element at ${path}[${i}]`, { path: `${path}[${i}]` });
-      writeValue(w, v[i], o, depth + 1, `${path}[${i}]`);
+      path.push(i);
+      if (v[i] === undefined) throw new PayloadCodecError(`undefined array element at ${pathText(path)}`, { path: pathText(path) });
+      writeValue(w, v[i], o, depth + 1, path);
+      path.pop();
     }
     return;
   }
   if (isTensor(v)) return writeTensor(w, v, o, path);
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) {
-    throw new PayloadCodecError(`cannot encode a ${(v as object).constructor?.name ?? 'non-plain object'} at ${path || '(root)'}`, { path });
+    throw new PayloadCodecError(`cannot encode a ${(v as object).constructor?.name ?? 'non-plain object'} at ${pathText(path) || '(root)'}`, { path: pathText(path) });
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  if (keys.includes('__proto__')) throw new PayloadCodecError(`payload key __proto__ is not allowed at ${path || '(root)'}`, { path });
+  let keys = Object.keys(obj);
+  // Sorted in place; filtered (a new array) only when some key holds undefined, which is rare.
+  for (let i = 0; i < keys.length; i++) {
+    if (obj[keys[i]!] === undefined) {
+      keys = keys.filter((k) => obj[k] !== undefined);
+      break;
+    }
+  }
+  if (keys.length > 1) keys.sort();
+  if (keys.includes('__proto__')) throw new PayloadCodecError(`payload key __proto__ is not allowed at ${pathText(path) || '(root)'}`, { path: pathText(path) });
   w.byte(TAG_OBJECT);
   w.uvarint(keys.length);
   for (const k of keys) {
     writeKey(w, k);
-    writeValue(w, obj[k], o, depth + 1, path ? `${path}.${k}` : k);
+    path.push(k);
+    writeValue(w, obj[k], o, depth + 1, path);
+    path.pop();
   }
 }
 
-function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: string): void {
+function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: PathStack): void {
   const code = DTYPE_CODE.get(t.dtype);
-  if (code === undefined) throw new PayloadCodecError(`unknown tensor dtype ${String(t.dtype)} at ${path}`, { path, dtype: t.dtype });
+  if (code === undefined) throw new PayloadCodecError(`unknown tensor dtype ${String(t.dtype)} at ${pathText(path)}`, { path: pathText(path), dtype: t.dtype });
   const bytes = tensorBytes(t);
   const toBlob = bytes.byteLength > o.blobThreshold && o.putBlob !== undefined;
   w.byte(toBlob ? TAG_TENSOR_BLOB : TAG_TENSOR);

@@ -1,13 +1,13 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import { defaultEventId } from '../events/envelope.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
 import type { PreparedEvent, EventStore } from '../store/event-store.js';
 import { KnownBlobs } from '../events/known-blobs.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
-import { batchEvents } from './batch-events.js';
 import { PendingIds } from './pending-ids.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
+import { RowArena } from '../store/row-arena.js';
 
 /** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
 export type Durability = 'batch' | 'commit';
@@ -75,16 +75,17 @@ export class RunClosedError extends FlightrecError {
 
 /**
  * The writer of one run. `emit` validates the event, assigns its seq, encodes and chains it at
- * once (so errors name the caller's field and refs are known immediately), then an rxjs pipeline
- * batches rows by count and time into all-or-nothing transactions. A failed write keeps its
+ * once (so errors name the caller's field and refs are known immediately), then batches rows by
+ * count and time into all-or-nothing transactions (a plain array and one timer per batch: an rxjs
+ * Subject and operator per event cost more than the rest of the recorder; rxjs stays for events$). A failed write keeps its
  * rows: `flush()` and `close()` retry them and reject while the store keeps refusing.
  */
 export class RecordingRun {
-  private readonly input$ = new Subject<Pending>();
-  private readonly flush$ = new Subject<void>();
+  /** The batch being filled: written when it reaches batchSize, batchMs after its first event, or on flush. */
+  private open: Pending[] = [];
+  private batchTimer: NodeJS.Timeout | null = null;
   private readonly recorded$ = new Subject<RecordedEvent>();
   private readonly failures$ = new Subject<FlightrecError>();
-  private readonly subscription: Subscription;
   private backlog: Pending[] = [];
   /** Writer-chosen ids of events not yet stored (still in the batch operator or the backlog), of every run on this database. */
   private readonly pendingIds: PendingIds;
@@ -97,10 +98,17 @@ export class RecordingRun {
   private headHash: Uint8Array;
   private storedHead: number;
   private lastError: FlightrecError | null = null;
-  private writeAttempts = 0;
   /** run.ended's seq and status: the batch that stores it also sets the run's status, in one transaction. */
   private ending: { seq: number; status: string } | null = null;
   private readonly knownBlobs = new KnownBlobs();
+  private readonly arena = new RowArena();
+  /** Collects one event's blobs; the map is made on the first one (most events hold none). */
+  private readonly collect = {
+    blobs: null as Map<string, Uint8Array> | null,
+    set(k: string, v: Uint8Array): void {
+      (this.blobs ??= new Map()).set(k, v);
+    },
+  };
   private state: 'open' | 'ended' | 'closed' = 'open';
 
   constructor(
@@ -115,12 +123,6 @@ export class RecordingRun {
     this.storedHead = head.seq;
     this.headHash = head.hash;
     this.pendingIds = PendingIds.of(store);
-    this.subscription = this.input$
-      .pipe(batchEvents<Pending>(options.batchSize, options.batchMs, this.flush$))
-      .subscribe((batch) => {
-        this.backlog.push(...batch);
-        this.writeBacklog();
-      });
   }
 
   /** Events of this run as they are committed, in seq order. */
@@ -218,21 +220,47 @@ export class RecordingRun {
     if (input.type === 'run.started' && this.nextSeq !== 0) {
       throw new FlightrecError('INVALID_EVENT', `run.started may only be the first event of a run (seq 0), not seq ${this.nextSeq}`, { type: input.type });
     }
-    // Most events hold no blob: the map is made on the first one.
-    let blobs: Map<string, Uint8Array> | null = null;
-    const collect = { set: (k: string, v: Uint8Array) => (blobs ??= new Map()).set(k, v) };
-    const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, collect, this.options.blobThreshold, this.knownBlobs);
+    const collect = this.collect;
+    collect.blobs = null;
+    const row = prepareEvent(input, this.id, this.nextSeq, this.headHash, collect, this.options.blobThreshold, this.knownBlobs, this.arena);
+    const blobs = collect.blobs as Map<string, Uint8Array> | null;
+    collect.blobs = null;
     this.nextSeq++;
     this.headHash = row.hash;
     if (input.id !== undefined) this.pendingIds.add(input.id, this.id, row.seq, this.store);
     const ref: EventRef = { run: this.id, seq: row.seq, id: input.id ?? defaultEventId(this.id, row.seq), duplicate: false };
     let size = row.payload.byteLength + 128;
-    if (blobs !== null) for (const b of (blobs as Map<string, Uint8Array>).values()) size += b.byteLength;
+    if (blobs !== null) for (const b of blobs.values()) size += b.byteLength;
     this.buffered += size;
     const pending: Pending = { row, input, blobs, ref, size };
     if (committed !== undefined) pending.committed = committed;
-    this.input$.next(pending);
+    this.queue(pending);
     return ref;
+  }
+
+  /** Adds to the open batch; a full batch is written now, a new one arms the batch timer (unref'd: an idle recorder keeps no process alive). */
+  private queue(p: Pending): void {
+    this.open.push(p);
+    if (this.open.length >= this.options.batchSize) this.closeBatch();
+    else if (this.batchTimer === null) {
+      this.batchTimer = setTimeout(() => this.closeBatch(), this.options.batchMs);
+      this.batchTimer.unref();
+    }
+  }
+
+  /** Moves the open batch to the backlog and tries to write it; false when there was nothing to close. */
+  private closeBatch(): boolean {
+    if (this.batchTimer !== null) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+    }
+    if (this.open.length === 0) return false;
+    const batch = this.open;
+    this.open = [];
+    if (this.backlog.length === 0) this.backlog = batch;
+    else for (const p of batch) this.backlog.push(p);
+    this.writeBacklog();
+    return true;
   }
 
   private findExisting(id: string): { ref: EventRef; pending: boolean } | undefined {
@@ -282,15 +310,12 @@ export class RecordingRun {
 
   /** Synchronous flush for exit and signal handlers (better-sqlite3 writes synchronously). */
   flushSync(): void {
-    const attemptsBefore = this.writeAttempts;
-    this.flush$.next();
-    // The flush signal already tried the backlog when it closed a batch; one failure reported once.
-    if (this.backlog.length > 0 && this.writeAttempts === attemptsBefore) this.writeBacklog();
+    // Closing a batch already tried the backlog; one failure reported once.
+    if (!this.closeBatch() && this.backlog.length > 0) this.writeBacklog();
   }
 
   private writeBacklog(): void {
     if (this.backlog.length === 0) return;
-    this.writeAttempts++;
     const batch = this.backlog;
     const blobs = new Map<string, Uint8Array>();
     for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
@@ -382,7 +407,8 @@ export class RecordingRun {
 
   private finish(): void {
     this.state = 'closed';
-    this.subscription.unsubscribe();
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
     this.recorded$.complete();
     this.failures$.complete();
     this.onClosed(this);

@@ -1,12 +1,27 @@
 import type { KnownBlobs } from '../events/known-blobs.js';
 import { hash } from 'node:crypto';
-import { encodeJoined } from '../events/payload-codec.js';
+import { encodeJoinedView, lastJoinedBodyStart, type EncodeOptions } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
-import { envelopeTuple } from './hash-chain.js';
 import type { PreparedEvent } from './sqlite-event-store.js';
+import { RowArena } from './row-arena.js';
 
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */
 export const DEFAULT_BLOB_THRESHOLD = 256;
+
+/** Where each prepared row's bytes go when the caller keeps no arena of its own: one buffer per row. */
+const OWN_BUFFER = { take: (n: number): Buffer => Buffer.allocUnsafeSlow(n) };
+
+/** The blob sink of the call in progress (prepareEvent is synchronous, so one options object serves every call). */
+const NO_SINK = { set: (): void => undefined };
+let blobSink: { set(hashHex: string, bytes: Uint8Array): unknown } = NO_SINK;
+const encodeOptions: EncodeOptions & { knownBlobs?: KnownBlobs } = {
+  blobThreshold: DEFAULT_BLOB_THRESHOLD,
+  putBlob: (h, bytes) => {
+    const copy = bytes.slice();
+    blobSink.set(Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex'), copy);
+    return copy;
+  },
+};
 
 /**
  * Turns a validated event into a stored row: fills v and t, encodes the payload (collecting blobs
@@ -21,39 +36,36 @@ export function prepareEvent(
   blobs: { set(hashHex: string, bytes: Uint8Array): unknown },
   blobThreshold = DEFAULT_BLOB_THRESHOLD,
   knownBlobs?: KnownBlobs,
+  /** Where the row's payload and hash are kept (the recorder's per-run arena); a buffer of their own by default. */
+  arena: Pick<RowArena, 'take'> = OWN_BUFFER,
 ): PreparedEvent {
   const v = input.v ?? eventType(input.type).v;
-  // -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored.
-  const int = (x: number | null | undefined): number | null => (x === undefined || x === null ? null : x + 0);
   const t = (input.t ?? Date.now()) + 0;
-  const row: PreparedEvent = {
-    seq,
-    id: input.id ?? null,
-    type: input.type,
-    v,
-    t,
-    episode: int(input.episode),
-    step: int(input.step),
-    decision: int(input.decision),
-    component: input.component ?? null,
-    version: input.version ?? null,
-    parent: int(input.parent),
-    payload: EMPTY,
-    hash: EMPTY,
-  };
-  // previous hash ‖ envelope ‖ payload encoded in one pass and hashed once (see chainHash, which verify uses).
-  const { joined, body } = encodeJoined(previousHash, envelopeTuple({ run, ...row }), input.payload, {
-    blobThreshold,
-    putBlob: (hash, bytes) => {
-      const copy = bytes.slice();
-      blobs.set(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex'), copy);
-      return copy;
-    },
-    ...(knownBlobs === undefined ? {} : { knownBlobs }),
-  });
-  row.hash = hash('sha256', joined, 'buffer');
-  row.payload = body;
-  return row;
+  const id = input.id ?? null;
+  const episode = int(input.episode);
+  const step = int(input.step);
+  const decision = int(input.decision);
+  const component = input.component ?? null;
+  const version = input.version ?? null;
+  const parent = int(input.parent);
+  blobSink = blobs;
+  encodeOptions.blobThreshold = blobThreshold;
+  if (knownBlobs === undefined) delete encodeOptions.knownBlobs;
+  else encodeOptions.knownBlobs = knownBlobs;
+  // previous hash ‖ envelope ‖ payload encoded in one pass and hashed once. The envelope is the
+  // tuple envelopeTuple (hash-chain.ts) makes, in that order; chainHash, which verify uses, recomputes it.
+  const joined = encodeJoinedView(previousHash, [run, seq, id, input.type, v, t, episode, step, decision, component, version, parent], input.payload, encodeOptions);
+  const bodyStart = lastJoinedBodyStart();
+  const bodyBytes = joined.length - bodyStart;
+  const out = arena.take(bodyBytes + 32);
+  out.set(joined.subarray(bodyStart));
+  // A latin1 ('binary') digest string written in place costs half of a digest Buffer of its own.
+  out.write(hash('sha256', joined, 'binary'), bodyBytes, 32, 'latin1');
+  blobSink = NO_SINK;
+  return { seq, id, type: input.type, v, t, episode, step, decision, component, version, parent, payload: out.subarray(0, bodyBytes), hash: out.subarray(bodyBytes, bodyBytes + 32) };
 }
 
-const EMPTY: Uint8Array = new Uint8Array(0);
+/** -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored. */
+function int(x: number | null | undefined): number | null {
+  return x === undefined || x === null ? null : x + 0;
+}
