@@ -218,15 +218,18 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
   }
   const obj = v as Record<string, unknown>;
   let keys = Object.keys(obj);
-  // Sorted in place; filtered (a new array) only when some key holds undefined, which is rare.
+  // One pass: undefined values (filtered out, rare), __proto__ (refused), order (sorted only when
+  // not already, which the payloads of one event type usually are).
+  let sorted = true;
+  let defined = true;
   for (let i = 0; i < keys.length; i++) {
-    if (obj[keys[i]!] === undefined) {
-      keys = keys.filter((k) => obj[k] !== undefined);
-      break;
-    }
+    const k = keys[i]!;
+    if (obj[k] === undefined) defined = false;
+    else if (k === '__proto__') throw new PayloadCodecError(`payload key __proto__ is not allowed at ${pathText(path) || '(root)'}`, { path: pathText(path) });
+    if (i > 0 && keys[i - 1]! > k) sorted = false;
   }
-  if (keys.length > 1) keys.sort();
-  if (keys.includes('__proto__')) throw new PayloadCodecError(`payload key __proto__ is not allowed at ${pathText(path) || '(root)'}`, { path: pathText(path) });
+  if (!defined) keys = keys.filter((k) => obj[k] !== undefined);
+  if (!sorted) keys.sort();
   w.byte(TAG_OBJECT);
   w.uvarint(keys.length);
   for (const k of keys) {

@@ -8,8 +8,6 @@ import { RowArena } from './row-arena.js';
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */
 export const DEFAULT_BLOB_THRESHOLD = 256;
 
-/** Where each prepared row's bytes go when the caller keeps no arena of its own: one buffer per row. */
-const OWN_BUFFER = { take: (n: number): Buffer => Buffer.allocUnsafeSlow(n) };
 
 /** The blob sink of the call in progress (prepareEvent is synchronous, so one options object serves every call). */
 const NO_SINK = { set: (): void => undefined };
@@ -37,7 +35,7 @@ export function prepareEvent(
   blobThreshold = DEFAULT_BLOB_THRESHOLD,
   knownBlobs?: KnownBlobs,
   /** Where the row's payload and hash are kept (the recorder's per-run arena); a buffer of their own by default. */
-  arena: Pick<RowArena, 'take'> = OWN_BUFFER,
+  arena: RowArena = new RowArena(0),
 ): PreparedEvent {
   const v = input.v ?? eventType(input.type).v;
   const t = (input.t ?? Date.now()) + 0;
@@ -57,12 +55,16 @@ export function prepareEvent(
   const joined = encodeJoinedView(previousHash, [run, seq, id, input.type, v, t, episode, step, decision, component, version, parent], input.payload, encodeOptions);
   const bodyStart = lastJoinedBodyStart();
   const bodyBytes = joined.length - bodyStart;
-  const out = arena.take(bodyBytes + 32);
-  out.set(joined.subarray(bodyStart));
+  const at = arena.reserve(bodyBytes + 32);
+  const chunk = arena.chunk;
+  chunk.set(joined.subarray(bodyStart), at);
   // A latin1 ('binary') digest string written in place costs half of a digest Buffer of its own.
-  out.write(hash('sha256', joined, 'binary'), bodyBytes, 32, 'latin1');
+  chunk.write(hash('sha256', joined, 'binary'), at + bodyBytes, 32, 'latin1');
   blobSink = NO_SINK;
-  return { seq, id, type: input.type, v, t, episode, step, decision, component, version, parent, payload: out.subarray(0, bodyBytes), hash: out.subarray(bodyBytes, bodyBytes + 32) };
+  // Plain Uint8Array views: cheaper to make than Buffer slices, and SQLite binds them the same.
+  const payload = new Uint8Array(chunk.buffer, chunk.byteOffset + at, bodyBytes);
+  const digest = new Uint8Array(chunk.buffer, chunk.byteOffset + at + bodyBytes, 32);
+  return { seq, id, type: input.type, v, t, episode, step, decision, component, version, parent, payload, hash: digest };
 }
 
 /** -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored. */
