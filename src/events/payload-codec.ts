@@ -155,14 +155,32 @@ export function lastJoinedBodyStart(): number {
 
 const INLINE: EncodeOptions = { blobThreshold: Infinity };
 
-/** Writes a length-prefixed UTF-8 string; short strings (keys, types, component names) are encoded once and cached. */
+/**
+ * Writes a length-prefixed UTF-8 string. ASCII strings (keys, types, ids, hex states: nearly all)
+ * are copied char by char, where UTF-8 is the same bytes; others are encoded, short ones once
+ * (cached: keys repeat, and the lone-surrogate check is a regex).
+ */
 function writeKey(w: Writer, key: string): void {
-  let b = key.length <= 64 ? keyCache.get(key) : undefined;
+  const n = key.length;
+  if (n <= 1024) {
+    let i = 0;
+    while (i < n && key.charCodeAt(i) < 0x80) i++;
+    if (i === n) {
+      w.uvarint(n);
+      w.ensure(n);
+      const buf = w.buf;
+      let at = w.pos;
+      for (let j = 0; j < n; j++) buf[at++] = key.charCodeAt(j);
+      w.pos = at;
+      return;
+    }
+  }
+  let b = n <= 64 ? keyCache.get(key) : undefined;
   if (b === undefined) {
     // TextEncoder would silently replace a lone surrogate with U+FFFD: refuse rather than record another string.
     if (LONE_SURROGATE.test(key)) throw new PayloadCodecError(`string ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} has a lone UTF-16 surrogate and cannot be encoded as UTF-8`, {});
     b = textEncoder.encode(key);
-    if (key.length <= 64 && keyCache.size < 4096) keyCache.set(key, b);
+    if (n <= 64 && keyCache.size < 4096) keyCache.set(key, b);
   }
   w.uvarint(b.length);
   w.bytes(b);
