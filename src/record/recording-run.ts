@@ -77,8 +77,9 @@ export class RunClosedError extends FlightrecError {
  * The writer of one run. `emit` validates the event, assigns its seq, encodes and chains it at
  * once (so errors name the caller's field and refs are known immediately), then batches rows by
  * count and time into all-or-nothing transactions (a plain array and one timer per batch: an rxjs
- * Subject and operator per event cost more than the rest of the recorder; rxjs stays for events$). A failed write keeps its
- * rows: `flush()` and `close()` retry them and reject while the store keeps refusing.
+ * Subject and operator per event cost more than the rest of the recorder; rxjs stays for events$).
+ * A failed write keeps its rows: `flush()` and `close()` retry them and reject while the store
+ * keeps refusing.
  */
 export class RecordingRun {
   /** The batch being filled: written when it reaches batchSize, batchMs after its first event, or on flush. */
@@ -87,7 +88,7 @@ export class RecordingRun {
   private readonly recorded$ = new Subject<RecordedEvent>();
   private readonly failures$ = new Subject<FlightrecError>();
   private backlog: Pending[] = [];
-  /** Writer-chosen ids of events not yet stored (still in the batch operator or the backlog), of every run on this database. */
+  /** Writer-chosen ids of events not yet stored (still in the open batch or the backlog), of every run on this database. */
   private readonly pendingIds: PendingIds;
   /** Bytes of events emitted and not yet committed. */
   private buffered = 0;

@@ -20,7 +20,12 @@ export function envelopeBytes(e: ChainedEnvelope): Uint8Array {
 
 /** The envelope columns in the order the chain encodes them. */
 export function envelopeTuple(e: ChainedEnvelope): unknown[] {
-  return [e.run, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent];
+  return envelopeTupleOf(e.run, e);
+}
+
+/** envelopeTuple of a row and its run given apart (the recorder's rows do not hold the run, and a spread per event costs). */
+export function envelopeTupleOf(run: string, e: Omit<ChainedEnvelope, 'run'>): unknown[] {
+  return [run, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent];
 }
 
 /**

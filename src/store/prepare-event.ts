@@ -2,12 +2,12 @@ import type { KnownBlobs } from '../events/known-blobs.js';
 import { hash } from 'node:crypto';
 import { encodeJoinedView, lastJoinedBodyStart, type EncodeOptions } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
+import { envelopeTupleOf } from './hash-chain.js';
 import type { PreparedEvent } from './sqlite-event-store.js';
 import { RowArena } from './row-arena.js';
 
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */
 export const DEFAULT_BLOB_THRESHOLD = 256;
-
 
 /** The blob sink of the call in progress (prepareEvent is synchronous, so one options object serves every call). */
 const NO_SINK = { set: (): void => undefined };
@@ -39,33 +39,45 @@ export function prepareEvent(
 ): PreparedEvent {
   const v = input.v ?? eventType(input.type).v;
   const t = (input.t ?? Date.now()) + 0;
-  const id = input.id ?? null;
-  const episode = int(input.episode);
-  const step = int(input.step);
-  const decision = int(input.decision);
-  const component = input.component ?? null;
-  const version = input.version ?? null;
-  const parent = int(input.parent);
+  const row: PreparedEvent = {
+    seq,
+    id: input.id ?? null,
+    type: input.type,
+    v,
+    t,
+    episode: int(input.episode),
+    step: int(input.step),
+    decision: int(input.decision),
+    component: input.component ?? null,
+    version: input.version ?? null,
+    parent: int(input.parent),
+    payload: EMPTY,
+    hash: EMPTY,
+  };
   blobSink = blobs;
   encodeOptions.blobThreshold = blobThreshold;
   if (knownBlobs === undefined) delete encodeOptions.knownBlobs;
   else encodeOptions.knownBlobs = knownBlobs;
-  // previous hash ‖ envelope ‖ payload encoded in one pass and hashed once. The envelope is the
-  // tuple envelopeTuple (hash-chain.ts) makes, in that order; chainHash, which verify uses, recomputes it.
-  const joined = encodeJoinedView(previousHash, [run, seq, id, input.type, v, t, episode, step, decision, component, version, parent], input.payload, encodeOptions);
-  const bodyStart = lastJoinedBodyStart();
-  const bodyBytes = joined.length - bodyStart;
-  const at = arena.reserve(bodyBytes + 32);
-  const chunk = arena.chunk;
-  chunk.set(joined.subarray(bodyStart), at);
-  // A latin1 ('binary') digest string written in place costs half of a digest Buffer of its own.
-  chunk.write(hash('sha256', joined, 'binary'), at + bodyBytes, 32, 'latin1');
-  blobSink = NO_SINK;
-  // Plain Uint8Array views: cheaper to make than Buffer slices, and SQLite binds them the same.
-  const payload = new Uint8Array(chunk.buffer, chunk.byteOffset + at, bodyBytes);
-  const digest = new Uint8Array(chunk.buffer, chunk.byteOffset + at + bodyBytes, 32);
-  return { seq, id, type: input.type, v, t, episode, step, decision, component, version, parent, payload, hash: digest };
+  try {
+    // previous hash ‖ envelope ‖ payload encoded in one pass and hashed once (chainHash, which verify uses, recomputes it).
+    const joined = encodeJoinedView(previousHash, envelopeTupleOf(run, row), input.payload, encodeOptions);
+    const bodyStart = lastJoinedBodyStart();
+    const bodyBytes = joined.length - bodyStart;
+    const at = arena.reserve(bodyBytes + 32);
+    const chunk = arena.chunk;
+    chunk.set(joined.subarray(bodyStart), at);
+    // A latin1 ('binary') digest string written in place costs half of a digest Buffer of its own.
+    chunk.write(hash('sha256', joined, 'binary'), at + bodyBytes, 32, 'latin1');
+    // Plain Uint8Array views: cheaper to make than Buffer slices, and SQLite binds them the same.
+    row.payload = new Uint8Array(chunk.buffer, chunk.byteOffset + at, bodyBytes);
+    row.hash = new Uint8Array(chunk.buffer, chunk.byteOffset + at + bodyBytes, 32);
+    return row;
+  } finally {
+    blobSink = NO_SINK;
+  }
 }
+
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** -0 passes the schemas' integer checks but SQLite stores it as 0: chain the value that is stored. */
 function int(x: number | null | undefined): number | null {
