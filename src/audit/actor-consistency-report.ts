@@ -1,14 +1,15 @@
 import type { ChartSpec } from '../charts/chart-spec.js';
 import type { ActorConsistencyResult } from './actor-consistency-audit.js';
 import { formatFigure as f } from './format-figure.js';
-import { drivingDecisions, windowTable } from './report-sections.js';
+import { drivingDecisions, judgedFigure, windowTable } from './report-sections.js';
 
 /** The actor audit for people: agreement and regret, over training, and the decisions behind them. */
 export const actorConsistencyReport = {
   title: 'actor–critic consistency',
   subtitle: () => "chosen action vs one-step Q = r̂ + γ(1 − done)V(ŝ')",
   summary(x: ActorConsistencyResult): string[] {
-    return [`agreement ${f(x.agreement)}`, `mean regret ${f(x.mean_regret)}`, `max regret ${f(x.max_regret)}`];
+    const final = x.final ?? undefined;
+    return [judgedFigure('agreement', final?.agreement, x.agreement), judgedFigure('mean regret', final?.mean_regret, x.mean_regret), judgedFigure('max regret', final?.max_regret, x.max_regret)];
   },
   details(x: ActorConsistencyResult): string[] {
     const lines: string[] = [];

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import { readDecisions } from '../store/decision-stream.js';
 import type { EventStore } from '../store/event-store.js';
+import { readRunOrigin, type RunOrigin } from '../store/run-origin.js';
 import { readAuditContext, type AuditContext } from './audit-context.js';
 import { auditsNamed, CHECK_NAMES, type AuditChecks, type CheckName } from './audits.js';
 import type { AuditOutcome, AuditProjection, Verdict } from './audit-types.js';
@@ -28,7 +29,12 @@ export interface AuditReport {
   gamma: number | null;
   gamma_source: AuditContext['gammaSource'];
   decisions: number;
+  /** Episodes the decisions belong to (for an open-loop run: of its source run; it has no episodes of its own). */
   episodes: number;
+  /** How the run came to be (training, or a replay and what it changed) and, for a derived run, its source. */
+  kind: RunOrigin['kind'];
+  overrides: string[];
+  source_run: string | null;
   /** Worst verdict over the checks run (not_available only when none could be judged). */
   verdict: Verdict;
   checks: AuditChecks;
@@ -42,6 +48,9 @@ export async function runProjections(store: EventStore, run: string, ctx: AuditC
   let decisions = 0;
   let episodes = 0;
   let open: number | null | undefined; // episode of the last decision while it has not ended
+  // Episodes are counted by their number, not by projections' ends: an open-loop run re-decides
+  // each decision alone (no outcome, so each "ends"), yet its decisions belong to the source's episodes.
+  let last: { episode: number | null; ended: boolean } | null = null;
   const abandon = async () => {
     for (const a of audits) await a.abandonEpisode();
     open = undefined;
@@ -49,12 +58,13 @@ export async function runProjections(store: EventStore, run: string, ctx: AuditC
   for await (const record of readDecisions(store, run)) {
     const view = new DecisionView(record, ctx.roleNames, ctx.plannerGamma);
     if (open !== undefined && view.episode !== open) await abandon();
-    if (open === undefined) episodes++;
+    if (last === null || last.ended || view.episode !== last.episode) episodes++;
     open = view.episode;
     for (const a of audits) await a.observe(view);
     decisions++;
     if (onProgress && decisions % 500 === 0) onProgress(decisions);
     const out = view.outcome;
+    last = { episode: view.episode, ended: out !== null && (out.terminated || out.truncated) };
     if (out === null) await abandon();
     else if (out.terminated || out.truncated) open = undefined;
   }
@@ -80,5 +90,7 @@ export async function auditRun(store: EventStore, run: string, options: AuditOpt
   const { decisions, episodes } = await runProjections(store, run, ctx, audits, options.onProgress);
   const result: Record<string, AuditOutcome> = {};
   for (const [i, d] of definitions.entries()) result[d.key] = await audits[i]!.finish();
-  return { run, env: ctx.env, gamma: ctx.gamma, gamma_source: ctx.gammaSource, decisions, episodes, verdict: worst(Object.values(result).map((o) => o.verdict)), checks: result as AuditChecks };
+  const origin = await readRunOrigin(store, run);
+  const source = (await store.getRun(run)).source_run;
+  return { run, env: ctx.env, gamma: ctx.gamma, gamma_source: ctx.gammaSource, decisions, episodes, kind: origin.kind, overrides: origin.overrides, source_run: source, verdict: worst(Object.values(result).map((o) => o.verdict)), checks: result as AuditChecks };
 }

@@ -2,14 +2,23 @@ import type { ChartSpec } from '../charts/chart-spec.js';
 import { formatTable } from '../text/format-table.js';
 import type { CriticCalibrationResult } from './critic-calibration-audit.js';
 import { formatFigure as f } from './format-figure.js';
-import { drivingDecisions, windowTable } from './report-sections.js';
+import { drivingDecisions, judgedFigure, windowTable } from './report-sections.js';
 
 /** The critic audit for people: key figures, the final window, calibration bins, charts. */
 export const criticCalibrationReport = {
   title: 'critic calibration',
   subtitle: () => 'V(s_t) vs realized discounted return G_t',
   summary(x: CriticCalibrationResult): string[] {
-    return [`bias ${f(x.bias)}`, `rmse ${f(x.rmse)}`, `expl.var ${f(x.explained_variance)}`, `spearman ${f(x.rank_correlation)}`, ...(x.exact_rmse !== null ? [`vs exact V^π: rmse ${f(x.exact_rmse)}`] : [])];
+    const final = x.final ?? undefined;
+    // Explained variance and rank correlation go unjudged when the final returns barely vary (a note says so).
+    const judged = (metric: string) => x.reasons.some((r) => r.metric === metric);
+    return [
+      judgedFigure('bias', final?.bias, x.bias),
+      judgedFigure('rmse', final?.rmse, x.rmse),
+      judgedFigure('expl.var', final?.explained_variance, x.explained_variance, final === undefined || judged('final.explained_variance')),
+      judgedFigure('spearman', final?.rank_correlation, x.rank_correlation, final === undefined || judged('final.rank_correlation')),
+      ...(x.exact_rmse !== null ? [judgedFigure('vs exact V^π: rmse', final?.exact_rmse, x.exact_rmse)] : []),
+    ];
   },
   details(x: CriticCalibrationResult): string[] {
     const lines: string[] = [];

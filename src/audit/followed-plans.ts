@@ -17,6 +17,16 @@ export interface FollowedPlan {
   optimism: number | null;
 }
 
+/** What a chosen plan the agent followed imagined k steps ahead, against what happened. */
+export interface KStep {
+  k: number;
+  /** Plans whose state k steps ahead was recorded and compared. */
+  n: number;
+  error: number | null;
+  imagined_return: number | null;
+  realized_return: number | null;
+}
+
 /**
  * Chosen plans waiting for the real steps after their decision: each real step that takes the
  * plan's next action compares the imagined state k steps ahead with the real observation
@@ -25,7 +35,7 @@ export interface FollowedPlan {
  */
 export class FollowedPlans {
   private pending: Pending[] = [];
-  private readonly byK: { n: number; sum: number }[] = [];
+  private readonly byK: { n: number; sum: number; returns: number; imagined: number; realized: number }[] = [];
 
   start(decision: number, leaf: PlanLeaf): void {
     this.pending.push({ decision, leaf, matched: 0, realized: 0 });
@@ -37,13 +47,19 @@ export class FollowedPlans {
     const keep: Pending[] = [];
     for (const p of this.pending) {
       if (p.leaf.actions[p.matched] !== action) continue;
+      const slot = (this.byK[p.matched] ??= { n: 0, sum: 0, returns: 0, imagined: 0, realized: 0 });
       const imagined = p.leaf.states[p.matched];
       if (imagined !== null && imagined !== undefined) {
-        const slot = (this.byK[p.matched] ??= { n: 0, sum: 0 });
         slot.n++;
         slot.sum += stateError(imagined, real).mse;
       }
       p.realized += gamma ** p.matched * reward;
+      const imaginedReturn = p.leaf.returns[p.matched];
+      if (imaginedReturn !== null && imaginedReturn !== undefined) {
+        slot.returns++;
+        slot.imagined += imaginedReturn;
+        slot.realized += p.realized;
+      }
       p.matched++;
       if (p.matched === p.leaf.actions.length || terminated) {
         const imaginedReturn = p.leaf.imaginedReturn;
@@ -59,8 +75,16 @@ export class FollowedPlans {
     this.pending = [];
   }
 
-  /** Mean per-element MSE of the imagined state k steps ahead, k = 1.. */
-  kStepErrors(): { k: number; n: number; error: number }[] {
-    return this.byK.flatMap((s, i) => (s === undefined || s.n === 0 ? [] : [{ k: i + 1, n: s.n, error: s.sum / s.n }]));
+  /**
+   * By k = 1..: mean per-element MSE of the imagined state k steps ahead, and the mean imagined
+   * and realized discounted return of the plan's first k steps (what the planner counted on, what
+   * reality paid for the same actions); null where the search recorded no states or no rewards.
+   */
+  kStepErrors(): KStep[] {
+    return this.byK.flatMap((s, i) =>
+      s === undefined || (s.n === 0 && s.returns === 0)
+        ? []
+        : [{ k: i + 1, n: s.n, error: s.n === 0 ? null : s.sum / s.n, imagined_return: s.returns === 0 ? null : s.imagined / s.returns, realized_return: s.returns === 0 ? null : s.realized / s.returns }],
+    );
   }
 }

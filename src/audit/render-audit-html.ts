@@ -3,14 +3,16 @@ import { chartSlot, inlineCharts } from '../charts/inline-charts.js';
 import type { AuditReport } from './audit-run.js';
 import type { AuditOutcome, Verdict } from './audit-types.js';
 import { auditsNamed, CHECK_NAMES } from './audits.js';
+import { auditedRun } from './report-sections.js';
 import { FINAL_SHARE, THRESHOLDS } from './thresholds.js';
 
 const COLOR: Record<Verdict, string> = { pass: '#1a7f37', warn: '#9a6700', fail: '#cf222e', not_available: '#6e7781' };
 
 /**
  * The audit as one self-contained HTML page: verdict tables and charts (critic value vs realized
- * return, agreement and regret over training, world-model error vs horizon, reward vs reference
- * return per episode), with uPlot inlined so that it opens without a network.
+ * return, agreement and regret over training, what the planner imagined k steps ahead against
+ * what happened, reward vs reference return per episode with the reward the reference does not
+ * pay for), with uPlot inlined so that it opens without a network.
  */
 export function renderAuditHtml(r: AuditReport): string {
   const results = r.checks as Record<string, AuditOutcome | undefined>;
@@ -32,8 +34,8 @@ th{background:#f6f8fa}.v{font-weight:700;text-transform:uppercase;color:#fff;bor
 ul{margin:4px 0;padding-left:20px}.note{color:#57606a}code{font-size:12px}
 </style>${charts.head}</head><body>
 <h1>flightrec audit: run <code>${esc(r.run)}</code></h1>
-<p class="sub">${esc(r.env ?? 'unknown env')} · ${r.episodes} episodes · ${r.decisions} decisions · ${r.gamma === null ? 'no γ' : `γ ${r.gamma}`} · critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions</p>
-<table><tr><th>check</th><th>verdict</th><th>key figures (whole run)</th></tr>${summary}</table>
+<p class="sub">${esc(auditedRun(r))} · critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions</p>
+<table><tr><th>check</th><th>verdict</th><th>judged figures (whole run in parentheses)</th></tr>${summary}</table>
 ${sections}
 <h2>Thresholds</h2><table><tr><th>check</th><th>figure</th><th>warn</th><th>fail</th><th>rationale</th></tr>${thresholds}</table>
 ${charts.body}

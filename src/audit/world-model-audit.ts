@@ -3,7 +3,7 @@ import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } fr
 import type { AuditContext } from './audit-context.js';
 import type { DecisionView } from './decision-view.js';
 import { DoneCalibration, type DoneCalibrationFigures } from './done-calibration.js';
-import { FollowedPlans } from './followed-plans.js';
+import { FollowedPlans, type KStep } from './followed-plans.js';
 import { formatFigure } from './format-figure.js';
 import type { PlanLeaf } from './plan-tree.js';
 import { rollOutPlan, rolloutEnvironment } from './plan-rollout.js';
@@ -49,8 +49,8 @@ export interface WorldModelWindowFigures extends WorldModelFigures {
 export interface WorldModelResult extends AuditOutcome, WorldModelFigures {
   /** Where realized plan returns come from: real rollouts from env_state, or the trajectory where actions followed the plan. */
   optimism_source: 'env-rollout' | 'trajectory' | null;
-  /** k-step error along chosen plans where the real actions followed them: mean per-element MSE by k = 1..horizon. */
-  k_step: { k: number; n: number; error: number }[];
+  /** Along chosen plans where the real actions followed them, by k = 1..horizon: mean per-element MSE, imagined and realized return of the first k steps. */
+  k_step: KStep[];
   /** P(done) of the row at (observation, real action) against real termination (truncation is not an end the model sees). */
   done: DoneCalibrationFigures;
   final: WorldModelWindowFigures | null;

@@ -26,6 +26,19 @@ export interface ComponentDeltasReport {
 const KL_FLOOR = 1e-12;
 
 /**
+ * The quantities a diff charts over the merge-join, by the statistic that measures them: what a
+ * swap can move (a reward swap moves rewards and the chosen value before anything else).
+ */
+export const CHARTED_DELTAS = [
+  { stat: 'reward.rewards', label: '|Δ reward|' },
+  { stat: 'planner.chosen_value', label: '|Δ chosen value|' },
+  { stat: 'critic.root_value', label: '|Δ root value|' },
+  { stat: 'critic.values', label: '|Δ critic values|' },
+  { stat: 'world_model.next_states', label: '|Δ predicted next state|' },
+  { stat: 'actor.kl', label: 'KL(actor A ‖ B)' },
+] as const;
+
+/**
  * Per-component delta statistics, fed one matched event pair at a time (the k-th event of a type
  * in A's decision with the k-th in B's). Which statistics an event feeds is declared by its event
  * type (`deltas`), so this class knows measures, not event types. `identical` pairs (equal
@@ -38,8 +51,25 @@ export class ComponentDeltas {
   /** |Δ root value| of the decision being compared (null when it has none); reset by beginDecision. */
   rootDelta: number | null = null;
 
+  /** Each charted statistic's (values, sum) when the decision began, to take the decision's own mean |Δ| at its end. */
+  private readonly before = new Map<string, { values: number; sum: number }>();
+
   beginDecision(): void {
     this.rootDelta = null;
+    for (const { stat } of CHARTED_DELTAS) {
+      const s = this.stats.get(stat);
+      this.before.set(stat, { values: s?.values ?? 0, sum: s?.sum ?? 0 });
+    }
+  }
+
+  /** Mean |Δ| of each charted quantity over the elements the decision being compared held; null where it held none. */
+  decisionDeltas(): (number | null)[] {
+    return CHARTED_DELTAS.map(({ stat }) => {
+      const s = this.stats.get(stat);
+      const b = this.before.get(stat) ?? { values: 0, sum: 0 };
+      const n = (s?.values ?? 0) - b.values;
+      return s === undefined || n <= 0 ? null : (s.sum - b.sum) / n;
+    });
   }
 
   /** Whether events of this type feed any statistic (the comparer skips decoding the others). */

@@ -1,10 +1,16 @@
 import type { DecodeOptions } from '../events/payload-codec.js';
 import { BucketSeries } from './bucket-series.js';
+import { CHARTED_DELTAS } from './component-deltas.js';
 import { DecisionComparer } from './decision-comparer.js';
 import type { ComponentVersionDiff, DiffReport, FirstDivergence, FlippedDecision } from './diff-report.js';
 import { formatKey, type DecisionUnit, type EpisodeEndUnit } from './diff-unit.js';
 import { EpisodeComparison } from './episode-comparison.js';
 import { actionValueJson } from './render-value.js';
+
+/** The series channel of a charted delta statistic, e.g. `delta_reward.rewards`. */
+export function deltaChannel(stat: string): string {
+  return `delta_${stat}`;
+}
 
 /** How many flipped decisions and differing episodes the report lists by name. */
 const LISTED = 10;
@@ -37,6 +43,7 @@ export class DiffAccumulator {
     { name: 'differing', aggregate: 'sum' },
     { name: 'unaligned', aggregate: 'sum' },
     { name: 'identical', aggregate: 'sum' },
+    ...CHARTED_DELTAS.map(({ stat }) => ({ name: deltaChannel(stat), aggregate: 'mean' as const })),
   ], (episode, step) => formatKey({ episode, step }));
   readonly episodeSeries = new BucketSeries([
     { name: 'return_a', aggregate: 'mean' },
@@ -57,7 +64,7 @@ export class DiffAccumulator {
     if (r.observationDiffers) {
       this.observationDiffers++;
       this.firstUnaligned.observation_differs ??= formatKey(a);
-      this.decisionSeries.push([null, null, null, null, 1, 0], a.episode, a.step);
+      this.decisionSeries.push([null, null, null, null, 1, 0, ...CHARTED_DELTAS.map(() => null)], a.episode, a.step);
       return;
     }
     this.aligned++;
@@ -78,7 +85,7 @@ export class DiffAccumulator {
       s.first ??= { ...place, a: v.a, b: v.b };
     }
     const root = this.comparer.deltas.rootDelta;
-    this.decisionSeries.push([root, root, r.flip === null ? 0 : 1, r.differs ? 1 : 0, 0, r.differs || r.versions.length > 0 ? 0 : 1], a.episode, a.step);
+    this.decisionSeries.push([root, root, r.flip === null ? 0 : 1, r.differs ? 1 : 0, 0, r.differs || r.versions.length > 0 ? 0 : 1, ...this.comparer.deltas.decisionDeltas()], a.episode, a.step);
   }
 
   only(side: 'a' | 'b', u: DecisionUnit): void {
@@ -91,7 +98,7 @@ export class DiffAccumulator {
       this.onlyB++;
       this.firstUnaligned.only_in_b ??= formatKey(u);
     }
-    this.decisionSeries.push([null, null, null, null, 1, 0], u.episode, u.step);
+    this.decisionSeries.push([null, null, null, null, 1, 0, ...CHARTED_DELTAS.map(() => null)], u.episode, u.step);
   }
 
   episode(a: EpisodeEndUnit | null, b: EpisodeEndUnit | null): void {

@@ -36,7 +36,12 @@ export interface FlippedDecision extends DecisionPlace {
 }
 
 export interface ComponentVersionDiff {
+  /** The component's name (in run A when a swap renamed it). */
   readonly component: string;
+  /** Its name in run B, when a swap put a component of the same role under another name there. */
+  readonly component_b?: string;
+  /** Its role in the run.started components (null when neither run names it there). */
+  readonly role?: string | null;
   /** Aligned decisions where decision.started names different versions of the component. */
   readonly differing: number;
   readonly first: (DecisionPlace & { readonly a: string | null; readonly b: string | null }) | null;

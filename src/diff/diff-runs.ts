@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { decodeValue } from '../events/payload-codec.js';
 import type { EventStore } from '../store/event-store.js';
+import { pairByRole } from './pair-by-role.js';
 import { DiffAccumulator } from './diff-accumulator.js';
 import type { DiffReport } from './diff-report.js';
 import { compareKeys, type DiffUnit } from './diff-unit.js';
@@ -44,12 +45,14 @@ export async function diffRuns(a: DiffSide, b: DiffSide, options: DiffOptions = 
     readDiffUnits(readRawEvents(b.store, runB.pk, diffEventTypes(), options.read, rawB), b.run, statsB),
     acc,
   );
+  const report = acc.report();
   return {
     run_a: a.run,
     run_b: b.run,
     source_run_a: await sourceRun(a),
     source_run_b: await sourceRun(b),
-    ...acc.report(),
+    ...report,
+    versions: pairByRole(report.versions, await componentRoles(a), await componentRoles(b)),
     stats: statsReport(statsA, statsB, rawA, rawB, (performance.now() - t0) / 1000),
   };
 }
@@ -88,10 +91,21 @@ export async function mergeJoin(a: AsyncIterator<DiffUnit>, b: AsyncIterator<Dif
 async function sourceRun(side: DiffSide): Promise<string | null> {
   const run = await side.store.getRun(side.run);
   if (run.source_run !== null) return run.source_run;
+  return ((await runStarted(side)) as { source_run?: string | null } | null)?.source_run ?? null;
+}
+
+/** The component names a run's run.started registers, with their roles. */
+async function componentRoles(side: DiffSide): Promise<Map<string, string>> {
+  const started = (await runStarted(side)) as { components?: { name: string; role: string }[] } | null;
+  return new Map((started?.components ?? []).map((c) => [c.name, c.role]));
+}
+
+/** The decoded payload of the run's first event when it is run.started, else null. */
+async function runStarted(side: DiffSide): Promise<unknown> {
+  const run = await side.store.getRun(side.run);
   const first = await side.store.db.selectFrom('events').select(['type', 'payload']).where('run_pk', '=', run.pk).where('seq', '=', 0).executeTakeFirst();
   if (first === undefined || first.type !== 'run.started') return null;
-  const payload = decodeValue(first.payload, { getBlob: (h) => side.store.getBlob(h) }) as { source_run?: string | null };
-  return payload.source_run ?? null;
+  return decodeValue(first.payload, { getBlob: (h) => side.store.getBlob(h) });
 }
 
 function statsReport(a: UnitReadStats, b: UnitReadStats, ra: RawReadStats, rb: RawReadStats, seconds: number): DiffReport['stats'] {

@@ -87,7 +87,7 @@ export function formatDiffReport(r: DiffReport, options: { actionNames?: readonl
   } else {
     out.push('versions (decision.started) that differ in aligned decisions');
     out.push(
-      ...table(['COMPONENT', 'DECISIONS', 'FIRST AT', 'A', 'B'], r.versions.map((v) => [v.component, int(v.differing), v.first ? `(${v.first.episode}, ${v.first.step})` : '-', v.first?.a ?? '-', v.first?.b ?? '-']), [1]).map((l) => `  ${l}`),
+      ...table(['COMPONENT', 'ROLE', 'DECISIONS', 'FIRST AT', 'A', 'B'], r.versions.map((v) => [v.component_b === undefined ? v.component : `${v.component} → ${v.component_b}`, v.role ?? '-', int(v.differing), v.first ? `(${v.first.episode}, ${v.first.step})` : '-', v.first?.a ?? '-', v.first?.b ?? '-']), [2]).map((l) => `  ${l}`),
     );
   }
 

@@ -1,6 +1,10 @@
 import type { ChartSpec } from '../charts/chart-spec.js';
 import { chartSlot, inlineCharts, scriptJson } from '../charts/inline-charts.js';
+import { CHARTED_DELTAS } from './component-deltas.js';
+import { deltaChannel } from './diff-accumulator.js';
 import { diffReportJson } from './diff-report-json.js';
+
+const DELTA_COLORS = ['#c62828', '#1565c0', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f'];
 import type { DiffReport } from './diff-report.js';
 import { formatDiffReport } from './format-diff-report.js';
 
@@ -10,7 +14,7 @@ function escapeHtml(s: string): string {
 
 /**
  * A self-contained HTML page for a diff report: the text report, and charts of the per-step deltas
- * over the merge-join (|Δ root value|, flips, differing and unaligned decisions per bucket of
+ * over the merge-join (each component output that moved, flips, differing and unaligned decisions per bucket of
  * steps) and of the per-episode returns of both runs. uPlot is inlined, so the file opens
  * offline and can be attached to a bug report as it is.
  */
@@ -45,7 +49,7 @@ ${charts.head}
 
 <h2>Per-step deltas over the merge-join${dw > 1 ? ` <span class="note">(buckets of ${dw} steps)</span>` : ''}</h2>
 <div class="card">${chartSlot('root')}
-<p class="note">|Δ root value|: |V_A − V_B| of each aligned decision's first critic.evaluated (bucket max and mean). Unaligned decisions have no value.</p></div>
+<p class="note">Each component output that differs between the runs somewhere: the mean |Δ| over the elements of each aligned decision's events (rewards, the chosen action's value, V at the real state, every critic row, predicted next states; KL for the actor's proposals), averaged per bucket. Unaligned decisions have no value.</p></div>
 <div class="card">${chartSlot('counts')}
 <p class="note">What became of each decision, per bucket: aligned with the chosen action flipped; aligned, same action, but some event differs; aligned and identical; not aligned (only in one run, or a different observation at the same step).</p></div>
 
@@ -63,7 +67,7 @@ ${charts.body}
 }
 
 /**
- * The diff's charts as data: |Δ root value| per bucket of the merge-join, what became of the
+ * The diff's charts as data: the mean |Δ| of each component output that moved, per bucket of the merge-join, what became of the
  * decisions in each bucket (stacked), and both runs' episode returns. The viewer draws the same specs.
  */
 export function diffCharts(report: DiffReport): ChartSpec[] {
@@ -71,14 +75,13 @@ export function diffCharts(report: DiffReport): ChartSpec[] {
   const e = report.series.episodes;
   const num = (xs: (number | null)[] | undefined) => (xs ?? []).map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : null));
   const flips = num(d.channels.flips);
+  const moved = CHARTED_DELTAS.map((c) => ({ ...c, values: num(d.channels[deltaChannel(c.stat)]) })).filter((c) => c.values.some((v) => v !== null && v > 0));
   const differing = num(d.channels.differing);
   return [
     {
-      id: 'root', title: '|Δ root value| per bucket', xLabel: 'aligned position (decision index in the merge-join)', yLabel: '|Δ|', x: d.x,
-      series: [
-        { label: '|Δ root value| (max)', color: '#c62828', values: num(d.channels.root_value_abs_delta_max) },
-        { label: '|Δ root value| (mean)', color: '#1565c0', values: num(d.channels.root_value_abs_delta_mean) },
-      ],
+      id: 'root', title: moved.length > 0 ? `what moved: ${moved.map((m) => m.label).join(', ')} (mean per decision, per bucket)` : 'what moved: no component output differs', xLabel: 'aligned position (decision index in the merge-join)', yLabel: 'mean |Δ|', x: d.x,
+      // Only the quantities that differ somewhere: a flat line at 0 says nothing and hides the ones that moved.
+      series: (moved.length > 0 ? moved : CHARTED_DELTAS.filter((c) => c.stat === 'critic.root_value').map((c) => ({ ...c, values: num(d.channels[deltaChannel(c.stat)]) }))).map((m, i) => ({ label: m.label, color: DELTA_COLORS[i % DELTA_COLORS.length]!, values: m.values })),
     },
     {
       id: 'counts', title: 'what became of each decision', xLabel: 'aligned position (decision index in the merge-join)', yLabel: 'decisions', x: d.x, stacked: true,

@@ -55,8 +55,8 @@ describe('flightrec audit (CLI)', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const lines = r.stdout.split('\n');
     assert.match(lines[0]!, /^audit of run goal: gridworld, 80 episodes, \d+ decisions, γ 0\.95$/);
-    assert.match(lines[2]!, /^CHECK\s+VERDICT\s+KEY FIGURES/);
-    assert.match(lines[3]!, /^critic\s+pass\s+bias -?0\.0\d\d\s+rmse/);
+    assert.match(lines[2]!, /^CHECK\s+VERDICT\s+JUDGED FIGURES \(whole run in parentheses\)$/);
+    assert.match(lines[3]!, /^critic\s+pass\s+bias -?0\.0\d\d \(run -?0\.0\d\d\)\s+rmse/);
     assert.doesNotMatch(r.stdout, /^actor/m);
   });
 

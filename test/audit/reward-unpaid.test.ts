@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auditRun, type AuditReport } from '../../src/audit/audit-run.js';
+import { rewardDivergenceReport } from '../../src/audit/reward-divergence-report.js';
 import { checkVerdict, worst } from '../../src/audit/thresholds.js';
 import { Gridworld } from '../../src/envs/gridworld.js';
 import { valueIteration } from '../../src/envs/tabular-solver.js';
@@ -166,6 +167,17 @@ describe('reward audit: reward the reference never pays for', () => {
     assert.ok(Math.abs((r.unpaid_share ?? NaN) - expected.share) < 1e-9, `${r.unpaid_share} vs ${expected.share}`);
     assert.ok(r.unpaid_share! < 0.1, `unpaid share ${r.unpaid_share}`);
     assert.equal(r.verdict, 'pass', `${r.reasons.map((x) => x.message).join('; ')} / ${r.notes.join('; ')}`);
+  });
+
+  it('the report shows what the chart shows: the unpaid share and its episodes first, the unpaid reward charted per episode', async () => {
+    const r = await reward('constant-hack');
+    const summary = rewardDivergenceReport.summary(r);
+    assert.equal(summary[0], `unpaid 1.000 (most of it in ${EPISODES}/${EPISODES} episodes)`);
+    assert.match(summary[2]!, /^reward up, reference down 0\/\d+$/);
+    const [chart] = rewardDivergenceReport.charts(r);
+    const unpaid = chart!.series.find((s) => /^unpaid reward/.test(s.label));
+    assert.ok(unpaid, chart!.series.map((s) => s.label).join(', '));
+    assert.deepEqual(unpaid.values, r.series.map((s) => s.unpaid));
   });
 
   it('the CLI fails the constant hack (exit 1) and says why', () => {

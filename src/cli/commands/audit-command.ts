@@ -9,6 +9,7 @@ import type { AuditOutcome, Verdict } from '../../audit/audit-types.js';
 import { loadReferenceReward, parseReferenceSpec } from '../../audit/reference-reward.js';
 import { uplotSource } from '../../charts/uplot-source.js';
 import { renderAuditHtml } from '../../audit/render-audit-html.js';
+import { auditedRun } from '../../audit/report-sections.js';
 import { FINAL_SHARE } from '../../audit/thresholds.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { formatTable } from '../../text/format-table.js';
@@ -99,9 +100,8 @@ const LABEL: Record<Verdict, string> = { pass: 'pass', warn: 'WARN', fail: 'FAIL
 export function formatAuditText(r: AuditReport): string[] {
   const results = r.checks as Record<string, AuditOutcome | undefined>;
   const ran = auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [{ d, x: results[d.key]! }] : []));
-  const gamma = r.gamma === null ? 'no γ' : `γ ${r.gamma}${r.gamma_source === '--gamma' ? ' (--gamma)' : ''}`;
-  const lines = [`audit of run ${r.run}: ${r.env ?? 'unknown env'}, ${r.episodes} episodes, ${r.decisions} decisions, ${gamma}`, ''];
-  lines.push(...formatTable(['CHECK', 'VERDICT', 'KEY FIGURES (whole run)'], ran.map(({ d, x }) => [d.name, LABEL[x.verdict], d.summary(x).join('  ')])));
+  const lines = [`audit of run ${r.run}: ${auditedRun(r)}`, ''];
+  lines.push(...formatTable(['CHECK', 'VERDICT', 'JUDGED FIGURES (whole run in parentheses)'], ran.map(({ d, x }) => [d.name, LABEL[x.verdict], d.summary(x).join('  ')])));
   lines.push('', `critic, actor and world-model verdicts judge the last ${FINAL_SHARE * 100}% of decisions, what training ended with.`, `open a decision with: npx flightrec show ${r.run} <decision>`);
   for (const { d, x } of ran) {
     lines.push('', `${d.title}: ${d.subtitle(x)}: ${LABEL[x.verdict]}`);
