@@ -3,6 +3,7 @@ import { decisionLink, fmt, h, mount, runLink } from './dom.js';
 import { drawObservation } from './draw-observation.js';
 import { followJob } from './jobs.js';
 import type { BlameResult, Decision, Job, Num, SearchNode, Tensor } from './types.js';
+import { iterationsView } from './iterations-view.js';
 import { whatIfPanel } from './what-if.js';
 
 const CHILDREN_SHOWN = 6;
@@ -12,7 +13,7 @@ export async function decisionView(app: HTMLElement, run: string, decision: stri
   const enc = encodeURIComponent(run);
   const t0 = performance.now();
   const d = await get<Decision>(`/api/runs/${enc}/decisions/${encodeURIComponent(decision)}`);
-  const name = (a: number | Num[]) => (typeof a === 'number' ? d.action_names?.[a] ?? String(a) : `[${a.map((x) => fmt(x)).join(', ')}]`);
+  const name = (a: number | Num[] | Tensor) => (typeof a === 'number' ? d.action_names?.[a] ?? String(a) : `[${(Array.isArray(a) ? a : Array.from(a.data)).map((x) => fmt(x)).join(', ')}]`);
   mount(
     app,
     h(
@@ -27,7 +28,9 @@ export async function decisionView(app: HTMLElement, run: string, decision: stri
     h('h2', null, 'Versions'),
     h('p', { class: 'mono' }, Object.entries(d.versions).map(([k, v]) => `${k}@${v ?? '–'}`).join('  '), h('span', { class: 'muted' }, `  rng ${d.rng_state}`)),
     h('h2', null, 'Planner search'),
-    d.search ? searchTree(d, name) : h('p', { class: 'muted' }, 'the decision did not search'),
+    d.search ? searchTree(d, name) : null,
+    d.iterations ? iterationsView(d.iterations, name) : null,
+    d.search || d.iterations ? null : h('p', { class: 'muted' }, 'the decision did not search'),
     h('h2', null, 'Component calls'),
     calls(d),
     h('h2', null, 'Outcome'),
@@ -42,7 +45,7 @@ export async function decisionView(app: HTMLElement, run: string, decision: stri
   app.dataset.ready = 'true';
 }
 
-function choice(d: Decision, name: (a: number | Num[]) => string): HTMLElement {
+function choice(d: Decision, name: (a: number | Num[] | Tensor) => string): HTMLElement {
   const c = d.choice;
   if (c === null) return h('p', { class: 'muted' }, 'no actor.chose recorded');
   const scores = c.candidates.map((k) => (typeof k.score === 'number' ? k.score : NaN));

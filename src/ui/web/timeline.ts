@@ -55,6 +55,18 @@ export class Timeline {
   update(index: DecisionIndex): void {
     this.index = index;
     this.paint();
+    // The first decisions of a run opened before it had any: show the first; else keep the
+    // position and say how many there are now.
+    if (this.label.textContent === '' && index.decision.length > 0) this.select(0);
+    else if (index.decision.length > 0) {
+      this.placeCursor();
+      this.describe();
+    }
+  }
+
+  private describe(): void {
+    const n = this.index.decision.length;
+    this.label.textContent = `decision ${this.index.decision[this.at]} · episode ${this.index.episode[this.at] ?? '–'} step ${this.index.step[this.at] ?? '–'} · ${this.at + 1} of ${n}`;
   }
 
   select(i: number): void {
@@ -62,7 +74,7 @@ export class Timeline {
     if (n === 0) return;
     this.at = Math.max(0, Math.min(n - 1, i));
     this.placeCursor();
-    this.label.textContent = `decision ${this.index.decision[this.at]} · episode ${this.index.episode[this.at] ?? '–'} step ${this.index.step[this.at] ?? '–'} · ${this.at + 1} of ${n}`;
+    this.describe();
     this.onSelect(this.at);
   }
 

@@ -74,6 +74,27 @@ export interface SearchNode {
   imagined: string | null;
 }
 
+/** One MPPI/CEM iteration (`show --json` iterations): the distribution before and after the refit, and the elites. */
+export interface PlannerIteration {
+  iteration: number;
+  method: 'mppi' | 'cem';
+  samples: number;
+  from_actor: number;
+  mean_before: Num[];
+  mean_after: Num[];
+  std_before: Num[];
+  std_after: Num[];
+  elites: number;
+  plan_mean_before: Num[];
+  plan_mean_after: Num[];
+  plan_std_after: Num[];
+  elite_list: { row: number; score: Num; weight: Num; from_actor: boolean }[];
+  best_elite_score: Num;
+  mean_elite_score: Num;
+  samples_recorded: boolean;
+  chosen: { elite: number; action: Num[]; score: Num | null } | null;
+}
+
 export interface Decision {
   run: string;
   source_run: string | null;
@@ -86,22 +107,24 @@ export interface Decision {
   rng_state: string;
   versions: Record<string, string | null>;
   search: { planner: string | null; version: string | null; searches: number; levels: { depth: number; nodes: number; expanded: number }[]; nodes: SearchNode[] } | null;
+  /** A sampling planner's iterations (MPPI, CEM), null when it recorded none. */
+  iterations: PlannerIteration[] | null;
   calls: { seq: number; type: string; component: string | null; version: string | null; batch: number[]; outputs: Record<string, Tensor>; root_row: number | null; label: string | null }[];
   root_value: { value: Num } | null;
   actor: { component: string | null; probs: { index: number; name: string | null; p: Num }[] | null; mean: Num[] | null; std: Num[] | null } | null;
   choice: {
-    action: number | Num[];
+    action: number | Num[] | Tensor;
     action_name: string | null;
     chosen_index: number;
     value: Num | null;
     chooser: string;
     component: string | null;
     version: string | null;
-    candidates: { index: number; candidate: number | Num[]; name: string | null; score: Num }[];
+    candidates: { index: number; candidate: number | Num[] | Tensor; name: string | null; score: Num }[];
     argmax_index: number | null;
     kind: 'greedy' | 'exploration' | null;
   } | null;
-  outcome: { action: number | Num[]; action_name: string | null; reward: Num; terminated: boolean; truncated: boolean; performance: Num | null; observation: { tensor: Tensor; description: string | null } } | null;
+  outcome: { action: number | Num[] | Tensor; action_name: string | null; reward: Num; terminated: boolean; truncated: boolean; performance: Num | null; observation: { tensor: Tensor; description: string | null } } | null;
   nav: { prev: number | null; next: number | null };
   related: { run: string; relation: 'source' | 'derived'; decision: number | null }[];
   drawing: Drawing;
