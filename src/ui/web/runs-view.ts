@@ -26,6 +26,7 @@ export async function runsView(app: HTMLElement): Promise<void> {
     b.disabled = true;
     b.textContent = 'auditing…';
     r.verdicts = await post<Record<string, string>>(`/api/runs/${encodeURIComponent(r.id)}/audit`);
+    changed(r.id);
     render();
   };
   const columns: Column[] = [
@@ -66,13 +67,65 @@ export async function runsView(app: HTMLElement): Promise<void> {
     rows.length === 0 ? h('p', { class: 'muted' }, 'no runs in this database yet: record one with `npx flightrec demo`') : h('table', { id: 'runs' }, h('thead', null, head), tbody),
   );
 
+  // One <tr> per run, built when its data changes and reused by every sort and filter after: with
+  // 1,000 runs, rebuilding every cell on each keystroke or summary batch was the table's cost.
+  const built = new Map<string, HTMLTableRowElement>();
+  const texts = new Map<string, string>();
+  const dirty = new Set<string>(rows.map((r) => r.id));
+  const changed = (id: string) => (dirty.add(id), texts.delete(id));
+  function rowOf(r: Row): HTMLTableRowElement {
+    let tr = built.get(r.id);
+    if (tr === undefined || dirty.has(r.id)) {
+      tr = h('tr', { 'data-run': r.id }, columns.map((c) => h('td', { class: c.num ? 'num' : '' }, c.cell ? c.cell(r) : (c.value(r) ?? '') as string)));
+      built.set(r.id, tr);
+      dirty.delete(r.id);
+    }
+    return tr;
+  }
+  /** What the filter matches, kept apart from the row so that filtering builds no row. */
+  function textOf(r: Row): string {
+    let t = texts.get(r.id);
+    if (t === undefined) texts.set(r.id, (t = [r.id, r.name, r.env, r.agent, r.backend, r.source_run, r.status].map((x) => x?.toLowerCase() ?? '').join('\n')));
+    return t;
+  }
+
+  // Only the rows in and near the viewport are in the DOM, between two spacer rows of the height
+  // of the rest: laying out a 13-column table of 1,000 rows cost more than everything else.
+  let shownRows: Row[] = [];
+  let rowHeight = 0;
+  const BUFFER = 30;
+  function paint(): void {
+    const n = shownRows.length;
+    const top = tbody.getBoundingClientRect().top + window.scrollY;
+    const h0 = rowHeight || 30;
+    const first = Math.max(0, Math.min(n, Math.floor((window.scrollY - top) / h0) - BUFFER));
+    const last = Math.min(n, first + Math.ceil(window.innerHeight / h0) + 2 * BUFFER);
+    const frag = document.createDocumentFragment();
+    const spacer = (rows: number) => h('tr', { class: 'spacer', style: { height: `${rows * h0}px` } }, h('td', { colspan: columns.length }));
+    if (first > 0) frag.appendChild(spacer(first));
+    for (let i = first; i < last; i++) frag.appendChild(rowOf(shownRows[i]!));
+    if (last < n) frag.appendChild(spacer(n - last));
+    tbody.replaceChildren(frag);
+    if (rowHeight === 0 && last > first) rowHeight = rowOf(shownRows[first]!).getBoundingClientRect().height || 0;
+  }
+  let scheduled = false;
+  const onScroll = () => {
+    if (!tbody.isConnected) return window.removeEventListener('scroll', onScroll);
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => ((scheduled = false), paint()));
+  };
+  window.addEventListener('scroll', onScroll, { passive: true });
+  window.addEventListener('resize', onScroll, { passive: true });
+
   function render(): void {
     const col = columns.find((c) => c.key === sortKey)!;
-    const shown = rows.filter((r) => (status === '' || r.status === status) && (filter === '' || [r.id, r.name, r.env, r.agent, r.backend, r.source_run, r.status].some((x) => x?.toLowerCase().includes(filter))));
-    shown.sort((a, b) => compare(col.value(a), col.value(b)) * (desc ? -1 : 1));
-    const frag = document.createDocumentFragment();
-    for (const r of shown) frag.appendChild(h('tr', { 'data-run': r.id }, columns.map((c) => h('td', { class: c.num ? 'num' : '' }, c.cell ? c.cell(r) : (c.value(r) ?? '') as string))));
-    tbody.replaceChildren(frag);
+    const shown = rows.filter((r) => (status === '' || r.status === status) && (filter === '' || textOf(r).includes(filter)));
+    // Sort keys once per row, not once per comparison.
+    const keyed = shown.map((r) => ({ r, k: col.value(r) }));
+    keyed.sort((a, b) => compare(a.k, b.k) * (desc ? -1 : 1));
+    shownRows = keyed.map((x) => x.r);
+    paint();
     count.textContent = `${shown.length} of ${rows.length} runs`;
     for (const th of head.children) (th as HTMLElement).dataset.sort = (th as HTMLElement).dataset.key === sortKey ? (desc ? 'desc' : 'asc') : '';
   }
@@ -84,6 +137,7 @@ export async function runsView(app: HTMLElement): Promise<void> {
     const r = byId.get(s.id);
     if (r === undefined) return;
     Object.assign(r, s, { verdicts: s.verdicts ?? r.verdicts });
+    changed(r.id);
     if (!pending) {
       pending = true;
       setTimeout(() => ((pending = false), render()), 200);
