@@ -17,9 +17,9 @@ const COLOR: Record<Verdict, string> = { pass: '#1a7f37', warn: '#9a6700', fail:
 export function renderAuditHtml(r: AuditReport): string {
   const results = r.checks as Record<string, AuditOutcome | undefined>;
   const ran = auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [{ d, x: results[d.key]! }] : []));
-  const charts = inlineCharts(ran.flatMap(({ d, x }) => d.charts(x)));
+  const charts = inlineCharts(ran.flatMap(({ d, x }) => d.charts(x).filter(hasData)));
   const summary = ran.map(({ d, x }) => row(d.name, x, d.summary(x).map(esc).join(' · '))).join('');
-  const sections = ran.map(({ d, x }) => section(d.title[0]!.toUpperCase() + d.title.slice(1), esc(d.subtitle(x)), x, d.charts(x).map((c) => c.id))).join('');
+  const sections = ran.map(({ d, x }) => section(d.title[0]!.toUpperCase() + d.title.slice(1), esc(d.subtitle(x)), x, d.charts(x).filter(hasData).map((c) => c.id))).join('');
   const thresholds = Object.entries(THRESHOLDS)
     .flatMap(([check, rules]) => Object.entries(rules).map(([name, t]) => `<tr><td>${check}</td><td>${name}</td><td>${t.kind === 'min' ? '&lt;' : '&gt;'} ${t.warn}</td><td>${t.kind === 'min' ? '&lt;' : '&gt;'} ${t.fail}</td><td>${esc(t.rationale)}</td></tr>`))
     .join('');
@@ -66,5 +66,10 @@ function esc(s: string): string {
 /** The audit's charts as data, by the check's JSON key; the viewer draws the same specs. */
 export function auditCharts(r: AuditReport): Record<string, ChartSpec[]> {
   const results = r.checks as Record<string, AuditOutcome | undefined>;
-  return Object.fromEntries(auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [[d.key, d.charts(results[d.key]!)]] : [])));
+  return Object.fromEntries(auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [[d.key, d.charts(results[d.key]!).filter(hasData)]] : [])));
+}
+
+/** A chart with something to draw: an audit with nothing to judge (a derived run's critic) gets no empty frame. */
+function hasData(c: ChartSpec): boolean {
+  return c.x.length > 0 && c.series.some((s) => s.values.some((v) => v !== null));
 }

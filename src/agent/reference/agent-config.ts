@@ -59,7 +59,11 @@ export function defaultAgentConfig(env: string): AgentConfig {
   if (env === 'cartpole') {
     return {
       gamma: 0.97,
-      lambda: 0.8,
+      // λ = 1: Monte Carlo returns, bootstrapped only at truncation. With λ = 0.8 the targets lean on a
+      // critic that lags the improving policy, and the critic came out ordering states against their
+      // returns (final-window Spearman −0.40 to −0.46, explained variance −0.37 to −0.83, seeds 1
+      // and 2, 40 and 60 episodes); with λ = 1 both are positive on the same runs (issue 17, item 8).
+      lambda: 1,
       hidden: [64, 64],
       lr: { world_model: 3e-3, reward: 3e-3, critic: 2e-3, actor: 2e-3 },
       batchSize: 64,
