@@ -13,7 +13,8 @@ export async function decisionView(app: HTMLElement, run: string, decision: stri
   const enc = encodeURIComponent(run);
   const t0 = performance.now();
   const d = await get<Decision>(`/api/runs/${enc}/decisions/${encodeURIComponent(decision)}`);
-  const name = (a: number | Num[] | Tensor) => (typeof a === 'number' ? d.action_names?.[a] ?? String(a) : `[${(Array.isArray(a) ? a : Array.from(a.data)).map((x) => fmt(x)).join(', ')}]`);
+  // An action id by its name; a continuous action (an MPPI candidate's first element, a tensor) by its values, rounded.
+  const name = (a: number | Num[] | Tensor) => (typeof a === 'number' ? d.action_names?.[a] ?? (Number.isInteger(a) ? String(a) : fmt(a)) : `[${(Array.isArray(a) ? a : Array.from(a.data)).map((x) => fmt(x)).join(', ')}]`);
   mount(
     app,
     h(
