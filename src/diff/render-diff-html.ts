@@ -18,7 +18,7 @@ function escapeHtml(s: string): string {
  * steps) and of the per-episode returns of both runs. uPlot is inlined, so the file opens
  * offline and can be attached to a bug report as it is.
  */
-export function renderDiffHtml(report: DiffReport): string {
+export function renderDiffHtml(report: DiffReport, options: { actionNames?: readonly string[] | null } = {}): string {
   const title = `flightrec diff ${report.run_a} vs ${report.run_b}`;
   const verdict = report.identical ? 'identical' : 'runs differ';
   const data = diffReportJson(report, { series: true });
@@ -57,7 +57,7 @@ ${charts.head}
 <div class="card">${chartSlot('episodes')}${missingReturns(report).map((m) => `<p class="note">${escapeHtml(m)}</p>`).join('')}</div>
 
 <h2>Report</h2>
-<div class="card"><pre>${escapeHtml(formatDiffReport(report).join('\n'))}</pre></div>
+<div class="card"><pre>${escapeHtml(formatDiffReport(report, options).join('\n'))}</pre></div>
 
 <script id="data" type="application/json">${scriptJson(data)}</script>
 ${charts.body}

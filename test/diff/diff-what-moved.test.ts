@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { diffRuns } from '../../src/diff/diff-runs.js';
@@ -63,5 +64,14 @@ describe('diff of a reward swap: what moved, paired by role', () => {
     assert.match(text.stdout, /^ {2}COMPONENT\s+ROLE\s+DECISIONS\s+FIRST AT\s+A\s+B$/m);
     assert.match(text.stdout, /^ {2}reward → goal_reward\s+reward\s+\d[\d,]*\s+\(0, 0\)\s+[0-9a-f]{16}\s+goal-reward-v1$/m);
     assert.doesNotMatch(text.stdout, /^ {2}goal_reward\s/m);
+  });
+
+  it('the HTML report names flipped actions as the text report does', () => {
+    const html = tmp.file('diff.html');
+    const r = flightrec(ROOT, 'diff', run, derived, '--db', db, '--html', html);
+    assert.equal(r.code, 1, r.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /first: \(\d+, \d+\) A#\d+ (up|down|left|right) → B#\d+ (up|down|left|right)/);
+    assert.match(r.stdout, /first: \(\d+, \d+\) A#\d+ (up|down|left|right) → B#\d+ (up|down|left|right)/);
   });
 });

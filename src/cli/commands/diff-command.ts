@@ -59,7 +59,7 @@ export const diffCommand: CliCommand = {
           } finally {
             await storeA.close();
           }
-          if (o.html !== undefined) await writeFile(o.html, renderDiffHtml(report));
+          if (o.html !== undefined) await writeFile(o.html, renderDiffHtml(report, { actionNames }));
           if (o.json) printJson(diffReportJson(report));
           else {
             for (const line of formatDiffReport(report, { actionNames })) print(line);
