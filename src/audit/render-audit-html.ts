@@ -69,6 +69,12 @@ export function auditCharts(r: AuditReport): Record<string, ChartSpec[]> {
   return Object.fromEntries(auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [[d.key, d.charts(results[d.key]!).filter(hasData)]] : [])));
 }
 
+/** Each check's judged figures (whole run in parentheses), as the summary tables show them; the viewer shows the same. */
+export function auditFigures(r: AuditReport): Record<string, string[]> {
+  const results = r.checks as Record<string, AuditOutcome | undefined>;
+  return Object.fromEntries(auditsNamed(CHECK_NAMES).flatMap((d) => (results[d.key] ? [[d.key, d.summary(results[d.key]!)]] : [])));
+}
+
 /** A chart with something to draw: an audit with nothing to judge (a derived run's critic) gets no empty frame. */
 function hasData(c: ChartSpec): boolean {
   return c.x.length > 0 && c.series.some((s) => s.values.some((v) => v !== null));

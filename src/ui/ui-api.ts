@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { auditRun, type AuditReport } from '../audit/audit-run.js';
-import { auditCharts } from '../audit/render-audit-html.js';
+import { auditCharts, auditFigures } from '../audit/render-audit-html.js';
+import { auditedRun } from '../audit/report-sections.js';
 import { diffReportJson } from '../diff/diff-report-json.js';
 import { diffRuns } from '../diff/diff-runs.js';
 import { diffCharts } from '../diff/render-diff-html.js';
@@ -127,7 +128,7 @@ export class UiApi {
       cached.value.catch(() => this.audits.delete(id));
     }
     const report = await cached.value;
-    return toJsonView({ report, charts: auditCharts(report) });
+    return toJsonView({ report, charts: auditCharts(report), audited: auditedRun(report), figures: auditFigures(report) });
   }
 
   async diff(a: string, b: string): Promise<unknown> {

@@ -46,6 +46,15 @@ describe('flightrec ui: API', () => {
     assert.equal(typeof s.final_return, 'number');
   });
 
+  it('answers a run\'s audits with what was audited and, per check, the figures its verdict judged', async () => {
+    const { status, body } = await json(`/api/runs/${FIXTURE_RUN}/audit`);
+    assert.equal(status, 200);
+    assert.match(body.audited, /^gridworld, 3 episodes, \d+ decisions, γ 0\.95$/);
+    assert.deepEqual(Object.keys(body.figures), Object.keys(body.report.checks).filter((k) => body.report.checks[k] !== null));
+    const actor = body.report.checks.actor;
+    if (actor.final !== null) assert.match(body.figures.actor[0], /^agreement \S+ \(run \S+\)$/);
+  });
+
   it('answers a run, its episodes, its timeline and its versions', async () => {
     const run = (await json(`/api/runs/${FIXTURE_RUN}`)).body;
     assert.equal(run.drawing.kind, 'grid');

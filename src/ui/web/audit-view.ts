@@ -10,7 +10,7 @@ export async function auditView(app: HTMLElement, run: string): Promise<void> {
   mount(
     app,
     h('h1', null, 'Audits of ', runLink(run)),
-    h('p', { class: 'muted' }, `${a.report.episodes} episodes · ${a.report.decisions} decisions`),
+    h('p', { class: 'muted', id: 'audited' }, a.audited),
     Object.entries(a.report.checks).map(([name, c]) =>
       c === null
         ? null
@@ -18,6 +18,7 @@ export async function auditView(app: HTMLElement, run: string): Promise<void> {
             'section',
             { class: 'card', 'data-check': name },
             h('h2', null, name.replace('_', ' '), ' ', verdictBadge(null, c.verdict)),
+            h('p', { class: 'mono judged' }, (a.figures[name] ?? []).join(' · ')),
             h('ul', null, c.reasons.map((r) => h('li', null, verdictBadge(null, r.verdict), r.message)), c.notes.map((n) => h('li', { class: 'muted' }, n))),
             h('div', { class: 'grid2' }, (a.charts[name] ?? []).map(chartBox)),
             c.decisions.length === 0

@@ -174,6 +174,10 @@ export interface AuditResponse {
   report: { run: string; episodes: number; decisions: number; checks: Record<string, AuditOutcome | null> };
   /** By the check's JSON key. */
   charts: Record<string, import('../../charts/chart-spec.js').ChartSpec[]>;
+  /** What was audited, in one line (a derived run says what it is). */
+  audited: string;
+  /** By the check's JSON key: the figures its verdict judged, the whole run's in parentheses. */
+  figures: Record<string, string[]>;
 }
 
 export interface DiffResponse {
