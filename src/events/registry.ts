@@ -19,7 +19,7 @@ import {
 import { EnvStepped } from './families/environment-events.js';
 import { EpisodeEnded, EpisodeStarted } from './families/episode-events.js';
 import { CheckpointSaved, ComponentUpdated } from './families/learning-events.js';
-import { PlannerIterated } from './families/planner-events.js';
+import { PlannerIterated, PlannerSearched } from './families/planner-events.js';
 import { RunEnded, RunStarted } from './families/run-events.js';
 
 /** Every event type flightrec knows, one registry. */
@@ -31,6 +31,7 @@ export const EVENT_TYPES = [
   DecisionStarted,
   PlannerExpanded,
   PlannerIterated,
+  PlannerSearched,
   WorldModelPredicted,
   RewardEvaluated,
   CriticEvaluated,
@@ -54,6 +55,7 @@ const inputSchemas = [
   inputSchemaOf(DecisionStarted),
   inputSchemaOf(PlannerExpanded),
   inputSchemaOf(PlannerIterated),
+  inputSchemaOf(PlannerSearched),
   inputSchemaOf(WorldModelPredicted),
   inputSchemaOf(RewardEvaluated),
   inputSchemaOf(CriticEvaluated),

@@ -1,5 +1,5 @@
 import { initNumericBackend, type NumericBackendPreference } from '../agent/backend/numeric-backend.js';
-import { AgentConfig, defaultAgentConfig } from '../agent/reference/agent-config.js';
+import { AgentConfig, defaultAgentConfig, type PlannerKind } from '../agent/reference/agent-config.js';
 import { REFERENCE_AGENT, referenceAgentFactory } from '../agent/reference/reference-factory.js';
 import { makeEnvironment } from '../envs/registry.js';
 import type { AgentRecorder } from '../record/agent-recorder.js';
@@ -12,6 +12,8 @@ export interface RecordTrainingOptions {
   episodes: number;
   seed: number;
   config?: AgentConfig;
+  /** The planner of the environment's default config to use instead of its own (ignored with `config`). */
+  planner?: PlannerKind;
   backend?: NumericBackendPreference;
   runId?: string;
   name?: string;
@@ -20,7 +22,7 @@ export interface RecordTrainingOptions {
 
 /** Trains flightrec's reference agent on a built-in environment and records it (what `flightrec demo` runs). */
 export async function recordReferenceTraining(o: RecordTrainingOptions): Promise<RecordAgentRunResult> {
-  const config = AgentConfig.parse(o.config ?? defaultAgentConfig(o.env));
+  const config = AgentConfig.parse(o.config ?? defaultAgentConfig(o.env, o.planner));
   if (o.backend !== undefined) await initNumericBackend(o.backend);
   return recordAgentRun({
     db: o.db,

@@ -1,12 +1,15 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { BeamPlannerConfig } from './beam-planner.js';
+import { MctsPlannerConfig } from './mcts-planner.js';
 import { MppiPlannerConfig } from './mppi-planner.js';
 
 /**
  * Which planner the agent builds. A beam config has no `kind` (runs recorded before MPPI existed
- * parse as they were); an MPPI config says `kind: 'mppi'`. Replay builds whichever was recorded.
+ * parse as they were); an MPPI config says `kind: 'mppi'`, an MCTS one `kind: 'mcts'`. Replay
+ * builds whichever was recorded.
  */
-export const PlannerConfig = z.union([BeamPlannerConfig, MppiPlannerConfig]);
+export const PlannerConfig = z.union([BeamPlannerConfig, MppiPlannerConfig, MctsPlannerConfig]);
 export type PlannerConfig = z.infer<typeof PlannerConfig>;
 
 /**
@@ -37,7 +40,31 @@ export const AgentConfig = z.strictObject({
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
-export function defaultAgentConfig(env: string): AgentConfig {
+/** The planners the reference agent can build; `mppi` for continuous actions, the others for discrete ones. */
+export const PlannerKind = z.enum(['beam', 'mcts', 'mppi']);
+export type PlannerKind = z.infer<typeof PlannerKind>;
+
+/** The planner a config builds. */
+export function plannerKind(planner: PlannerConfig): PlannerKind {
+  return 'kind' in planner ? planner.kind : 'beam';
+}
+
+/**
+ * The default config for an environment, with MCTS in place of the beam search when `planner` is
+ * 'mcts' (discrete environments only; the rest of the agent is the same, so the two compare).
+ */
+export function defaultAgentConfig(env: string, planner?: PlannerKind): AgentConfig {
+  const base = defaultConfigFor(env);
+  if (planner === undefined || planner === plannerKind(base.planner)) return base;
+  if (planner === 'mcts' && plannerKind(base.planner) === 'beam') {
+    const beam = base.planner as BeamPlannerConfig;
+    // MuZero's search with fewer simulations, so that a demo fits two cores; the beam planner's ε schedule.
+    return { ...base, planner: MctsPlannerConfig.parse({ kind: 'mcts', simulations: 16, maxDepth: 8, gamma: beam.gamma, epsilonStart: beam.epsilonStart, epsilonDecay: beam.epsilonDecay, epsilonMin: beam.epsilonMin }) };
+  }
+  throw new InvalidInputError(`the ${planner} planner does not plan for ${env}: its actions are ${plannerKind(base.planner) === 'mppi' ? 'continuous (use mppi)' : 'discrete (use beam or mcts)'}`, { field: 'planner', value: planner });
+}
+
+function defaultConfigFor(env: string): AgentConfig {
   if (env === 'pendulum') {
     // MPPI with fewer samples and iterations than TD-MPC2's defaults, so the demo fits 2 cores, and
     // a longer horizon (12): with the true dynamics and no critic, horizon 3 or 8 cannot swing the

@@ -6,6 +6,7 @@ import type { AgentConfig } from './agent-config.js';
 import { BeamPlanner } from './beam-planner.js';
 import { GaussianActor } from './gaussian-actor.js';
 import { MlpActor } from './mlp-actor.js';
+import { MctsPlanner } from './mcts-planner.js';
 import { MppiPlanner } from './mppi-planner.js';
 import { MlpCritic } from './mlp-critic.js';
 import { MlpReward } from './mlp-reward.js';
@@ -16,9 +17,9 @@ export interface ReferenceAgent {
   worldModel: MlpWorldModel;
   reward: MlpReward;
   critic: MlpCritic;
-  /** Softmax over discrete actions (beam planner), or a Gaussian over a box (MPPI). */
+  /** Softmax over discrete actions (beam search, MCTS), or a Gaussian over a box (MPPI). */
   actor: MlpActor | GaussianActor;
-  planner: BeamPlanner | MppiPlanner;
+  planner: BeamPlanner | MppiPlanner | MctsPlanner;
 }
 
 /** Builds the five components for an environment's specs; initial weights come from `seed` only. */
@@ -26,7 +27,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
   const obs = obsSpec.shape.reduce((a, b) => a * b, 1);
   const init = SeededRng.fromSeed(seed).fork('init');
   const planner = config.planner;
-  if ('kind' in planner) {
+  if ('kind' in planner && planner.kind === 'mppi') {
     if (actionSpec.kind !== 'continuous') {
       throw new InvalidInputError('the mppi planner samples continuous actions; this environment\'s are discrete (use the beam planner)', { field: 'config.agent.planner.kind', value: planner.kind });
     }
@@ -41,7 +42,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
     };
   }
   if (actionSpec.kind !== 'discrete') {
-    throw new InvalidInputError('the beam planner searches discrete actions; this environment\'s are continuous (set config.agent.planner.kind to mppi)', { field: 'actionSpec.kind', value: actionSpec.kind });
+    throw new InvalidInputError(`the ${'kind' in planner ? planner.kind : 'beam'} planner searches discrete actions; this environment's are continuous (set config.agent.planner.kind to mppi)`, { field: 'actionSpec.kind', value: actionSpec.kind });
   }
   const A = actionSpec.n;
   return {
@@ -49,7 +50,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
     reward: new MlpReward('reward', obs, A, config.hidden, init.fork('reward'), config.lr.reward),
     critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic),
     actor: new MlpActor('actor', obs, A, config.hidden, init.fork('actor'), config.lr.actor),
-    planner: new BeamPlanner('planner', A, planner),
+    planner: 'kind' in planner ? new MctsPlanner('planner', A, planner) : new BeamPlanner('planner', A, planner),
   };
 }
 

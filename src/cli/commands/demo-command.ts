@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { EpisodeSummary } from '../../harness/episode-loop.js';
+import { PlannerKind } from '../../agent/reference/agent-config.js';
 import { EnvironmentId } from '../../envs/registry.js';
 import { newRunId } from '../../record/recorder.js';
 import { interruptedRunReport } from '../interrupted-run-report.js';
@@ -14,6 +15,7 @@ const DemoOptions = GlobalOptions.extend({
   env: EnvironmentId.default('gridworld'),
   episodes: IntOption('--episodes').pipe(z.int().min(1).max(100000)).optional(),
   seed: IntOption('--seed').pipe(z.int().min(0).max(2 ** 32 - 1)).default(1),
+  planner: PlannerKind.optional(),
 });
 
 /** Mean of the last tenth of episodes (at least one): "where training ended", less noisy than the last episode alone. */
@@ -33,6 +35,7 @@ export const demoCommand: CliCommand = {
       .option('--env <id>', 'environment: gridworld (reward hacking), cartpole or pendulum (continuous, MPPI)', 'gridworld')
       .option('--episodes <n>', `episodes to train (default: gridworld ${DEFAULT_EPISODES.gridworld}, cartpole ${DEFAULT_EPISODES.cartpole}, pendulum ${DEFAULT_EPISODES.pendulum})`)
       .option('--seed <n>', 'seed of every random draw', '1')
+      .option('--planner <kind>', 'beam or mcts on the discrete environments (default beam), mppi on the pendulum (its default)')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(DemoOptions, cmd.optsWithGlobals());
@@ -50,6 +53,7 @@ export const demoCommand: CliCommand = {
               env: o.env,
               episodes,
               seed: o.seed,
+              ...(o.planner === undefined ? {} : { planner: o.planner }),
               onEpisode: (e) => {
                 bar?.update(e.episode + 1, { ret: e.return.toFixed(2) });
                 if (bar === null && !o.json && (e.episode + 1) % Math.max(1, Math.floor(episodes / 10)) === 0) {
