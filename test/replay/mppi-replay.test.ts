@@ -5,6 +5,7 @@ import { MppiPlanner } from '../../src/agent/reference/mppi-planner.js';
 import { REFERENCE_AGENT, referenceAgentFactory } from '../../src/agent/reference/reference-factory.js';
 import { InvalidInputError } from '../../src/errors/flightrec-error.js';
 import { checkRoleOutput } from '../../src/agent/role-contract.js';
+import { actionsDiffer } from '../../src/events/action-change.js';
 import { f32 } from '../../src/events/tensor.js';
 import { Pendulum } from '../../src/envs/pendulum.js';
 import { recordAgentRun } from '../../src/harness/record-agent-run.js';
@@ -12,6 +13,9 @@ import { readEventsOfType } from '../../src/store/event-reader.js';
 import { showDecision } from '../../src/show/show-decision.js';
 import { formatDecisionShow } from '../../src/show/show-format.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { blame } from '../../replay/blame.js';
+import { closedLoop } from '../../replay/closed-loop.js';
+import { parseSwap } from '../../replay/component-spec.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
 import { tempDir } from '../helpers/temp-database.js';
@@ -111,6 +115,20 @@ describe('MPPI on the pendulum', () => {
     const iterated = await withStore((s) => all(readEventsOfType(s, r.derived_run, 'planner.iterated')));
     assert.equal(iterated.length, STEPS);
     assert.ok(iterated.every((e) => e.payload.samples === 8));
+  });
+
+  it('swap, blame and closed loop work through the agent contract', async () => {
+    const re = await withStore((s) => reevaluate(s, run, { swaps: [parseSwap('critic=@latest')], episodes: { from: 1, to: 1 } }));
+    assert.equal(re.decisions, STEPS);
+    const flipped = re.most_changed.find((d) => actionsDiffer(d.action_before, d.action_after));
+    assert.ok(flipped !== undefined, 'the final critic moves some torques past the tolerance');
+    const b = await withStore((s) => blame(s, run, flipped.decision, [parseSwap('critic=@latest')]));
+    assert.deepEqual(b.baseline_action, b.recorded_action);
+    assert.equal(b.differs, true);
+    assert.deepEqual(b.culprits, [['critic']]);
+    const loop = await withStore((s) => closedLoop(s, run, { from: STEPS + 5, swaps: [], maxSteps: 6 }));
+    assert.equal(loop.steps, 6);
+    assert.deepEqual(loop.first_action, loop.source_first_action, 'same versions, random state and warm start: the first decision is the recorded one');
   });
 
   it('show renders the iterations: the first step\'s mean moving, the elites\' scores, the choice', async () => {
