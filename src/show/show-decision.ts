@@ -8,6 +8,7 @@ import type { EventStore } from '../store/event-store.js';
 import { DecisionNotFoundError, type DecisionRange } from './show-errors.js';
 import { environmentVocabulary, type EnvironmentVocabulary } from './show-observation.js';
 import { plannerIterations, type PlannerIterationView } from './show-iterations.js';
+import { mctsTree, type MctsTreeView } from './show-mcts-tree.js';
 import { rowCount, searchTree, tensorRow, type SearchTree } from './show-search-tree.js';
 
 /** One batched component call of the decision (world model, reward, critic or actor). */
@@ -68,6 +69,8 @@ export interface DecisionShow {
   search: SearchTree | null;
   /** A sampling planner's iterations (MPPI, CEM), null when it recorded none. */
   iterations: PlannerIterationView[] | null;
+  /** A Monte Carlo tree search (planner.searched), null when it recorded none. */
+  mcts: MctsTreeView | null;
   calls: ComponentCall[];
   /** The critic's value of the real observation, V(s), where a critic call evaluated it. */
   root_value: { value: number; component: string | null; version: string | null } | null;
@@ -141,6 +144,7 @@ export async function showDecision(store: EventStore, runId: string, decision: n
     versions: { ...started.payload.versions },
     search: searchTree(events.filter((e): e is RecordedEvent<'planner.expanded'> => e.type === 'planner.expanded'), vocabulary),
     iterations: plannerIterations(events.filter((e): e is RecordedEvent<'planner.iterated'> => e.type === 'planner.iterated')),
+    mcts: mctsTree(events.filter((e): e is RecordedEvent<'planner.searched'> => e.type === 'planner.searched'), vocabulary.actionNames),
     calls,
     root_value: rootCritic ? { value: rootCritic.outputs.values!.data[rootCritic.root_row!]!, component: rootCritic.component, version: rootCritic.version } : null,
     actor: actorAtRoot(calls, vocabulary),

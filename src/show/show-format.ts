@@ -3,6 +3,7 @@ import type { Action } from '../events/common-schemas.js';
 import type { Tensor } from '../events/tensor.js';
 import type { DecisionShow } from './show-decision.js';
 import type { PlannerIterationView } from './show-iterations.js';
+import { mctsTreeLines } from './show-mcts-tree.js';
 import { treeLines, type TreeLinesOptions } from './show-tree-lines.js';
 import { formatValue, formatValues } from './show-value.js';
 
@@ -20,6 +21,7 @@ export function formatDecisionShow(s: DecisionShow, options: TreeLinesOptions = 
 
   out.push('', 'search');
   if (s.iterations !== null) out.push(...iterationLines(s.iterations));
+  else if (s.mcts !== null) out.push(...mctsTreeLines(s.mcts, options));
   else if (s.search === null) out.push('  no planner search recorded');
   else {
     const t = s.search;
@@ -59,7 +61,8 @@ export function formatDecisionShow(s: DecisionShow, options: TreeLinesOptions = 
     const w = Math.max('candidate'.length + 2, ...labels.map((l) => l.length));
     const scores = c.candidates.map((k) => formatValue(k.score));
     const sw = Math.max(4, ...scores.map((x) => x.length));
-    out.push(`  ${'  candidate'.padEnd(w)}  ${'Q(a)'.padStart(sw)}`);
+    // An MCTS choice is scored by root visit counts, not by Q.
+    out.push(`  ${'  candidate'.padEnd(w)}  ${(s.mcts === null ? 'Q(a)' : 'visits').padStart(sw)}`);
     c.candidates.forEach((k, i) => out.push(`  ${labels[i]!.padEnd(w)}  ${scores[i]!.padStart(sw)}${k.index === c.argmax_index ? '  ← argmax' : ''}`));
     const best = c.argmax_index === null ? null : c.candidates[c.argmax_index]!;
     if (c.kind === 'greedy') out.push('  greedy: the chosen candidate has the best score');

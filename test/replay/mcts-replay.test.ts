@@ -5,6 +5,8 @@ import { MctsPlanner } from '../../src/agent/reference/mcts-planner.js';
 import { InvalidInputError } from '../../src/errors/flightrec-error.js';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
+import { showDecision } from '../../src/show/show-decision.js';
+import { formatDecisionShow } from '../../src/show/show-format.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { blame } from '../../replay/blame.js';
 import { closedLoop } from '../../replay/closed-loop.js';
@@ -104,6 +106,24 @@ describe('MCTS on the gridworld', () => {
     const loop = await withStore((s) => closedLoop(s, run, { from: 40, swaps: [], plannerSettings: { simulations: SIMULATIONS } }));
     assert.ok(loop.steps > 0);
     assert.equal(loop.first_action, loop.source_first_action, 'same versions and random state: the first decision is the recorded one');
+  });
+
+  it('show renders the tree: visits, Q, prior, the chosen path marked', async () => {
+    const shown = await withStore((s) => showDecision(s, run, 30));
+    const t = shown.mcts!;
+    assert.ok(t !== null && shown.search === null && shown.iterations === null);
+    assert.ok(shown.calls.every((c) => c.type !== 'planner.searched'), 'the tree is not listed as a component call');
+    assert.equal(t.nodes[0]!.visits, SIMULATIONS + 1);
+    const chosen = t.nodes.filter((n) => n.chosen);
+    assert.deepEqual(chosen.map((n) => n.node), t.chosen_path);
+    assert.equal(chosen[1]!.action, t.chosen_action);
+    const text = formatDecisionShow(shown).join('\n');
+    assert.match(text, new RegExp(`mcts over ${SIMULATIONS} simulations, \\d+ nodes, root visits ${SIMULATIONS + 1}`));
+    assert.match(text, /action +N +Q +P +reward +V raw/);
+    const first = chosen[1]!;
+    assert.match(text, new RegExp(`\\* ${first.action_name} +${first.visits} `), 'the executed child is starred with its visits');
+    assert.match(text, /unvisited: \w+ Q -?[\d.]+ P [\d.]+/);
+    assert.match(text, /candidate +visits/, 'the choice is scored by visits');
   });
 
   it('unknown or out-of-range settings are refused, naming the setting; defaults are MuZero\'s', () => {
