@@ -52,6 +52,16 @@ export class DecisionView {
     this.outcome = record.outcome?.payload ?? null;
   }
 
+  /**
+   * The key the lookups below take for the action the environment received: the id for a
+   * discrete action, the vector's content for a continuous one; null when none was recorded.
+   */
+  get actionKey(): string | null {
+    const a = this.outcome?.action ?? this.record.chose?.payload.action ?? null;
+    if (a === null) return null;
+    return typeof a === 'number' ? String(a) : actionKeyOf(a.data);
+  }
+
   /** The action the environment received, when it is discrete. */
   get action(): number | null {
     const a = this.outcome?.action ?? this.record.chose?.payload.action ?? null;
@@ -107,15 +117,15 @@ export class DecisionView {
     return this.criticRows.get(key) ?? null;
   }
 
-  /** What the world model predicted for (state, action), from any world_model.predicted row. */
-  predicted(stateKey: string, action: number): Prediction | null {
+  /** What the world model predicted for (state, action), from any world_model.predicted row; a string action is an actionKeyOf key. */
+  predicted(stateKey: string, action: number | string): Prediction | null {
     if (this.predictions === undefined) {
       this.predictions = new Map();
       for (const e of this.events('world_model.predicted')) {
         const p = e.payload;
         const n = rowCount(p.states);
         for (let i = 0; i < n; i++) {
-          const k = `${tensorRowKey(p.states, i)}|${p.actions.data[i]}`;
+          const k = `${tensorRowKey(p.states, i)}|${actionRowKey(p.actions, i)}`;
           if (this.predictions.has(k)) continue;
           this.predictions.set(k, { next: tensorRow(p.next_states, i), nextKey: tensorRowKey(p.next_states, i), done: p.done === null ? null : p.done.data[i]! });
         }
@@ -124,15 +134,15 @@ export class DecisionView {
     return this.predictions.get(`${stateKey}|${action}`) ?? null;
   }
 
-  /** The reward function's r̂(state, action) and the next state it was given, from any reward.evaluated row. */
-  rewardOf(stateKey: string, action: number): { reward: number; nextKey: string | null } | null {
+  /** The reward function's r̂(state, action) and the next state it was given, from any reward.evaluated row; a string action is an actionKeyOf key. */
+  rewardOf(stateKey: string, action: number | string): { reward: number; nextKey: string | null } | null {
     if (this.rewards === undefined) {
       this.rewards = new Map();
       for (const e of this.events('reward.evaluated')) {
         const p = e.payload;
         const n = Math.min(rowCount(p.states), p.rewards.data.length);
         for (let i = 0; i < n; i++) {
-          const k = `${tensorRowKey(p.states, i)}|${p.actions.data[i]}`;
+          const k = `${tensorRowKey(p.states, i)}|${actionRowKey(p.actions, i)}`;
           if (!this.rewards.has(k)) this.rewards.set(k, { reward: p.rewards.data[i]!, nextKey: p.next_states === null ? null : tensorRowKey(p.next_states, i) });
         }
       }
@@ -173,6 +183,16 @@ export class DecisionView {
     }
     return this.tree;
   }
+}
+
+/** The lookup key of a continuous action vector (discrete actions are keyed by their id). */
+export function actionKeyOf(vector: ArrayLike<number>): string {
+  return `v:${rowKey(vector)}`;
+}
+
+/** Row i of a call's actions as a lookup key: int32 [N] ids as themselves, [N, A] vectors by content. */
+function actionRowKey(actions: Tensor, i: number): string {
+  return actions.shape.length > 1 ? `v:${tensorRowKey(actions, i)}` : String(actions.data[i]);
 }
 
 function firstColumn(t: Tensor): number[] {

@@ -21,7 +21,7 @@ export function rolloutEnvironment(env: string | null): Environment | null {
  * Restores `state` (decision.started's env_state) and takes `actions` in the real dynamics,
  * stopping when the episode ends. Null when the state cannot be restored.
  */
-export function rollOutPlan(env: Environment, state: Json, actions: readonly number[], gamma: number): PlanRollout | null {
+export function rollOutPlan(env: Environment, state: Json, actions: readonly (number | Float32Array)[], gamma: number): PlanRollout | null {
   try {
     env.restoreState(state as Record<string, unknown>);
   } catch {

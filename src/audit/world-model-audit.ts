@@ -7,6 +7,7 @@ import { FollowedPlans, type KStep } from './followed-plans.js';
 import { formatFigure } from './format-figure.js';
 import type { PlanLeaf } from './plan-tree.js';
 import { rollOutPlan, rolloutEnvironment } from './plan-rollout.js';
+import { sampledPlans } from './sampled-plans.js';
 import { stateError } from './state-error.js';
 import { FINAL_SHARE, MIN_SAMPLES, THRESHOLDS, worst } from './thresholds.js';
 import { TopK } from './top-k.js';
@@ -96,6 +97,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   private noPlan = 0;
   private noPrediction = 0;
   private noRollout = 0;
+  private samplesNotRecorded = 0;
   private doneMissing = false;
 
   constructor(private readonly ctx: AuditContext) {
@@ -105,11 +107,12 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   observe(view: DecisionView): void {
     const out = view.outcome;
     const action = view.action;
+    const actionKey = view.actionKey;
     const w = this.windows.at(view.versionOf('world_model'), view.id);
-    if (out === null || action === null) return;
+    if (out === null || actionKey === null) return;
     const real = out.observation.data;
     for (let j = 0; j < real.length; j++) (this.realDims[j] ??= new Welford()).add(real[j]!);
-    const wm = view.predicted(view.observationKey, action);
+    const wm = view.predicted(view.observationKey, actionKey);
     if (wm === null) this.noPrediction++;
     else {
       const { mse, maxAbs } = stateError(wm.next, real);
@@ -120,8 +123,12 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
       w.worstError.add(mse, { decision: view.id, episode: view.episode, step: view.step, value: mse, why: `one-step MSE ${formatFigure(mse)} (max |Δ| ${formatFigure(maxAbs)})` });
       if (wm.done !== null) this.done.add(wm.done, out.terminated);
     }
-    const tree = view.planTree();
     const gamma = this.ctx.plannerGamma;
+    if (action === null) {
+      this.observeSampled(view, w, gamma);
+      return;
+    }
+    const tree = view.planTree();
     if (tree === null || tree.chosenLeaf === null) this.noPlan++;
     else {
       this.doneMissing ||= tree.doneMissing;
@@ -138,9 +145,25 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
     if (out.terminated || out.truncated) this.followed.clear();
   }
 
+  /**
+   * Continuous actions (MPPI): the executed plan is the elite the planner drew, whole, rolled out
+   * in the real dynamics from env_state beside the other elites; the next decision re-plans, so
+   * no later real action follows it. Needs the decision's sample tensors (the recording policy).
+   */
+  private observeSampled(view: DecisionView, w: Window, gamma: number | null): void {
+    if (gamma === null) return;
+    const plans = sampledPlans(view, gamma);
+    if (plans === null) this.noPlan++;
+    else if (plans === 'not-recorded') this.samplesNotRecorded++;
+    else {
+      const chosen = plans.find((p) => p.chosen);
+      if (chosen !== undefined && this.env !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, plans, chosen, gamma);
+    }
+  }
+
   /** Rolls the chosen plan and up to MAX_ROLLOUTS others out in the real dynamics from the decision's env_state. */
-  private rollOut(view: DecisionView, w: Window, leaves: readonly PlanLeaf[], chosen: PlanLeaf, gamma: number): void {
-    const optimismOf = (leaf: PlanLeaf): number | null => {
+  private rollOut(view: DecisionView, w: Window, leaves: readonly RolloutPlan[], chosen: RolloutPlan, gamma: number): void {
+    const optimismOf = (leaf: RolloutPlan): number | null => {
       const r = rollOutPlan(this.env!, view.record.started.payload.env_state!, leaf.actions, gamma);
       if (r === null || r.returns.length === 0) return null;
       const steps = r.returns.length;
@@ -183,7 +206,8 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   finish(): WorldModelResult {
     const windows = this.windows.windows.map((w) => this.figuresOf([w]));
     const all = this.figuresOf(this.windows.windows);
-    const tail = this.windows.tail(FINAL_SHARE, (a) => a.n);
+    // Continuous runs whose executed actions were perturbed after planning have optimism without one-step rows.
+    const tail = this.windows.tail(FINAL_SHARE, (a) => Math.max(a.n, a.chosenN));
     const final = tail.length === 0 ? null : this.figuresOf(tail);
     const done = this.done.figures();
     const notes: string[] = [];
@@ -191,15 +215,17 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
     if (this.noPlan > 0) notes.push(`${this.noPlan} decisions recorded no planner search with a chosen path (no k-step error or optimism for them)`);
     if (this.ctx.plannerGamma === null) notes.push('no discount: optimism needs agent.gamma (or agent.planner.gamma) in the run config, or --gamma');
     if (this.doneMissing) notes.push('some search steps have no world-model row for their parent state: P(alive) counts them as alive');
+    if (this.samplesNotRecorded > 0) notes.push(`${this.samplesNotRecorded} decisions of a sampling planner recorded no sample tensors (recordSamplesEvery): their chosen plans are not measured`);
     if (this.noRollout > 0) notes.push(`${this.noRollout} chosen plans could not be rolled out from their env_state`);
     if (this.env === null) notes.push(`environment ${this.ctx.env ?? '(none)'} is not built in: optimism is measured on chosen plans the agent followed; non-chosen plans are not available`);
     const reasons: VerdictReason[] = [];
     const decisions: DrivingDecision[] = [];
-    if (final === null || final.n < MIN_SAMPLES) {
-      notes.push(`fewer than ${MIN_SAMPLES} decisions with a one-step prediction: no verdict`);
+    if (final === null || (final.n < MIN_SAMPLES && final.optimism_plans.chosen < MIN_SAMPLES)) {
+      notes.push(`fewer than ${MIN_SAMPLES} decisions with a one-step prediction or a measured chosen plan: no verdict`);
     } else {
       const T = THRESHOLDS.world_model;
-      reasons.push(verdictReason('final.relative_one_step_error', 'one-step MSE / Var(next obs)', final.relative_one_step_error, T.relative_one_step_error));
+      if (final.n >= MIN_SAMPLES) reasons.push(verdictReason('final.relative_one_step_error', 'one-step MSE / Var(next obs)', final.relative_one_step_error, T.relative_one_step_error));
+      else notes.push(`fewer than ${MIN_SAMPLES} decisions with a world-model row at (observation, real action): one-step error not judged`);
       if (done.n >= MIN_SAMPLES) reasons.push(verdictReason('done.calibration_error', 'P(done) calibration error', done.calibration_error, T.done_calibration_error));
       if (final.optimism_plans.chosen >= MIN_SAMPLES) reasons.push(verdictReason('final.relative_optimism', 'chosen-plan optimism / std(realized)', final.relative_optimism, T.relative_optimism));
       if (final.optimism_plans.non_chosen >= MIN_SAMPLES) reasons.push(verdictReason('final.exploitation_gap', '(chosen − non-chosen optimism) / std(realized)', final.exploitation_gap, T.exploitation_gap));
@@ -264,8 +290,12 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   }
 }
 
-function optimismWhy(actions: readonly number[], optimism: number): string {
-  return `chosen plan [${actions.join(',')}] imagined ${formatFigure(optimism)} more return than reality paid`;
+/** A plan to roll out: a search leaf (discrete actions) or a sampled sequence (one vector per step). */
+type RolloutPlan = Pick<PlanLeaf, 'imaginedReturn' | 'returns' | 'chosen'> & { actions: readonly (number | Float32Array)[] };
+
+function optimismWhy(actions: readonly (number | Float32Array)[], optimism: number): string {
+  const text = actions.map((a) => (typeof a === 'number' ? String(a) : a.length === 1 ? formatFigure(a[0]!) : `[${Array.from(a, (x) => formatFigure(x)).join(' ')}]`));
+  return `chosen plan [${text.join(',')}] imagined ${formatFigure(optimism)} more return than reality paid`;
 }
 
 function emptyWindow(): Window {
