@@ -1,5 +1,5 @@
 import { initNumericBackend } from '../src/agent/backend/numeric-backend.js';
-import { defaultAgentConfig } from '../src/agent/reference/agent-config.js';
+import { defaultAgentConfig, PlannerKind } from '../src/agent/reference/agent-config.js';
 import { trainReferenceAgent } from '../src/harness/reference-training.js';
 import { AgentRecorder } from '../src/record/agent-recorder.js';
 import { Recorder } from '../src/record/recorder.js';
@@ -24,7 +24,9 @@ export const overheadBenchmark: Benchmark = {
     const episodes = intFlag(args, 'episodes', env === 'cartpole' ? 15 : 60);
     const rounds = intFlag(args, 'rounds', 3);
     const backend = await initNumericBackend('auto');
-    const config = defaultAgentConfig(env);
+    // --planner=mcts: the gridworld or cart-pole agent with MCTS in place of the beam search.
+    const planner = typeof args.flags.planner === 'string' ? PlannerKind.parse(args.flags.planner) : undefined;
+    const config = defaultAgentConfig(env, planner);
     const dir = mkdtempSync(join(tmpdir(), 'flightrec-overhead-'));
     const off: number[] = [];
     const on: number[] = [];
@@ -74,6 +76,7 @@ export const overheadBenchmark: Benchmark = {
     args.log(`ratio on/off ${fixed(ratio, 3)} (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'missed'}); ${events} events, ${fixed(bytes / events, 0)} bytes/event, ${fixed(events / decisions, 1)} events/decision`);
     return {
       env,
+      planner: planner ?? null,
       episodes,
       rounds,
       backend: `${backend.name} ${backend.backendVersion}`,

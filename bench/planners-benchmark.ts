@@ -1,13 +1,15 @@
 /**
  * `planners`: bytes per decision of the reference agent's planners as recorded, the beam search on
  * cart-pole against MPPI on the pendulum under each recording policy of its sample tensors
- * (every decision, every 10th, never), with a breakdown by event type. Frozen agents (no update
+ * (every decision, every 10th, never), and the beam search against MCTS on the gridworld, with a
+ * breakdown by event type. Frozen agents (no update
  * is ever made) so that only deliberations are measured; one episode of `--decisions` steps each.
  */
 import Database from 'better-sqlite3';
 import { AgentConfig, defaultAgentConfig } from '../src/agent/reference/agent-config.js';
 import { REFERENCE_AGENT, referenceAgentFactory } from '../src/agent/reference/reference-factory.js';
 import { Cartpole } from '../src/envs/cartpole.js';
+import { Gridworld } from '../src/envs/gridworld.js';
 import type { Environment } from '../src/envs/environment.js';
 import { Pendulum } from '../src/envs/pendulum.js';
 import { recordAgentRun } from '../src/harness/record-agent-run.js';
@@ -29,6 +31,12 @@ function variants(): Variant[] {
     env: (steps) => new Pendulum({ maxEpisodeSteps: steps }),
     config: AgentConfig.parse({ ...defaultAgentConfig('pendulum'), ...FROZEN, planner: { kind: 'mppi', gamma: 0.95, ...planner } }),
   });
+  // The gridworld's episodes end at the goal: a frozen agent's ε-walk rarely gets there in --decisions steps.
+  const grid = (steps: number) => new Gridworld({ maxEpisodeSteps: steps });
+  const mcts = (label: string, planner: Record<string, unknown>): Variant => {
+    const base = defaultAgentConfig('gridworld', 'mcts');
+    return { name: label, env: grid, config: AgentConfig.parse({ ...base, ...FROZEN, planner: { ...base.planner, ...planner } }) };
+  };
   const tdmpc2 = {}; // every MPPI default is TD-MPC2's
   const demo = defaultAgentConfig('pendulum').planner;
   return [
@@ -39,6 +47,9 @@ function variants(): Variant[] {
     mppi('mppi demo settings, samples always', { ...demo, recordSamplesEvery: 1 }),
     mppi('mppi demo settings, samples every 10th', { ...demo, recordSamplesEvery: 10 }),
     mppi('mppi demo settings, samples never', { ...demo, recordSamplesEvery: 0 }),
+    { name: 'beam (gridworld, horizon 2, beam 8)', env: grid, config: AgentConfig.parse({ ...defaultAgentConfig('gridworld'), ...FROZEN }) },
+    mcts('mcts (gridworld, demo: 16 simulations)', {}),
+    mcts('mcts (gridworld, MuZero: 50 simulations)', { simulations: 50, maxDepth: 16 }),
   ];
 }
 
@@ -59,7 +70,7 @@ function bytesByType(path: string): Record<string, number> {
 
 export const plannersBenchmark: Benchmark = {
   name: 'planners',
-  description: 'bytes per decision: beam vs MPPI under each sample-recording policy',
+  description: 'bytes per decision: beam vs MPPI under each sample-recording policy, beam vs MCTS',
   async run(args) {
     const decisions = intFlag(args, 'decisions', 40);
     const tmp = tempDir('flightrec-planners');
@@ -90,7 +101,7 @@ export const plannersBenchmark: Benchmark = {
     const kb = (n: unknown) => fixed((n as number) / 1024, 1);
     const of = (r: Record<string, unknown>, type: string) => (r.by_type_per_decision as Record<string, number>)[type] ?? 0;
     for (const line of table(
-      ['variant', 'events/decision', 'KiB/decision (file)', 'KiB (payloads)', 'world_model', 'reward', 'planner.iterated', 'blobs', 'ms/decision'],
+      ['variant', 'events/decision', 'KiB/decision (file)', 'KiB (payloads)', 'world_model', 'reward', 'planner.iterated', 'planner.searched', 'blobs', 'ms/decision'],
       results.map((r) => [
         String(r.variant),
         String(r.events_per_decision),
@@ -99,6 +110,7 @@ export const plannersBenchmark: Benchmark = {
         kb(of(r, 'world_model.predicted')),
         kb(of(r, 'reward.evaluated')),
         kb(of(r, 'planner.iterated')),
+        kb(of(r, 'planner.searched')),
         kb(of(r, '(blobs)')),
         String(r.ms_per_decision),
       ]),
