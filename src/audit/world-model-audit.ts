@@ -1,4 +1,5 @@
 import type { Environment } from '../envs/environment.js';
+import type { PayloadOf } from '../events/registry.js';
 import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } from './audit-types.js';
 import type { AuditContext } from './audit-context.js';
 import type { DecisionView } from './decision-view.js';
@@ -8,6 +9,7 @@ import { formatFigure } from './format-figure.js';
 import type { PlanLeaf } from './plan-tree.js';
 import { rollOutPlan, rolloutEnvironment } from './plan-rollout.js';
 import { sampledPlans } from './sampled-plans.js';
+import { treePlans } from './tree-plans.js';
 import { stateError } from './state-error.js';
 import { FINAL_SHARE, MIN_SAMPLES, THRESHOLDS, worst } from './thresholds.js';
 import { TopK } from './top-k.js';
@@ -129,7 +131,9 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
       return;
     }
     const tree = view.planTree();
-    if (tree === null || tree.chosenLeaf === null) this.noPlan++;
+    const searched = tree === null ? view.events('planner.searched').at(-1) : undefined;
+    if (searched !== undefined) this.observeTree(view, w, searched.payload, gamma);
+    else if (tree === null || tree.chosenLeaf === null) this.noPlan++;
     else {
       this.doneMissing ||= tree.doneMissing;
       this.followed.start(view.id, tree.chosenLeaf);
@@ -159,6 +163,18 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
       const chosen = plans.find((p) => p.chosen);
       if (chosen !== undefined && this.env !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, plans, chosen, gamma);
     }
+  }
+
+  /**
+   * MCTS: the chosen path (the executed action, then the most visited children) rolled out from
+   * env_state beside the paths to the tree's other leaves. Only where the environment is built in:
+   * the tree records no imagined states, so there is no k-step error or trajectory fallback.
+   */
+  private observeTree(view: DecisionView, w: Window, tree: PayloadOf<'planner.searched'>, gamma: number | null): void {
+    const plans = treePlans(tree);
+    const chosen = plans.find((p) => p.chosen);
+    if (chosen === undefined) this.noPlan++;
+    else if (this.env !== null && gamma !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, plans, chosen, gamma);
   }
 
   /** Rolls the chosen plan and up to MAX_ROLLOUTS others out in the real dynamics from the decision's env_state. */

@@ -16,7 +16,7 @@ import { SeededRng } from '../../src/random/seeded-rng.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { tempDir } from '../helpers/temp-database.js';
-import { ExactWorldModel, stateOfRow, TableCritic, TableReward } from './tabular-agent.js';
+import { ExactWorldModel, stateOfRow, TableCritic, TableReward, UniformActor } from './tabular-agent.js';
 
 const GAMMA = 0.95;
 
@@ -181,13 +181,15 @@ describe('audits measure planted faults in MCTS and MPPI runs', () => {
     const best = (s: number) => star.policy[s]!;
     const worstAction = (s: number) => [0, 1, 2, 3].reduce((w, a) => (q(s, a) < q(s, w) ? a : w), 0);
     const mcts = (epsilon: number) => new MctsPlanner('planner', 4, { kind: 'mcts', simulations: 24, maxDepth: 4, gamma: GAMMA, rootNoise: 0, epsilonStart: epsilon, epsilonDecay: 1, epsilonMin: epsilon });
-    const grid = (id: string, actor: Actor, planner: Planner): Run => ({
+    const grid = (id: string, actor: Actor, planner: Planner, bonus = [0, 0, 0, 0]): Run => ({
       id, env: new Gridworld(), envId: 'gridworld', episodes: 6, horizon: 4,
-      components: { worldModel: new ExactWorldModel('world_model', g), reward: new TableReward('reward', g), critic: new TableCritic('critic', g, star.V), actor, planner },
+      components: { worldModel: new ExactWorldModel('world_model', g), reward: new TableReward('reward', g, bonus), critic: new TableCritic('critic', g, star.V), actor, planner },
     });
     await record(db, grid('mcts-good-prior', new PickActor(g, best, 0.94, 'best'), mcts(0)));
     await record(db, grid('mcts-bad-prior', new PickActor(g, worstAction, 0.94, 'worst'), mcts(0)));
     await record(db, grid('mcts-eps30', new PickActor(g, best, 0.94, 'best'), mcts(0.3)));
+    // A uniform prior leaves the search to the (flattering) Q values.
+    await record(db, grid('mcts-wm-optimistic', new UniformActor(), mcts(0), [0, 0, 0.5, 0]));
 
     const pendulum = (id: string, pull: number, planner: Planner, episodes = 1, steps = 60): Run => ({
       id, env: new Pendulum({ maxEpisodeSteps: steps }), envId: 'pendulum', episodes, horizon: 5,
@@ -232,6 +234,20 @@ describe('audits measure planted faults in MCTS and MPPI runs', () => {
     assert.equal(s.most_visited_share, trees.filter((t) => t.most).length / trees.length);
     assert.ok(trees.every((t) => t.most === !t.explored || (t.explored && t.most)), 'an ε step may land on a tie for most visited');
     assert.ok(Math.abs(s.most_visited_share - (1 - 0.3 * 0.75)) < 0.08, `most visited ${s.most_visited_share}`);
+  });
+
+  it('world model on MCTS: a planted reward bonus on "down" makes the chosen paths optimistic, beyond the other leaves; the exact model does not', async () => {
+    const wm = (await audit('mcts-wm-optimistic')).checks.world_model!;
+    assert.equal(wm.optimism_source, 'env-rollout');
+    assert.ok(wm.optimism_plans.chosen > 20 && wm.optimism_plans.non_chosen > wm.optimism_plans.chosen);
+    // Measured: 1.77 on chosen paths, 0.70 on the other leaves, a paired gap of 1.07.
+    assert.ok(wm.optimism! > 1, `chosen-path optimism ${wm.optimism}`);
+    assert.ok(wm.exploitation! > 0.5, `chosen − other leaves ${wm.exploitation}`);
+    assert.equal(wm.verdict, 'fail');
+    const exact = (await audit('mcts-good-prior')).checks.world_model!;
+    assert.ok(exact.optimism_plans.chosen > 20);
+    assert.ok(Math.abs(exact.optimism!) < 1e-5 && Math.abs(exact.optimism_non_chosen!) < 1e-5, `exact model: ${exact.optimism}, ${exact.optimism_non_chosen}`);
+    assert.equal(exact.verdict, 'pass');
   });
 
   it('continuous: a planner taking a candidate 2 below the best on p = 0.3 of decisions shows mean regret ≈ 0.6, best share ≈ 0.7, relative 0.15', async () => {
