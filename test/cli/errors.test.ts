@@ -42,4 +42,12 @@ describe('flightrec on user mistakes', () => {
     assert.equal(flightrec(dir, '--db', db, 'events').code, 2);
     assert.equal(flightrec(dir, '--db', db, 'runs', '--colour').code, 2);
   });
+
+  it('demo --planner names a planner that cannot plan for the environment, and records nothing', () => {
+    const fresh = path.join(dir, 'planner.db');
+    expectUsage(['--db', fresh, 'demo', '--planner', 'mppi'], /the mppi planner does not plan for gridworld: its actions are discrete \(use beam or mcts\)/);
+    expectUsage(['--db', fresh, 'demo', '--env', 'pendulum', '--planner', 'mcts'], /the mcts planner does not plan for pendulum: its actions are continuous \(use mppi\)/);
+    expectUsage(['--db', fresh, 'demo', '--planner', 'tree'], /invalid --planner "tree".*"beam"\|"mcts"\|"mppi"/);
+    assert.equal(existsSync(fresh), false);
+  });
 });
