@@ -55,6 +55,7 @@ export { initNumericBackend, type NumericBackendInfo, type NumericBackendPrefere
 export { AgentConfig, defaultAgentConfig } from './agent/reference/agent-config.js';
 export { BeamPlanner, BeamPlannerConfig } from './agent/reference/beam-planner.js';
 export { MppiPlanner, MppiPlannerConfig, type ActionBox } from './agent/reference/mppi-planner.js';
+export { MctsPlanner, MctsPlannerConfig } from './agent/reference/mcts-planner.js';
 export { GaussianActor } from './agent/reference/gaussian-actor.js';
 export { ACTION_TOLERANCE, actionsDiffer } from './events/action-change.js';
 export { createReferenceAgent, type ReferenceAgent } from './agent/reference/reference-agent.js';
