@@ -8,6 +8,8 @@ export interface TreePlan {
   imaginedReturn: number;
   /** The same after each step (index k = after k + 1 steps). */
   returns: number[];
+  /** Imagined probability that the episode is still running after the last step (Π (1 − done)). */
+  alive: number;
   /** The path the search prefers (chosen_path: the executed action, then the most visited). */
   chosen: boolean;
 }
@@ -17,7 +19,7 @@ export interface TreePlan {
  * leaf (a node with no children) below a visited node, with the imagined returns the tree's
  * rewards and discounts give along each. Paths that are prefixes of the chosen one are left out.
  */
-export function treePlans(tree: PayloadOf<'planner.searched'>): TreePlan[] {
+export function treePlans(tree: PayloadOf<'planner.searched'>, gamma: number): TreePlan[] {
   const { parents, actions, visits, rewards, discounts } = tree;
   const N = parents.data.length;
   const hasChild = new Uint8Array(N);
@@ -36,7 +38,7 @@ export function treePlans(tree: PayloadOf<'planner.searched'>): TreePlan[] {
       weight *= discounts.data[n]!;
       returns.push(ret);
     }
-    return { actions: path.map((n) => actions.data[n]!), imaginedReturn: ret, returns, chosen };
+    return { actions: path.map((n) => actions.data[n]!), imaginedReturn: ret, returns, alive: weight / gamma ** path.length, chosen };
   };
   const chosenPath = tree.chosen_path.slice(1);
   const out: TreePlan[] = chosenPath.length === 0 ? [] : [plan(chosenPath, true)];

@@ -2,7 +2,8 @@ import type { Environment } from '../envs/environment.js';
 import type { PayloadOf } from '../events/registry.js';
 import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } from './audit-types.js';
 import type { AuditContext } from './audit-context.js';
-import type { DecisionView } from './decision-view.js';
+import type { DecisionView, Prediction } from './decision-view.js';
+import type { TensorData } from '../events/tensor.js';
 import { DoneCalibration, type DoneCalibrationFigures } from './done-calibration.js';
 import { FollowedPlans, type KStep } from './followed-plans.js';
 import { formatFigure } from './format-figure.js';
@@ -167,14 +168,27 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
 
   /**
    * MCTS: the chosen path (the executed action, then the most visited children) rolled out from
-   * env_state beside the paths to the tree's other leaves. Only where the environment is built in:
-   * the tree records no imagined states, so there is no k-step error or trajectory fallback.
+   * env_state beside the paths to the tree's other leaves, and followed by the real steps after it
+   * for the k-step error. The tree records no imagined states: they are the world-model rows along
+   * the path from the observation, matched by content.
    */
   private observeTree(view: DecisionView, w: Window, tree: PayloadOf<'planner.searched'>, gamma: number | null): void {
-    const plans = treePlans(tree);
+    if (gamma === null) return;
+    const plans = treePlans(tree, gamma);
     const chosen = plans.find((p) => p.chosen);
-    if (chosen === undefined) this.noPlan++;
-    else if (this.env !== null && gamma !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, plans, chosen, gamma);
+    if (chosen === undefined) {
+      this.noPlan++;
+      return;
+    }
+    const states: (TensorData | null)[] = [];
+    let key: string | null = view.observationKey;
+    for (const a of chosen.actions) {
+      const p: Prediction | null = key === null ? null : view.predicted(key, a);
+      states.push(p?.next ?? null);
+      key = p?.nextKey ?? null;
+    }
+    this.followed.start(view.id, { depth: chosen.actions.length - 1, row: tree.chosen_path.at(-1)!, ...chosen, states });
+    if (this.env !== null && view.record.started.payload.env_state !== null) this.rollOut(view, w, plans, chosen, gamma);
   }
 
   /** Rolls the chosen plan and up to MAX_ROLLOUTS others out in the real dynamics from the decision's env_state. */

@@ -181,8 +181,8 @@ describe('audits measure planted faults in MCTS and MPPI runs', () => {
     const best = (s: number) => star.policy[s]!;
     const worstAction = (s: number) => [0, 1, 2, 3].reduce((w, a) => (q(s, a) < q(s, w) ? a : w), 0);
     const mcts = (epsilon: number) => new MctsPlanner('planner', 4, { kind: 'mcts', simulations: 24, maxDepth: 4, gamma: GAMMA, rootNoise: 0, epsilonStart: epsilon, epsilonDecay: 1, epsilonMin: epsilon });
-    const grid = (id: string, actor: Actor, planner: Planner, bonus = [0, 0, 0, 0]): Run => ({
-      id, env: new Gridworld(), envId: 'gridworld', episodes: 6, horizon: 4,
+    const grid = (id: string, actor: Actor, planner: Planner, bonus = [0, 0, 0, 0], envId = 'gridworld'): Run => ({
+      id, env: new Gridworld(), envId, episodes: 6, horizon: 4,
       components: { worldModel: new ExactWorldModel('world_model', g), reward: new TableReward('reward', g, bonus), critic: new TableCritic('critic', g, star.V), actor, planner },
     });
     await record(db, grid('mcts-good-prior', new PickActor(g, best, 0.94, 'best'), mcts(0)));
@@ -190,6 +190,7 @@ describe('audits measure planted faults in MCTS and MPPI runs', () => {
     await record(db, grid('mcts-eps30', new PickActor(g, best, 0.94, 'best'), mcts(0.3)));
     // A uniform prior leaves the search to the (flattering) Q values.
     await record(db, grid('mcts-wm-optimistic', new UniformActor(), mcts(0), [0, 0, 0.5, 0]));
+    await record(db, grid('mcts-wm-optimistic-own-env', new UniformActor(), mcts(0), [0, 0, 0.5, 0], 'my-grid'));
 
     const pendulum = (id: string, pull: number, planner: Planner, episodes = 1, steps = 60): Run => ({
       id, env: new Pendulum({ maxEpisodeSteps: steps }), envId: 'pendulum', episodes, horizon: 5,
@@ -247,7 +248,16 @@ describe('audits measure planted faults in MCTS and MPPI runs', () => {
     const exact = (await audit('mcts-good-prior')).checks.world_model!;
     assert.ok(exact.optimism_plans.chosen > 20);
     assert.ok(Math.abs(exact.optimism!) < 1e-5 && Math.abs(exact.optimism_non_chosen!) < 1e-5, `exact model: ${exact.optimism}, ${exact.optimism_non_chosen}`);
+    assert.ok(exact.k_step.length >= 2 && exact.k_step.every((k) => k.error === 0 && k.n > 0), `k-step errors along followed chosen paths: ${JSON.stringify(exact.k_step)}`);
     assert.equal(exact.verdict, 'pass');
+  });
+
+  it('world model on MCTS in an env flightrec cannot restore: chosen-path optimism from the trajectory the agent followed', async () => {
+    const wm = (await audit('mcts-wm-optimistic-own-env')).checks.world_model!;
+    assert.equal(wm.optimism_source, 'trajectory');
+    assert.ok(wm.optimism_plans.chosen > 0 && wm.optimism! > 0.3, `trajectory optimism ${wm.optimism} over ${wm.optimism_plans.chosen} plans`);
+    assert.equal(wm.optimism_non_chosen, null);
+    assert.ok(wm.k_step.length > 0);
   });
 
   it('continuous: a planner taking a candidate 2 below the best on p = 0.3 of decisions shows mean regret ≈ 0.6, best share ≈ 0.7, relative 0.15', async () => {
