@@ -12,7 +12,7 @@ import { GENESIS_HASH } from '../../src/store/hash-chain.js';
 import { prepareEvent } from '../../src/store/prepare-event.js';
 import { spawnHelper } from '../helpers/spawn-child.js';
 
-/** How long the 8 writers record, in seconds: FLIGHTREC_PG_SOAK_S (the soak is 60; CI's default is 20). */
+/** How long the 8 writers record, in seconds: FLIGHTREC_PG_SOAK_S (CI sets 60, the soak; 20 s by default for a developer's run). */
 const SOAK_S = Number(process.env['FLIGHTREC_PG_SOAK_S'] ?? 20);
 const WRITERS = 8;
 
