@@ -4,6 +4,7 @@ import { drawObservation } from './draw-observation.js';
 import { followJob } from './jobs.js';
 import type { BlameResult, Decision, Job, Num, SearchNode, Tensor } from './types.js';
 import { iterationsView } from './iterations-view.js';
+import { mctsView } from './mcts-view.js';
 import { whatIfPanel } from './what-if.js';
 
 const CHILDREN_SHOWN = 6;
@@ -31,7 +32,8 @@ export async function decisionView(app: HTMLElement, run: string, decision: stri
     h('h2', null, 'Planner search'),
     d.search ? searchTree(d, name) : null,
     d.iterations ? iterationsView(d.iterations, name) : null,
-    d.search || d.iterations ? null : h('p', { class: 'muted' }, 'the decision did not search'),
+    d.mcts ? mctsView(d.mcts, name) : null,
+    d.search || d.iterations || d.mcts ? null : h('p', { class: 'muted' }, 'the decision did not search'),
     h('h2', null, 'Component calls'),
     calls(d),
     h('h2', null, 'Outcome'),
@@ -58,7 +60,7 @@ function choice(d: Decision, name: (a: number | Num[] | Tensor) => string): HTML
     h(
       'table',
       null,
-      h('tr', null, h('th', null, 'candidate'), h('th', { class: 'num' }, 'Q(a)'), h('th', null, '')),
+      h('tr', null, h('th', null, 'candidate'), h('th', { class: 'num' }, d.mcts ? 'visits' : 'Q(a)'), h('th', null, '')),
       c.candidates.map((k, i) =>
         h(
           'tr',

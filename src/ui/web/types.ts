@@ -95,6 +95,39 @@ export interface PlannerIteration {
   chosen: { elite: number; action: Num[]; score: Num | null } | null;
 }
 
+/** One node of a recorded MCTS tree (`show --json` mcts.nodes). */
+export interface MctsNode {
+  node: number;
+  /** −1 at the root. */
+  parent: number;
+  depth: number;
+  /** Action from the parent, −1 at the root. */
+  action: number;
+  action_name: string | null;
+  visits: number;
+  /** Q of the edge from the parent: r̂ + discount · value (the root: its value). */
+  q: Num;
+  value: Num;
+  raw_value: Num;
+  prior: Num;
+  reward: Num;
+  /** On the path the search prefers (the executed action, then the most visited children). */
+  chosen: boolean;
+}
+
+/** A Monte Carlo tree search (`show --json` mcts): the last planner.searched of the decision. */
+export interface MctsTree {
+  planner: string | null;
+  version: string | null;
+  simulations: number;
+  root_noise: Num[] | null;
+  chosen_action: number;
+  /** ε-exploration replaced the most visited action. */
+  explored: boolean;
+  chosen_path: number[];
+  nodes: MctsNode[];
+}
+
 export interface Decision {
   run: string;
   source_run: string | null;
@@ -109,6 +142,8 @@ export interface Decision {
   search: { planner: string | null; version: string | null; searches: number; levels: { depth: number; nodes: number; expanded: number }[]; nodes: SearchNode[] } | null;
   /** A sampling planner's iterations (MPPI, CEM), null when it recorded none. */
   iterations: PlannerIteration[] | null;
+  /** A Monte Carlo tree search (planner.searched), null when it recorded none. */
+  mcts: MctsTree | null;
   calls: { seq: number; type: string; component: string | null; version: string | null; batch: number[]; outputs: Record<string, Tensor>; root_row: number | null; label: string | null }[];
   root_value: { value: Num } | null;
   actor: { component: string | null; probs: { index: number; name: string | null; p: Num }[] | null; mean: Num[] | null; std: Num[] | null } | null;
