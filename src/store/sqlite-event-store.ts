@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '../errors/flightrec-error.js';
 import { BlobCache } from './blob-cache.js';
 import type { ChainedEnvelope } from './hash-chain.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
 import type { EventStore, GlobalPage } from './event-store.js';
+import { listAllRuns, runOrNotFound } from './run-queries.js';
 
 export type RunRow = Selectable<RunsTable>;
 export type EventRow = Selectable<EventsTable>;
@@ -109,15 +109,12 @@ export class SqliteEventStore implements EventStore {
 
   /** The run, or NotFoundError naming the id and the runs that do exist (a few). */
   async getRun(id: string): Promise<RunRow> {
-    const run = await this.findRun(id);
-    if (run !== undefined) return run;
-    const some = await this.db.selectFrom('runs').select('id').orderBy('pk', 'desc').limit(5).execute();
-    throw new NotFoundError('run', id, { hint: some.length ? `recent runs: ${some.map((r) => r.id).join(', ')}` : 'the database has no runs' });
+    return await runOrNotFound(this.db, id, await this.findRun(id));
   }
 
   /** All runs, newest first. Event count is head_seq + 1 because seq is gapless from 0. */
   async listRuns(): Promise<RunRow[]> {
-    return await this.db.selectFrom('runs').selectAll().orderBy('pk', 'desc').execute();
+    return await listAllRuns(this.db);
   }
 
   async setStatus(runPk: number, status: string): Promise<void> {

@@ -3,13 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { ServerAccess } from '../../src/serve/server-access.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { startUiServer, type UiServer } from '../../src/ui/ui-server.js';
+import type { UiServer } from '../../src/ui/ui-server.js';
 import { CLI } from '../cli/run-cli.js';
-import { launchBrowser, paintedPixels, watchErrors } from '../helpers/browser.js';
+import { paintedPixels } from '../helpers/browser.js';
 import { pngInkShare } from '../helpers/png-blank.js';
 import { tempDir } from '../helpers/temp-database.js';
+import { openViewer, type OpenViewer } from './ui-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 declare const document: { querySelector(s: string): { textContent: string | null } | null };
@@ -31,7 +31,7 @@ describe('flightrec ui: a run being recorded updates live', () => {
   let child: ChildProcess;
   let server: UiServer;
   let store: SqliteEventStore;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let viewer: OpenViewer | undefined;
   let page: Page;
   let errors: string[];
   let run = '';
@@ -47,19 +47,14 @@ describe('flightrec ui: a run being recorded updates live', () => {
       });
       child.once('exit', (code) => reject(new Error(`demo exited ${code} before recording: ${err}`)));
     });
-    store = await SqliteEventStore.open(db, { mustExist: true });
+    viewer = await openViewer(db);
+    ({ store, server, page, errors } = viewer);
     run = (await store.listRuns())[0]!.id;
-    server = await startUiServer({ store, dbPath: db, access: ServerAccess.resolve({ host: '127.0.0.1', token: null }, {}), port: 0 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = watchErrors(page);
   });
 
   after(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    await browser?.close();
-    await server?.close();
-    await store?.close();
+    await viewer?.close();
     tmp.cleanup();
   });
 

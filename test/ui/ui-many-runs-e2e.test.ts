@@ -3,11 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { f32 } from '../../src/events/tensor.js';
 import { Recorder } from '../../src/record/recorder.js';
-import { ServerAccess } from '../../src/serve/server-access.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { startUiServer, type UiServer } from '../../src/ui/ui-server.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import type { UiServer } from '../../src/ui/ui-server.js';
 import { tempDir } from '../helpers/temp-database.js';
+import { openViewer, type OpenViewer } from './ui-fixture.js';
 
 const RUNS = 400;
 declare const window: { scrollTo(x: number, y: number): void; document: { body: { scrollHeight: number } } };
@@ -21,7 +20,7 @@ describe('flightrec ui: the runs table with many runs', () => {
   const db = tmp.file('many.db');
   let server: UiServer;
   let store: SqliteEventStore;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let viewer: OpenViewer | undefined;
   let page: Page;
   let errors: string[];
   const ids: string[] = [];
@@ -36,17 +35,12 @@ describe('flightrec ui: the runs table with many runs', () => {
       ids.push(run.id);
     }
     await recorder.close();
-    store = await SqliteEventStore.open(db, { mustExist: true });
-    server = await startUiServer({ store, dbPath: db, access: ServerAccess.resolve({ host: '127.0.0.1', token: null }, {}), port: 0 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = watchErrors(page);
+    viewer = await openViewer(db);
+    ({ store, server, page, errors } = viewer);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
+    await viewer?.close();
     tmp.cleanup();
   });
 

@@ -3,14 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { AgentConfig, defaultAgentConfig } from '../../src/agent/reference/agent-config.js';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
-import { ServerAccess } from '../../src/serve/server-access.js';
 import { showDecision } from '../../src/show/show-decision.js';
 import type { MctsNodeView, MctsTreeView } from '../../src/show/show-mcts-tree.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { startUiServer, type UiServer } from '../../src/ui/ui-server.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import type { UiServer } from '../../src/ui/ui-server.js';
 import { pngInkShare } from '../helpers/png-blank.js';
 import { tempDir } from '../helpers/temp-database.js';
+import { openViewer, type OpenViewer } from './ui-fixture.js';
 
 const SIMULATIONS = 8;
 const DECISION = 5;
@@ -41,7 +40,7 @@ describe('flightrec ui: the MCTS tree on the decision page', () => {
   let run = '';
   let server: UiServer;
   let store: SqliteEventStore;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let viewer: OpenViewer | undefined;
   let page: Page;
   let errors: string[];
 
@@ -49,17 +48,12 @@ describe('flightrec ui: the MCTS tree on the decision page', () => {
     const base = defaultAgentConfig('gridworld', 'mcts');
     const config = AgentConfig.parse({ ...base, checkpointEvery: 20, planner: { ...base.planner, simulations: SIMULATIONS } });
     run = (await recordReferenceTraining({ db, env: 'gridworld', episodes: 1, seed: 4, config })).run;
-    store = await SqliteEventStore.open(db, { mustExist: true });
-    server = await startUiServer({ store, dbPath: db, access: ServerAccess.resolve({ host: '127.0.0.1', token: null }, {}), port: 0 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = watchErrors(page);
+    viewer = await openViewer(db);
+    ({ store, server, page, errors } = viewer);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
+    await viewer?.close();
     tmp.cleanup();
   });
 

@@ -5,13 +5,13 @@ import { AgentConfig, defaultAgentConfig } from '../../src/agent/reference/agent
 import { REFERENCE_AGENT, referenceAgentFactory } from '../../src/agent/reference/reference-factory.js';
 import { Pendulum } from '../../src/envs/pendulum.js';
 import { recordAgentRun } from '../../src/harness/record-agent-run.js';
-import { ServerAccess } from '../../src/serve/server-access.js';
 import { showDecision } from '../../src/show/show-decision.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
-import { startUiServer, type UiServer } from '../../src/ui/ui-server.js';
-import { launchBrowser, paintedPixels, watchErrors } from '../helpers/browser.js';
+import type { UiServer } from '../../src/ui/ui-server.js';
+import { paintedPixels } from '../helpers/browser.js';
 import { pngInkShare } from '../helpers/png-blank.js';
 import { tempDir } from '../helpers/temp-database.js';
+import { openViewer, type OpenViewer } from './ui-fixture.js';
 
 const ITERATIONS = 3;
 const ELITES = 4;
@@ -27,7 +27,7 @@ describe('flightrec ui: MPPI iterations on the decision page', () => {
   let run = '';
   let server: UiServer;
   let store: SqliteEventStore;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let viewer: OpenViewer | undefined;
   let page: Page;
   let errors: string[];
 
@@ -42,17 +42,12 @@ describe('flightrec ui: MPPI iterations on the decision page', () => {
       planner: { kind: 'mppi', samples: 16, actorSamples: 4, elites: ELITES, iterations: ITERATIONS, horizon: 3, gamma: 0.95, recordSamplesEvery: 3 },
     });
     run = (await recordAgentRun({ db, factory: referenceAgentFactory, agent: REFERENCE_AGENT, env: new Pendulum({ maxEpisodeSteps: 12 }), episodes: 1, seed: 3, config: { agent: config }, discount: config.gamma })).run;
-    store = await SqliteEventStore.open(db, { mustExist: true });
-    server = await startUiServer({ store, dbPath: db, access: ServerAccess.resolve({ host: '127.0.0.1', token: null }, {}), port: 0 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = watchErrors(page);
+    viewer = await openViewer(db);
+    ({ store, server, page, errors } = viewer);
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
+    await viewer?.close();
     tmp.cleanup();
   });
 

@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { NotFoundError } from '../../errors/flightrec-error.js';
 import { BlobCache } from '../blob-cache.js';
 import type { FlightrecDatabase } from '../database-schema.js';
 import type { EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from '../event-store.js';
@@ -11,6 +10,7 @@ import { migratePostgres } from './migrate-postgres.js';
 import { PgCallError, PgSyncBridge } from './pg-sync-bridge.js';
 import { PG_TYPES, redactUrl } from './pg-types.js';
 import type { WireEvent } from './pg-wire.js';
+import { listAllRuns, runOrNotFound } from '../run-queries.js';
 
 /**
  * The event log on a PostgreSQL server, for many writers on many machines. Reads go through
@@ -72,14 +72,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async getRun(id: string): Promise<RunRow> {
-    const run = await this.findRun(id);
-    if (run !== undefined) return run;
-    const some = await this.db.selectFrom('runs').select('id').orderBy('pk', 'desc').limit(5).execute();
-    throw new NotFoundError('run', id, { hint: some.length ? `recent runs: ${some.map((r) => r.id).join(', ')}` : 'the database has no runs' });
+    return await runOrNotFound(this.db, id, await this.findRun(id));
   }
 
   async listRuns(): Promise<RunRow[]> {
-    return await this.db.selectFrom('runs').selectAll().orderBy('pk', 'desc').execute();
+    return await listAllRuns(this.db);
   }
 
   async setStatus(runPk: number, status: string): Promise<void> {
