@@ -80,6 +80,8 @@ function iteration(it: PlannerIteration, open: boolean): HTMLElement {
     );
   };
   if (open) build();
+  // On the click itself, not only on 'toggle' (queued after it): the elites are there as soon as the click is.
+  label.addEventListener('click', build);
   det.addEventListener('toggle', build);
   return det;
 }

@@ -44,11 +44,14 @@ export function mctsView(t: MctsTree, name: (a: number) => string): HTMLElement 
     const attrs = { 'data-node': n.node, 'data-visits': n.visits };
     const line = [h('span', { class: 'bar', style: { width: `${Math.max(1, Math.round(share * BAR_PX))}px` } }), h('span', { style: { whiteSpace: 'pre' } }, text)];
     if (!kids.has(n.node)) return h('div', { ...attrs, class: n.chosen ? 'chosen leaf' : 'leaf', style: { marginLeft: '14px' } }, line);
-    const det = h('details', { ...attrs, open: n.chosen }, h('summary', { class: n.chosen ? 'chosen' : '' }, line));
+    const summary = h('summary', { class: n.chosen ? 'chosen' : '' }, line);
+    const det = h('details', { ...attrs, open: n.chosen }, summary);
     // Children are built when opened, as the beam tree's are: a wide tree costs nothing until looked at.
     let built = false;
     const build = () => !built && ((built = true), det.append(...children(n)));
     if (n.chosen) build();
+    // On the click itself, not only on 'toggle' (queued after it): the children are there as soon as the click is.
+    summary.addEventListener('click', build);
     det.addEventListener('toggle', build);
     return det;
   };
