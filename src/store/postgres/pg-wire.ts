@@ -1,21 +1,8 @@
+import type { EventsTable } from '../database-schema.js';
 import type { NewRun } from '../event-store.js';
 
-/** An event as it crosses to the writer thread (structured clone: plain fields and byte arrays). */
-export interface WireEvent {
-  seq: number;
-  id: string | null;
-  type: string;
-  v: number;
-  t: number;
-  episode: number | null;
-  step: number | null;
-  decision: number | null;
-  component: string | null;
-  version: string | null;
-  parent: number | null;
-  payload: Uint8Array;
-  hash: Uint8Array;
-}
+/** An event as it crosses to the writer thread (structured clone: plain fields and byte arrays): an events row without the keys the store assigns. */
+export type WireEvent = Omit<EventsTable, 'pos' | 'run_pk'>;
 
 /** What the main thread asks the PostgreSQL writer thread to do. */
 export type WireRequest =
