@@ -126,10 +126,15 @@ describe('files that are not flightrec databases are left untouched', () => {
       assert.equal(existsSync(`${db}-wal`), false, 'a closed WAL database has no -wal file');
       chmodSync(db, 0o444);
       chmodSync(ro.dir, 0o555);
-      // root ignores permissions, so the CLI runs as an unprivileged user when the tests run as root.
+      // root ignores permissions, so as root the CLI runs without the capabilities that bypass them.
+      // Dropping capabilities, rather than switching to an unprivileged uid, keeps the CLI's own files
+      // readable wherever the checkout lives (a 0700 ancestor hid them from uid 65534).
       const asUser = (...args: string[]) => {
-        const uid = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-        const r = spawnSync(process.execPath, [CLI, '--db', db, ...args], { cwd: '/', encoding: 'utf8', ...uid });
+        const root = process.getuid?.() === 0;
+        const argv = [process.execPath, CLI, '--db', db, ...args];
+        const cmd = root ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', '--', ...argv] : argv;
+        const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: '/', encoding: 'utf8' });
+        assert.equal(r.error, undefined, `could not run ${cmd[0]}: ${String(r.error)}`);
         return { code: r.status, stdout: r.stdout, stderr: r.stderr };
       };
       const before = sha(db);
