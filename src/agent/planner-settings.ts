@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { Planner } from './components.js';
@@ -31,4 +32,13 @@ export function parsePlannerSettings<S extends z.ZodType>(schema: S, next: Recor
   const key = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
   const what = known.includes(key) ? issue.message : `${kind} has no setting ${JSON.stringify(key)}`;
   throw new InvalidInputError(`invalid --set planner.${key}=${String(changes[key])}: ${what}; its settings are ${known.join(', ')}`, { field: `planner.${key}`, value: changes[key] ?? null });
+}
+
+/**
+ * A settings-only planner's version: the first 16 hex digits of the SHA-256 of its identity as
+ * JSON. Each planner passes exactly the keys it has always hashed, in that order, because recorded
+ * runs name their planner by this version and a replay must find the same one.
+ */
+export function settingsVersion(identity: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16);
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { f32, i32, type Tensor } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
 import type { DecisionPoint, PlanningComponents, PlanResult, SearchLevel } from '../components.js';
-import { parsePlannerSettings, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
+import { parsePlannerSettings, settingsVersion, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
 
 export const BeamPlannerConfig = z.strictObject({
   /** Search depth in imagined steps. */
@@ -49,7 +48,7 @@ export class BeamPlanner implements ConfigurablePlanner {
     config: z.input<typeof BeamPlannerConfig>,
   ) {
     this.config = BeamPlannerConfig.parse(config);
-    this.versionHash = createHash('sha256').update(JSON.stringify({ kind: this.kind, actionCount, ...this.config })).digest('hex').slice(0, 16);
+    this.versionHash = settingsVersion({ kind: this.kind, actionCount, ...this.config });
   }
 
   version(): string {

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { f32, i32, type Tensor } from '../../events/tensor.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { dirichlet } from '../../random/dirichlet.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
 import { isGaussian, type DecisionPoint, type PlanningComponents, type PlanResult } from '../components.js';
-import { parsePlannerSettings, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
+import { parsePlannerSettings, settingsVersion, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
 
 /** MuZero's search defaults (Schrittwieser et al. 2020: 50 simulations, c1 = 1.25, root noise 0.25 of Dirichlet(0.25)). */
 export const MctsPlannerConfig = z.strictObject({
@@ -67,7 +66,7 @@ export class MctsPlanner implements ConfigurablePlanner {
   ) {
     this.config = MctsPlannerConfig.parse(config);
     if (actionCount < 1) throw new InvalidInputError(`the mcts planner needs at least one action, got ${actionCount}`, { field: 'actionCount', value: actionCount });
-    this.versionHash = createHash('sha256').update(JSON.stringify({ planner: this.kind, actionCount, ...this.config })).digest('hex').slice(0, 16);
+    this.versionHash = settingsVersion({ planner: this.kind, actionCount, ...this.config });
   }
 
   version(): string {

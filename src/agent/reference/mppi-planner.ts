@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { f32, type Tensor } from '../../events/tensor.js';
 import type { SeededRng } from '../../random/seeded-rng.js';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
 import { isGaussian, type DecisionPoint, type PlannerInternal, type PlanningComponents, type PlanResult } from '../components.js';
-import { parsePlannerSettings, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
+import { parsePlannerSettings, settingsVersion, type ConfigurablePlanner, type PlannerSettingValue } from '../planner-settings.js';
 
 /** TD-MPC2's planner defaults (Hansen et al. 2024, `config.yaml`); CEM is `method: 'cem'`. */
 export const MppiPlannerConfig = z.strictObject({
@@ -66,7 +65,7 @@ export class MppiPlanner implements ConfigurablePlanner {
     if (c.actorSamples >= c.samples) throw new InvalidInputError(`planner.actorSamples ${c.actorSamples} must be below planner.samples ${c.samples}`, { field: 'planner.actorSamples', value: c.actorSamples });
     if (c.elites > c.samples) throw new InvalidInputError(`planner.elites ${c.elites} exceeds planner.samples ${c.samples}`, { field: 'planner.elites', value: c.elites });
     if (c.minStd > c.maxStd) throw new InvalidInputError(`planner.minStd ${c.minStd} exceeds planner.maxStd ${c.maxStd}`, { field: 'planner.minStd', value: c.minStd });
-    this.versionHash = createHash('sha256').update(JSON.stringify({ planner: this.kind, box, ...this.config })).digest('hex').slice(0, 16);
+    this.versionHash = settingsVersion({ planner: this.kind, box, ...this.config });
   }
 
   version(): string {
