@@ -1,3 +1,4 @@
+import { dbFlag, passwordNote } from './db-flag.js';
 import { readRunStatusSync } from '../store/read-run-status-sync.js';
 
 /**
@@ -9,7 +10,7 @@ export function interruptedRunReport(o: { db: string; run: string; source?: stri
   return () => {
     const s = readRunStatusSync(o.db, o.run);
     if (s === undefined) return [`run ${o.run} had not started: nothing was recorded`];
-    const db = o.db === './flightrec.db' ? '' : ` --db ${o.db}`;
+    const db = dbFlag(o.db);
     const lines = [`run ${o.run} is ${s.status}: ${s.events} events recorded, ${s.decisions} decisions, ${s.episodes} episodes complete`];
     if (s.decisions === 0) return [...lines, `it holds no decision; list its events with: npx flightrec events ${o.run}${db}`];
     const next: [string, string][] = [
@@ -23,6 +24,7 @@ export function interruptedRunReport(o: { db: string; run: string; source?: stri
       [`npx flightrec verify ${o.run}${db}`, 'check its hash chain'],
     ];
     const width = Math.max(...next.map(([c]) => c.length));
-    return [...lines, 'what you can still do with it:', ...next.map(([c, w]) => `  ${c.padEnd(width)}  # ${w}`)];
+    const note = passwordNote(o.db);
+    return [...lines, 'what you can still do with it:', ...next.map(([c, w]) => `  ${c.padEnd(width)}  # ${w}`), ...(note === null ? [] : [`  (${note})`])];
   };
 }

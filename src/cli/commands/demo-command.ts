@@ -1,3 +1,4 @@
+import { dbFlag, dbShown, passwordNote } from '../db-flag.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { EpisodeSummary } from '../../harness/episode-loop.js';
@@ -81,8 +82,8 @@ export const demoCommand: CliCommand = {
             return EXIT.ok;
           }
           const fmt = (v: number | null) => (v === null ? 'n/a (this env has no hidden performance signal)' : v.toFixed(2));
-          const dbFlag = o.db === './flightrec.db' ? '' : ` --db ${o.db}`;
-          print(`recorded run ${summary.run} into ${o.db}`);
+          const db = dbFlag(o.db);
+          print(`recorded run ${summary.run} into ${dbShown(o.db)}`);
           print(`  env ${summary.env}, backend ${summary.backend}`);
           print(`  ${summary.episodes} episodes, ${summary.decisions} decisions, ${summary.events} events`);
           print(`  final reward return      ${fmt(summary.final_reward_return)}   (mean of the last tenth of episodes)`);
@@ -91,16 +92,18 @@ export const demoCommand: CliCommand = {
           print('next:');
           const last = Math.max(0, summary.decisions - 1);
           const next: [string, string][] = [
-            [`npx flightrec show ${summary.run} ${last}${dbFlag}`, 'the last decision, whole'],
-            [`npx flightrec audit ${summary.run}${dbFlag}`, 'critic, actor, world model, reward'],
-            [`npx flightrec replay ${summary.run} --verify${dbFlag}`, 'reproduce every decision exactly'],
+            [`npx flightrec show ${summary.run} ${last}${db}`, 'the last decision, whole'],
+            [`npx flightrec audit ${summary.run}${db}`, 'critic, actor, world model, reward'],
+            [`npx flightrec replay ${summary.run} --verify${db}`, 'reproduce every decision exactly'],
             summary.env === 'gridworld'
-              ? [`npx flightrec replay ${summary.run} --swap reward=module:examples/goal-reward.mjs${dbFlag}`, 'what the designer’s reward would have chosen']
-              : [`npx flightrec replay ${summary.run} --swap critic=@latest${dbFlag}`, 're-decide with the final critic'],
-            [`npx flightrec verify ${summary.run}${dbFlag}`, 'recompute the hash chain'],
+              ? [`npx flightrec replay ${summary.run} --swap reward=module:examples/goal-reward.mjs${db}`, 'what the designer’s reward would have chosen']
+              : [`npx flightrec replay ${summary.run} --swap critic=@latest${db}`, 're-decide with the final critic'],
+            [`npx flightrec verify ${summary.run}${db}`, 'recompute the hash chain'],
           ];
           const width = Math.max(...next.map(([c]) => c.length));
           for (const [command, what] of next) print(`  ${command.padEnd(width)}  # ${what}`);
+          const note = passwordNote(o.db);
+          if (note !== null) print(`  (${note})`);
           return EXIT.ok;
         }),
       );

@@ -1,3 +1,4 @@
+import { dbShown } from '../db-flag.js';
 import type { Command } from 'commander';
 import { migrateDatabase } from '../../store/migrate-database.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -13,9 +14,9 @@ export const migrateCommand: CliCommand = {
         run(async () => {
           const o = parseOptions(GlobalOptions, cmd.optsWithGlobals());
           const r = await migrateDatabase(o.db);
-          if (o.json) printJson({ db: o.db, applied: r.applied, schema: r.schema });
-          else if (r.applied.length === 0) print(`${o.db} is up to date (schema ${r.schema.at(-1)})`);
-          else print(`migrated ${o.db}: applied ${r.applied.join(', ')} (schema ${r.schema.at(-1)})`);
+          if (o.json) printJson({ db: dbShown(o.db), applied: r.applied, schema: r.schema });
+          else if (r.applied.length === 0) print(`${dbShown(o.db)} is up to date (schema ${r.schema.at(-1)})`);
+          else print(`migrated ${dbShown(o.db)}: applied ${r.applied.join(', ')} (schema ${r.schema.at(-1)})`);
           return EXIT.ok;
         }),
       );

@@ -1,3 +1,4 @@
+import { dbFlag, passwordNote } from '../db-flag.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors/flightrec-error.js';
@@ -130,7 +131,9 @@ export const replayCommand: CliCommand = {
                   print(`    decision ${d.decision} (episode ${d.episode}, step ${d.step}): ${flip}, value ${fmt(d.value_before)} → ${fmt(d.value_after)}`);
                 }
               }
-              print(`next: npx flightrec diff ${r.source_run} ${r.derived_run}${o.db === './flightrec.db' ? '' : ` --db ${o.db}`}`);
+              print(`next: npx flightrec diff ${r.source_run} ${r.derived_run}${dbFlag(o.db)}`);
+              const note = passwordNote(o.db);
+              if (note !== null) print(`  (${note})`);
             }
             return EXIT.ok;
           }, o.verify ? { readonly: true } : { mustExist: true });

@@ -1,3 +1,4 @@
+import { dbShown } from '../db-flag.js';
 import type { Command } from 'commander';
 import { runLiveness } from '../../store/run-liveness.js';
 import { z } from 'zod';
@@ -38,7 +39,7 @@ export const runsCommand: CliCommand = {
             return EXIT.ok;
           }
           if (runs.length === 0) {
-            print(o.kind === undefined && o.source === undefined ? `no runs in ${o.db}` : `no runs in ${o.db} match ${[o.kind && `--kind ${o.kind.join(',')}`, o.source && `--source ${o.source}`].filter(Boolean).join(' ')}`);
+            print(o.kind === undefined && o.source === undefined ? `no runs in ${dbShown(o.db)}` : `no runs in ${dbShown(o.db)} match ${[o.kind && `--kind ${o.kind.join(',')}`, o.source && `--source ${o.source}`].filter(Boolean).join(' ')}`);
             return EXIT.ok;
           }
           const header = ['ID', 'NAME', 'KIND', 'STATUS', 'EVENTS', 'ENV', 'BACKEND', 'CREATED', 'SOURCE_RUN', 'OVERRIDES'];

@@ -1,3 +1,4 @@
+import { dbShown } from '../db-flag.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { FlightrecServer, SERVE_DEFAULTS } from '../../serve/flightrec-server.js';
@@ -32,9 +33,9 @@ export const serveCommand: CliCommand = {
             await store.close();
             throw e;
           }
-          const info = { url: server.url, db: o.db, token_required: access.token !== null };
+          const info = { url: server.url, db: dbShown(o.db), token_required: access.token !== null };
           if (o.json) printJson(info);
-          else print(`flightrec serve: listening on ${info.url} (database ${o.db}; ${info.token_required ? 'bearer token required' : 'no token: loopback only'})`);
+          else print(`flightrec serve: listening on ${info.url} (database ${dbShown(o.db)}; ${info.token_required ? 'bearer token required' : 'no token: loopback only'})`);
           const signal = await new Promise<NodeJS.Signals>((resolve) => {
             process.once('SIGTERM', () => resolve('SIGTERM'));
             process.once('SIGINT', () => resolve('SIGINT'));

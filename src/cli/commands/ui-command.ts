@@ -1,3 +1,4 @@
+import { dbShown } from '../db-flag.js';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -31,7 +32,7 @@ export const uiCommand: CliCommand = {
             throw e;
           });
           if (o.json) printJson({ url: server.url, port: server.port });
-          else print(`flightrec ui: ${server.url}  (database ${o.db}; Ctrl-C to stop)`);
+          else print(`flightrec ui: ${server.url}  (database ${dbShown(o.db)}; Ctrl-C to stop)`);
           if (o.open) openBrowser(server.url);
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
