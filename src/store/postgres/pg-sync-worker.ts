@@ -13,12 +13,55 @@ import type { WireEvent, WireReply, WireRequest } from './pg-wire.js';
  * synchronous on a database whose driver is asynchronous. One request at a time, in order.
  */
 const { url, readonly, flag, port } = workerData as { url: string; readonly: boolean; flag: Int32Array; port: MessagePort };
-const client = new pg.Client({ connectionString: url, types: PG_TYPES });
-const connected = client.connect().then(async () => {
-  if (readonly) await client.query('set session characteristics as transaction read only');
-});
-connected.catch(() => undefined);
+let client: pg.Client;
+let connected: Promise<void>;
+/** Set when the connection failed (a server restart, a dropped link): the next request opens a new one. */
+let broken = false;
+connect();
 let inTransaction = false;
+
+function connect(): void {
+  const c = new pg.Client({ connectionString: url, types: PG_TYPES });
+  // A connection that dies while idle is reported here; without a listener it would end the thread.
+  c.on('error', () => {
+    if (c === client) broken = true;
+  });
+  c.on('end', () => {
+    if (c === client) broken = true;
+  });
+  client = c;
+  broken = false;
+  connected = c.connect().then(async () => {
+    if (readonly) await c.query('set session characteristics as transaction read only');
+  });
+  connected.catch(() => {
+    if (c === client) broken = true;
+  });
+}
+
+/**
+ * Whether a failed request took the connection with it: no SQLSTATE at all (the socket closed or
+ * timed out), class 08 (connection exception) or 57P01–57P03 (the server shutting down or
+ * terminating this backend). A statement that failed on its own leaves the connection usable.
+ */
+function connectionLost(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code !== 'string' || code.startsWith('08') || /^57P0[123]$/.test(code);
+}
+
+/**
+ * Opens a new connection in place of a failed one. Inside an import's transaction it cannot: what
+ * the transaction held is gone with the old connection, so the error says so instead.
+ */
+function reconnectIfBroken(): void {
+  if (!broken) return;
+  if (inTransaction) {
+    inTransaction = false;
+    throw new Error('the connection to PostgreSQL was lost inside a transaction; nothing of it was committed');
+  }
+  client.end().catch(() => undefined);
+  connect();
+}
 
 port.on('message', (req: WireRequest) => {
   void run(req).then(reply);
@@ -34,10 +77,12 @@ function reply(r: WireReply): void {
 
 async function run(req: WireRequest): Promise<WireReply> {
   try {
+    if (req.op !== 'close') reconnectIfBroken();
     await connected;
     return { ok: true, value: await handle(req) };
   } catch (e) {
     if (e instanceof Conflict) return { ok: false, error: { kind: 'concurrency', expected: e.expected, actual: e.actual } };
+    if (connectionLost(e)) broken = true;
     return { ok: false, error: { kind: 'write', message: (e as Error).message, code: String((e as { code?: unknown }).code ?? '') } };
   }
 }

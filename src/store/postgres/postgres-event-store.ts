@@ -37,6 +37,8 @@ export class PostgresEventStore implements EventStore {
     const location = redactUrl(url);
     const readonly = options.readonly === true;
     const pool = new pg.Pool({ connectionString: url, types: PG_TYPES, max: 4, allowExitOnIdle: true });
+    // An idle connection the server drops (a restart) is reported here and replaced on the next read; unheard, it would end the process.
+    pool.on('error', () => undefined);
     // A reader's connections refuse writes, as a read-only SQLite handle does.
     if (readonly) pool.on('connect', (c) => void c.query('set session characteristics as transaction read only').catch(() => undefined));
     const db = new Kysely<FlightrecDatabase>({ dialect: new PostgresDialect({ pool }) });
