@@ -1,7 +1,7 @@
 import { defaultEventId } from '../src/events/envelope.js';
 import { parseEventInput, type EventInput } from '../src/events/registry.js';
 import type { EventSink } from '../src/record/agent-recorder.js';
-import type { EventRef } from '../src/record/recording-run.js';
+import type { EventRef } from '../src/record/batching-options.js';
 
 /**
  * Captures what instrumented components emit during a replayed decision, validated like a real

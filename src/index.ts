@@ -18,7 +18,9 @@ export type { StoredEnvelope } from './events/envelope.js';
 
 // Recording
 export { Recorder, newRunId, type RunStart } from './record/recorder.js';
-export { BufferFullError, DEFAULT_MAX_BUFFERED_BYTES, RecordingRun, RunClosedError, type Durability, type EventRef, type BatchingOptions } from './record/recording-run.js';
+export { RecordingRun } from './record/recording-run.js';
+export { DEFAULT_MAX_BUFFERED_BYTES, type Durability, type EventRef, type BatchingOptions } from './record/batching-options.js';
+export { BufferFullError, RunClosedError } from './record/recording-errors.js';
 export { AgentRecorder, type EventSink, type Position } from './record/agent-recorder.js';
 export { instrument } from './record/instrument.js';
 

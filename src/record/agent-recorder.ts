@@ -2,7 +2,7 @@ import type { Json } from '../events/common-schemas.js';
 import { f32, type Tensor } from '../events/tensor.js';
 import type { StepResult } from '../envs/environment.js';
 import type { AnyComponent, Component, ComponentCheckpoint } from '../agent/components.js';
-import type { EventRef } from './recording-run.js';
+import type { EventRef } from './batching-options.js';
 import { actionPayload, instrument } from './instrument.js';
 
 /** Where the agent is: the envelope fields every event of the current decision carries. */

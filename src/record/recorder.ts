@@ -7,7 +7,8 @@ import { openStore } from '../store/open-store.js';
 import type { BackendInfo, ComponentInfo } from '../events/families/run-events.js';
 import type { Json } from '../events/common-schemas.js';
 import { trackForExit, untrackForExit } from './exit-flush.js';
-import { DEFAULT_BATCHING, RecordingRun, type BatchingOptions } from './recording-run.js';
+import { DEFAULT_BATCHING, type BatchingOptions } from './batching-options.js';
+import { RecordingRun } from './recording-run.js';
 
 /** What a run records about itself in run.started. */
 export interface RunStart extends Partial<BatchingOptions> {

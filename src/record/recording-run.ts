@@ -6,41 +6,10 @@ import type { PreparedEvent, EventStore } from '../store/event-store.js';
 import { KnownBlobs } from '../events/known-blobs.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
 import { PendingIds } from './pending-ids.js';
-import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
+import { prepareEvent } from '../store/prepare-event.js';
+import type { BatchingOptions, EventRef } from './batching-options.js';
+import { BufferFullError, RunClosedError } from './recording-errors.js';
 import { RowArena } from '../store/row-arena.js';
-
-/** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
-export type Durability = 'batch' | 'commit';
-
-export interface BatchingOptions {
-  durability: Durability;
-  /** A batch is written when it holds this many events... */
-  batchSize: number;
-  /** ...or this many ms after its first event, whichever comes first. */
-  batchMs: number;
-  blobThreshold: number;
-  /**
-   * Bound on the bytes (encoded payloads and blobs) of events emitted but not yet committed. A
-   * full batch is written as soon as the bound is reached; while the store keeps refusing (a full
-   * disk), events past it are not taken: `append` throws BufferFullError, and `emit` waits for
-   * room or rejects with it, as `whenBufferFull` says. What was acknowledged stays queued.
-   */
-  maxBufferedBytes: number;
-  whenBufferFull: 'wait' | 'reject';
-}
-
-/** 256 MiB: a few full batches of large tensors, far below what a training process can spare. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
-
-export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, whenBufferFull: 'wait' };
-
-/** Where an emitted event is (or will be) stored. `duplicate` when its id was already recorded and nothing was added. */
-export interface EventRef {
-  readonly run: string;
-  readonly seq: number;
-  readonly id: string;
-  readonly duplicate: boolean;
-}
 
 interface Pending {
   row: PreparedEvent;
@@ -57,20 +26,6 @@ interface Waiting {
   event: unknown;
   resolve: (ref: EventRef) => void;
   reject: (e: unknown) => void;
-}
-
-/** The events kept for retry fill the run's buffer (maxBufferedBytes) while the store refuses writes. */
-export class BufferFullError extends FlightrecError {
-  constructor(run: string, buffered: number, max: number, cause: FlightrecError | null) {
-    super('BUFFER_FULL', `run ${run}: ${buffered} bytes of events wait to be written (bound ${max}) and the store refuses writes${cause ? ` (${cause.message})` : ''}; the event was not recorded`, { run, bufferedBytes: buffered, maxBufferedBytes: max, hint: 'free space so the kept events can be written, or raise maxBufferedBytes' }, { cause });
-  }
-}
-
-/** The run was ended (or closed) and takes no more events. */
-export class RunClosedError extends FlightrecError {
-  constructor(run: string) {
-    super('RUN_CLOSED', `run ${run} is closed and takes no more events`, { run });
-  }
 }
 
 /**

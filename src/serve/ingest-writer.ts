@@ -1,7 +1,8 @@
 import { NotFoundError } from '../errors/flightrec-error.js';
 import type { EventInput } from '../events/registry.js';
 import { RUN_ID } from '../record/recorder.js';
-import { DEFAULT_BATCHING, RecordingRun } from '../record/recording-run.js';
+import { DEFAULT_BATCHING } from '../record/batching-options.js';
+import { RecordingRun } from '../record/recording-run.js';
 import { GENESIS_HASH } from '../store/hash-chain.js';
 import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../store/prepare-event.js';
 import type { RunRow, EventStore } from '../store/event-store.js';

@@ -1,0 +1,34 @@
+import { DEFAULT_BLOB_THRESHOLD } from '../store/prepare-event.js';
+
+/** 'batch': emit resolves once the event is queued; 'commit': once its transaction has committed. */
+export type Durability = 'batch' | 'commit';
+
+export interface BatchingOptions {
+  durability: Durability;
+  /** A batch is written when it holds this many events... */
+  batchSize: number;
+  /** ...or this many ms after its first event, whichever comes first. */
+  batchMs: number;
+  blobThreshold: number;
+  /**
+   * Bound on the bytes (encoded payloads and blobs) of events emitted but not yet committed. A
+   * full batch is written as soon as the bound is reached; while the store keeps refusing (a full
+   * disk), events past it are not taken: `append` throws BufferFullError, and `emit` waits for
+   * room or rejects with it, as `whenBufferFull` says. What was acknowledged stays queued.
+   */
+  maxBufferedBytes: number;
+  whenBufferFull: 'wait' | 'reject';
+}
+
+/** 256 MiB: a few full batches of large tensors, far below what a training process can spare. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
+export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, whenBufferFull: 'wait' };
+
+/** Where an emitted event is (or will be) stored. `duplicate` when its id was already recorded and nothing was added. */
+export interface EventRef {
+  readonly run: string;
+  readonly seq: number;
+  readonly id: string;
+  readonly duplicate: boolean;
+}
