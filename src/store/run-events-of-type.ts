@@ -23,8 +23,10 @@ export async function runEventsOfType<T extends EventType>(store: EventStore, ru
   let s = statements.get(store.sqlite);
   if (s === undefined) {
     s = {
-      all: store.sqlite.prepare('select * from events where run_pk = ? and type = ? order by seq'),
-      first: store.sqlite.prepare('select * from events where run_pk = ? and type = ? order by seq limit 1'),
+      // `+seq`: sort the type's rows (a few hundred episode ends) rather than let SQLite walk the
+      // (run, seq) index over the run's every event to avoid that sort (0.9 s on a 1M-event run).
+      all: store.sqlite.prepare('select * from events where run_pk = ? and type = ? order by +seq'),
+      first: store.sqlite.prepare('select * from events where run_pk = ? and type = ? order by +seq limit 1'),
     };
     statements.set(store.sqlite, s);
   }

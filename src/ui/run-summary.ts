@@ -1,4 +1,3 @@
-import { readEventsOfType } from '../store/event-reader.js';
 import { runEventsOfType } from '../store/run-events-of-type.js';
 import type { RunRow, EventStore } from '../store/event-store.js';
 
@@ -22,15 +21,6 @@ export interface RunSummary {
   /** Mean over the last tenth of the episodes (at least one), as `flightrec demo` reports it. */
   final_return: number | null;
   final_performance: number | null;
-}
-
-/** A run's episode returns in order, from its episode.ended events (the (run, type) index: no other event is read). */
-export async function readEpisodeReturns(store: EventStore, run: string): Promise<EpisodeReturn[]> {
-  const out: EpisodeReturn[] = [];
-  for await (const e of readEventsOfType(store, run, 'episode.ended')) {
-    out.push({ episode: e.episode ?? out.length, return: e.payload.return, performance_return: e.payload.performance_return, length: e.payload.length, reason: e.payload.reason });
-  }
-  return out;
 }
 
 /**

@@ -9,11 +9,12 @@ import { diffCharts } from '../diff/render-diff-html.js';
 import { InvalidInputError, NotFoundError } from '../errors/flightrec-error.js';
 import { showDecision } from '../show/show-decision.js';
 import { toJsonView } from '../show/to-json-view.js';
-import { countDecisions, countRunDecisions, decisionAt, neighbourDecisions, readDecisionIndex, readVersionChanges } from '../store/decision-index.js';
+import { countDecisions, countRunDecisions, decisionAt, neighbourDecisions } from '../store/decision-index.js';
 import type { RunRow, EventStore } from '../store/event-store.js';
 import { observationDrawing } from './observation-drawing.js';
 import { BlameRequest, ReplayJobs, WhatIfRequest, type JobState } from './replay-jobs.js';
-import { readEpisodeReturns, runSummary, type RunSummary } from './run-summary.js';
+import { RunOverview } from './run-overview.js';
+import { runSummary, type RunSummary } from './run-summary.js';
 import { withLiveStatus } from '../store/run-liveness.js';
 
 /** A decision id in a URL: an integer, 0 or more. */
@@ -32,6 +33,7 @@ export class UiApi {
   private readonly summaries = new Map<string, { head: number; value: RunSummary }>();
   private readonly audits = new Map<string, { head: number; value: Promise<AuditReport> }>();
   private readonly diffs = new Map<string, { heads: string; value: Promise<unknown> }>();
+  private readonly overviews = new Map<string, { overview: RunOverview; turn: Promise<void> }>();
   readonly jobs = new ReplayJobs();
 
   constructor(
@@ -76,33 +78,36 @@ export class UiApi {
     return { id, status: row.status, events: row.head_seq + 1 };
   }
 
-  async episodes(id: string): Promise<unknown> {
-    await this.store.getRun(id);
-    return toJsonView(await readEpisodeReturns(this.store, id));
-  }
-
-  /** The run's timeline: every decision's (id, episode, step), columnar. */
-  async decisions(id: string): Promise<unknown> {
-    const row = await this.store.getRun(id);
-    return await readDecisionIndex(this.store, row.pk);
-  }
-
-  /** Per component, how many updates it had had by each decision (where its version changed). */
-  async versions(id: string): Promise<unknown> {
-    const row = await this.store.getRun(id);
-    const index = await readDecisionIndex(this.store, row.pk);
-    const changes = await readVersionChanges(this.store, row.pk);
-    const out: Record<string, { decision: number; update: number; version: string | null }[]> = {};
-    let d = 0;
-    const counts = new Map<string, number>();
-    for (const c of changes) {
-      while (d + 1 < index.seq.length && index.seq[d + 1]! < c.seq) d++;
-      const name = c.component ?? '?';
-      const n = (counts.get(name) ?? 0) + 1;
-      counts.set(name, n);
-      (out[name] ??= []).push({ decision: index.decision[d] ?? 0, update: n, version: c.version });
+  /**
+   * The run page's whole-run data (episode returns, timeline, version changes) as NDJSON: first
+   * what is already folded, then what a fold of the rest adds, a page at a time (OverviewDelta).
+   * The fold is kept per run, so a finished run is read once and a run being recorded only for
+   * what it grew; one fold of a run at a time (a second request waits, then starts from the first's).
+   */
+  async streamOverview(id: string, res: ServerResponse): Promise<void> {
+    await this.store.getRun(id); // an unknown run is a 404, before any line is sent
+    let entry = this.overviews.get(id);
+    if (entry === undefined) this.overviews.set(id, (entry = { overview: new RunOverview(id), turn: Promise.resolve() }));
+    const mine = entry;
+    const before = mine.turn;
+    let release!: () => void;
+    mine.turn = new Promise((r) => (release = r));
+    await before;
+    try {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+      const send = (line: unknown) => !res.destroyed && res.write(`${JSON.stringify(toJsonView(line))}\n`);
+      if (mine.overview.foldedTo >= 0) send(mine.overview.snapshot());
+      // A page that goes away does not stop the fold: it is kept for the next request, and a fold
+      // cut halfway would have to be thrown away.
+      // The run's head now, after waiting for the turn: what the fold reads up to.
+      for await (const delta of mine.overview.advance(this.store, await this.store.getRun(id))) send(delta);
+      res.end();
+    } catch (e) {
+      this.overviews.delete(id);
+      throw e;
+    } finally {
+      release();
     }
-    return out;
   }
 
   /** One decision whole (`flightrec show --json`), with its neighbours and the same (episode, step) in related runs. */

@@ -1,16 +1,22 @@
 /**
  * The viewer's one HTML page: uPlot and the compiled front end, both served by the viewer's own
  * server (nothing from a network). The page is the same for every route (the front end routes on
- * the URL's hash) and holds no data.
+ * the URL's hash) and holds no data; prefetch.js starts the current page's first API requests.
  */
-export function uiPage(): string {
+export function uiPage(modules: readonly string[] = [], prefetch = ''): string {
+  // Every module of the front end is announced up front: the browser fetches them in one round
+  // rather than discovering the import graph a level at a time. uPlot is deferred (it runs before
+  // the modules, in order) so that it no longer holds up parsing the page.
+  const preload = modules.map((m) => `<link rel="modulepreload" href="/app/${m}">`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<script type="module" async>${inlineModule(prefetch)}</script>
 <title>flightrec</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/vendor/uplot.css">
 <style>${CSS}</style>
-<script src="/vendor/uplot.js"></script>
+${preload}
+<script defer src="/vendor/uplot.js"></script>
 <script type="module" src="/app/ui/web/main.js"></script>
 </head><body><header><a href="#/" class="brand">flightrec</a><nav id="crumbs"></nav><span id="status"></span></header><main id="app"><p class="muted">loading…</p></main></body></html>
 `;
@@ -41,3 +47,9 @@ button.primary{background:var(--accent);color:#fff;border-color:var(--accent)}
 .obs{display:flex;gap:16px;align-items:flex-start}.obs svg{border:1px solid var(--line);border-radius:4px;background:#fff}
 .tensor{max-width:520px;white-space:normal;word-break:break-all}
 `;
+
+
+/** A module's source to hold inline in the page (prefetch.ts: no imports, so it runs where it stands). */
+function inlineModule(source: string): string {
+  return source.replace(/^\/\/# sourceMappingURL=.*$/m, '').replace(/<\/script/gi, '<\\/script');
+}

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uplotSource } from '../charts/uplot-source.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
@@ -9,6 +7,7 @@ import { HttpError } from '../serve/http-error.js';
 import type { EventStore } from '../store/event-store.js';
 import { UiApi } from './ui-api.js';
 import { uiPage } from './ui-page.js';
+import { WebAssets, webAsset, type WebAsset } from './web-assets.js';
 
 /** Who may call the API: the bind/token rule every flightrec server shares. */
 export interface UiAccess {
@@ -37,7 +36,6 @@ export interface UiServer {
 /** The compiled front end (tsconfig.web.json): dist/web, beside dist/src. */
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const MAX_BODY = 64 * 1024;
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
 type Handler = (m: RegExpExecArray, req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
@@ -53,9 +51,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     ['GET', /^\/api\/runs\/summaries$/, async (_m, _req, res) => api.streamSummaries(res)],
     ['GET', /^\/api\/runs\/([^/]+)$/, (m) => api.run(m[1]!)],
     ['GET', /^\/api\/runs\/([^/]+)\/head$/, (m) => api.head(m[1]!)],
-    ['GET', /^\/api\/runs\/([^/]+)\/episodes$/, (m) => api.episodes(m[1]!)],
-    ['GET', /^\/api\/runs\/([^/]+)\/decisions$/, (m) => api.decisions(m[1]!)],
-    ['GET', /^\/api\/runs\/([^/]+)\/versions$/, (m) => api.versions(m[1]!)],
+    ['GET', /^\/api\/runs\/([^/]+)\/overview$/, async (m, _req, res) => api.streamOverview(m[1]!, res)],
     ['GET', /^\/api\/runs\/([^/]+)\/decisions\/([^/]+)$/, (m) => api.decision(m[1]!, m[2]!)],
     ['GET', /^\/api\/runs\/([^/]+)\/audit$/, (m) => api.audit(m[1]!)],
     ['POST', /^\/api\/runs\/([^/]+)\/audit$/, (m) => api.verdicts(m[1]!)],
@@ -65,6 +61,10 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     ['GET', /^\/api\/jobs\/([^/]+)$/, async (m) => api.job(m[1]!)],
   ];
   const uplot = uplotSource();
+  const uplotJs = webAsset(uplot.js, 'text/javascript; charset=utf-8');
+  const uplotCss = webAsset(uplot.css, 'text/css; charset=utf-8');
+  const assets = new WebAssets(WEB_ROOT);
+  const page = uiPage(assets.moduleGraph('ui/web/main.js'), assets.get('ui/web/prefetch.js')?.body ?? '');
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => sendError(res, e));
@@ -95,18 +95,14 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${p}` } });
       return;
     }
-    if (p === '/vendor/uplot.js') return sendText(res, uplot.js, 'text/javascript; charset=utf-8');
-    if (p === '/vendor/uplot.css') return sendText(res, uplot.css, 'text/css; charset=utf-8');
+    if (p === '/vendor/uplot.js') return sendAsset(req, res, uplotJs);
+    if (p === '/vendor/uplot.css') return sendAsset(req, res, uplotCss);
     if (p.startsWith('/app/')) {
-      const file = path.normalize(path.join(WEB_ROOT, p.slice('/app/'.length)));
-      if (!file.startsWith(WEB_ROOT) || !(path.extname(file) in TYPES)) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: p } });
-      try {
-        return sendText(res, await readFile(file, 'utf8'), TYPES[path.extname(file)]!);
-      } catch {
-        return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `${p} (is the front end built? npm run build)` } });
-      }
+      const asset = assets.get(p.slice('/app/'.length));
+      if (asset === undefined) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `${p} (is the front end built? npm run build)` } });
+      return sendAsset(req, res, asset);
     }
-    if (p === '/' || p === '/index.html') return sendText(res, uiPage(), 'text/html; charset=utf-8');
+    if (p === '/' || p === '/index.html') return sendText(res, page, 'text/html; charset=utf-8');
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: p } });
   }
 
@@ -133,6 +129,17 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
+}
+
+/** A file of the front end: 304 when the browser holds this very version (its ETag), else the file. */
+function sendAsset(req: IncomingMessage, res: ServerResponse, asset: WebAsset): void {
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304, { etag: asset.etag, 'cache-control': 'no-cache' });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', etag: asset.etag });
+  res.end(asset.body);
 }
 
 function sendText(res: ServerResponse, text: string, type: string): void {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { z } from 'zod';
+import { AuditResponse, Decision, DiffResponse, Job, OverviewDelta, RunDetail, RunHead, RunRow, RunSummary } from '../../src/ui/api-schemas.js';
 import { tempDir } from '../helpers/temp-database.js';
 import { FIXTURE_RUN, startFixtureServer } from './ui-fixture.js';
 
@@ -8,11 +10,13 @@ describe('flightrec ui: API', () => {
   const tmp = tempDir();
   let base: string;
   let close: () => Promise<void>;
+  let store: Awaited<ReturnType<typeof startFixtureServer>>['store'];
 
   before(async () => {
     const s = await startFixtureServer(tmp.file('ui.db'));
     base = s.server.url.replace(/\/$/, '');
     close = s.close;
+    store = s.store;
   });
 
   after(async () => {
@@ -23,6 +27,18 @@ describe('flightrec ui: API', () => {
   const json = async (path: string, init?: RequestInit) => {
     const res = await fetch(base + path, init);
     return { status: res.status, body: (await res.json()) as any };
+  };
+  /** The answer parsed with the schema the front end takes its type from: the page reads exactly this. */
+  const valid = <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => {
+    const r = schema.safeParse(body);
+    assert.ok(r.success, `${what}: ${r.success ? '' : r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return r.data;
+  };
+  const overview = async (run: string) => {
+    const res = await fetch(`${base}/api/runs/${run}/overview`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /ndjson/);
+    return (await res.text()).trim().split('\n').map((l, i) => valid(OverviewDelta, JSON.parse(l), `overview line ${i}`));
   };
 
   it('lists the runs with their decision counts', async () => {
@@ -55,17 +71,48 @@ describe('flightrec ui: API', () => {
     if (actor.final !== null) assert.match(body.figures.actor[0], /^agreement \S+ \(run \S+\)$/);
   });
 
-  it('answers a run, its episodes, its timeline and its versions', async () => {
-    const run = (await json(`/api/runs/${FIXTURE_RUN}`)).body;
+  it('answers a run, and its overview as a stream: episodes first, then the timeline in segments, and version changes', async () => {
+    const run = valid(RunDetail, (await json(`/api/runs/${FIXTURE_RUN}`)).body, 'run');
     assert.equal(run.drawing.kind, 'grid');
-    const eps = (await json(`/api/runs/${FIXTURE_RUN}/episodes`)).body;
-    assert.deepEqual(eps.map((e: { episode: number }) => e.episode), [0, 1, 2]);
-    const idx = (await json(`/api/runs/${FIXTURE_RUN}/decisions`)).body;
-    assert.equal(idx.decision.length, run.decisions);
-    assert.deepEqual(idx.decision.slice(0, 3), [0, 1, 2]);
-    assert.ok(idx.seq.every((s: number, i: number) => i === 0 || s > idx.seq[i - 1]), 'seq order');
-    const versions = (await json(`/api/runs/${FIXTURE_RUN}/versions`)).body;
-    for (const list of Object.values(versions) as { update: number }[][]) assert.deepEqual(list.map((v) => v.update), list.map((_v, i) => i + 1));
+    const lines = await overview(FIXTURE_RUN);
+    assert.ok(lines.at(-1)!.done, 'the last line says the fold is done');
+    assert.ok(lines.slice(0, -1).every((l) => !l.done));
+    assert.deepEqual(lines[0]!.episodes.map((e) => e.episode), [0, 1, 2], 'the first line holds the episode returns');
+    assert.equal(lines[0]!.segments.length, 0, 'before any decision is read');
+    // Applied in order, the lines are the run's decisions: the same as the decision.started rows.
+    const segments: OverviewDelta['segments'] = [];
+    const versions: Record<string, OverviewDelta['versions'][string]> = {};
+    for (const l of lines) {
+      segments.length = l.segments_from;
+      segments.push(...l.segments);
+      for (const [k, v] of Object.entries(l.versions)) (versions[k] ??= []).push(...v);
+    }
+    const expanded = segments.flatMap((g) => Array.from({ length: g.count }, (_, i) => [g.decision + i, g.episode, g.step === null ? null : g.step + i]));
+    const rows = await store.db.selectFrom('events').select(['decision', 'episode', 'step']).where('run_pk', '=', (await store.getRun(FIXTURE_RUN)).pk).where('type', '=', 'decision.started').orderBy('seq').execute();
+    assert.deepEqual(expanded, rows.map((r) => [r.decision, r.episode, r.step]));
+    assert.equal(lines.at(-1)!.decisions, run.decisions);
+    assert.ok(segments.length <= 3 * 2, `a few segments per episode, not a row per decision: ${segments.length} for ${rows.length} decisions`);
+    for (const list of Object.values(versions)) assert.deepEqual(list.map((v) => v.update), list.map((_v, i) => i + 1));
+    // Asked again, the run is not read again: one line with all of it, then done.
+    const again = await overview(FIXTURE_RUN);
+    assert.equal(again.length, 2);
+    assert.deepEqual(again[0]!.segments, segments);
+    assert.deepEqual(again[0]!.episodes, lines[0]!.episodes);
+    assert.ok(again[1]!.done);
+    assert.equal((await fetch(`${base}/api/runs/nope/overview`)).status, 404);
+  });
+
+  it('answers every route with JSON the front end\'s schemas accept', async () => {
+    for (const r of (await json('/api/runs')).body) valid(RunRow, r, `run row ${r.id}`);
+    for (const l of (await (await fetch(`${base}/api/runs/summaries`)).text()).trim().split('\n')) valid(RunSummary, JSON.parse(l), 'summary');
+    valid(RunHead, (await json(`/api/runs/${FIXTURE_RUN}/head`)).body, 'head');
+    for (const d of [0, 1, 5]) valid(Decision, (await json(`/api/runs/${FIXTURE_RUN}/decisions/${d}`)).body, `decision ${d}`);
+    valid(AuditResponse, (await json(`/api/runs/${FIXTURE_RUN}/audit`)).body, 'audit');
+    valid(DiffResponse, (await json(`/api/diff/${FIXTURE_RUN}/${FIXTURE_RUN}`)).body, 'diff');
+    const start = await json(`/api/runs/${FIXTURE_RUN}/replay`, { method: 'POST', body: JSON.stringify({ swaps: ['critic=@no-such-version'] }) });
+    valid(Job, start.body, 'job');
+    // And the schemas do refuse what the page could not read.
+    assert.equal(Decision.safeParse({ ...(await json(`/api/runs/${FIXTURE_RUN}/decisions/0`)).body, nav: { prev: 'x' } }).success, false);
   });
 
   it('answers one decision as `show --json` does, with its neighbours', async () => {
@@ -122,7 +169,20 @@ describe('flightrec ui: API', () => {
     const html = await page.text();
     assert.match(html, /\/app\/ui\/web\/main\.js/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3)/, 'no external address');
-    assert.equal((await fetch(`${base}/app/ui/web/main.js`)).status, 200);
+    const main = await fetch(`${base}/app/ui/web/main.js`);
+    assert.equal(main.status, 200);
+    // A reload of a file the browser holds is a 304 (its ETag), not the file again.
+    const etag = main.headers.get('etag');
+    assert.ok(etag);
+    assert.equal((await fetch(`${base}/app/ui/web/main.js`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal((await fetch(`${base}/app/ui/web/main.js`, { headers: { 'if-none-match': '"other"' } })).status, 200);
+    // Every module the page loads is announced up front (one round of requests), and each is served.
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]!);
+    for (const m of ['/app/ui/web/main.js', '/app/ui/web/decision-view.js', '/app/ui/web/dom.js', '/app/charts/draw-chart.js']) assert.ok(preloaded.includes(m), `${m} preloaded: ${preloaded.join(' ')}`);
+    assert.ok(!preloaded.some((m) => m.endsWith('/types.js')), 'type-only modules are not fetched');
+    for (const m of preloaded) assert.equal((await fetch(base + m)).status, 200, m);
+    // The page starts a decision's request itself, before its modules arrive (prefetch.ts, inline).
+    assert.match(html, /<script type="module" async>[^<]*firstRequests/);
     assert.equal((await fetch(`${base}/vendor/uplot.js`)).status, 200);
     assert.equal((await fetch(`${base}/app/..%2f..%2fpackage.json`)).status, 404);
     assert.equal((await fetch(`${base}/app/../../../package.json`)).status, 404);

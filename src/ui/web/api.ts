@@ -1,5 +1,4 @@
-/** The token the server printed in the page's URL (?token=…), sent with every API call. */
-const token = new URLSearchParams(location.search).get('token');
+import { authHeaders as headers, takePrefetched } from './prefetch.js';
 
 export class ApiError extends Error {
   constructor(
@@ -9,10 +8,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-function headers(extra: Record<string, string> = {}): Record<string, string> {
-  return token === null ? extra : { ...extra, authorization: `Bearer ${token}` };
 }
 
 async function check(res: Response): Promise<Response> {
@@ -28,8 +23,13 @@ async function check(res: Response): Promise<Response> {
   throw new ApiError(res.status, code, message);
 }
 
+/** A GET of the API: the page shell's early request for `path` when there is one (prefetch.ts), else a new one. */
+async function fetchGet(path: string): Promise<Response> {
+  return await check(await (takePrefetched(path) ?? fetch(path, { headers: headers() })));
+}
+
 export async function get<T>(path: string): Promise<T> {
-  return (await (await check(await fetch(path, { headers: headers() }))).json()) as T;
+  return (await (await fetchGet(path)).json()) as T;
 }
 
 export async function post<T>(path: string, body: unknown = {}): Promise<T> {
@@ -38,7 +38,7 @@ export async function post<T>(path: string, body: unknown = {}): Promise<T> {
 
 /** Reads an NDJSON response line by line as it streams in. */
 export async function streamLines<T>(path: string, onLine: (v: T) => void): Promise<void> {
-  const res = await check(await fetch(path, { headers: headers() }));
+  const res = await fetchGet(path);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   for (;;) {

@@ -91,11 +91,14 @@ function searchTree(d: Decision, name: (a: number) => string): HTMLElement {
       const label = h('summary', { class: n.chosen ? 'chosen' : '' }, `${n.chosen ? '* ' : ''}${name(n.actions[n.actions.length - 1] ?? -1)}  r ${fmt(n.reward)}  v ${fmt(n.leaf_value)}  score ${fmt(n.score)}${n.expanded ? '  expanded' : ''}${n.imagined ? `  ${n.imagined}` : ''}`);
       const children = byParent.has(`${n.depth}:${n.row}`);
       if (!children) return h('div', { class: n.chosen ? 'chosen leaf' : 'leaf', style: { marginLeft: '14px' } }, label.textContent);
-      const det = h('details', { open: n.chosen }, label);
-      // Children are built when opened: a wide tree costs nothing until looked at.
+      const det = h('details', { open: n.chosen, 'data-depth': n.depth, 'data-row': n.row }, label);
+      // Children are built when opened: a wide tree costs nothing until looked at. On the summary's
+      // click itself, not only on 'toggle' (which the browser queues after it), as the MPPI and
+      // MCTS views do: the children are there as soon as the click is.
       let built = false;
       const build = () => !built && ((built = true), det.append(...render(`${n.depth}:${n.row}`)));
       if (n.chosen) build();
+      label.addEventListener('click', build);
       det.addEventListener('toggle', build);
       return det;
     };

@@ -1,34 +1,60 @@
 import type { ChartSpec } from '../../charts/chart-spec.js';
-import { get } from './api.js';
+import { get, streamLines } from './api.js';
 import { chartBox } from './chart-box.js';
 import { decisionLink, fmt, h, mount, runLink, verdictBadge } from './dom.js';
 import { drawObservation } from './draw-observation.js';
 import { Timeline } from './timeline.js';
-import type { AuditResponse, Decision, DecisionIndex, DiffResponse, EpisodeReturn, RunDetail } from './types.js';
+import { SegmentIndex } from './segment-index.js';
+import type { AuditResponse, Decision, DiffResponse, EpisodeReturn, OverviewDelta, RunDetail, RunHead, TimelineSegment, VersionChange } from './types.js';
 import { whatIfPanel } from './what-if.js';
 
 const num = (v: unknown) => (typeof v === 'number' ? v : null);
 
-/** One run: returns, versions, the timeline with its scrubber, audits, what-if, and (derived runs) the flips against the source. */
+/** What the run page holds of the whole run: the overview stream's lines applied in order (OverviewDelta). */
+interface Overview {
+  episodes: EpisodeReturn[];
+  segments: TimelineSegment[];
+  versions: Record<string, VersionChange[]>;
+  decisions: number;
+  done: boolean;
+}
+
+const emptyOverview = (): Overview => ({ episodes: [], segments: [], versions: {}, decisions: 0, done: false });
+
+function apply(o: Overview, d: OverviewDelta): void {
+  o.episodes.length = d.episodes_from;
+  o.episodes.push(...d.episodes);
+  o.segments.length = d.segments_from;
+  o.segments.push(...d.segments);
+  for (const [k, v] of Object.entries(d.versions)) (o.versions[k] ??= []).push(...v);
+  o.decisions = d.decisions;
+  o.done = d.done;
+}
+
+/**
+ * One run: returns, versions, the timeline with its scrubber, audits, what-if, and (derived runs)
+ * the flips against the source. The page paints from the run's row and the overview stream's
+ * first line (the episode returns), then the timeline and versions fill in as the stream goes.
+ */
 export async function runView(app: HTMLElement, id: string, isCurrent: () => boolean): Promise<void> {
   const enc = encodeURIComponent(id);
-  const [run, episodes, index, versions] = await Promise.all([
-    get<RunDetail>(`/api/runs/${enc}`),
-    get<EpisodeReturn[]>(`/api/runs/${enc}/episodes`),
-    get<DecisionIndex>(`/api/runs/${enc}/decisions`),
-    get<Record<string, { decision: number; update: number; version: string | null }[]>>(`/api/runs/${enc}/versions`),
-  ]);
-  const returnsBox = h('div');
-  const versionsBox = h('div');
-  const drawReturns = (eps: EpisodeReturn[]) =>
+  const run = await get<RunDetail>(`/api/runs/${enc}`);
+  const overview = emptyOverview();
+  const index = new SegmentIndex();
+  const returnsBox = h('div', { id: 'returns' }, h('p', { class: 'muted' }, 'reading the episodes…'));
+  const versionsBox = h('div', { id: 'versions' }, h('p', { class: 'muted' }, 'reading the run…'));
+  let drawnEpisodes = -1;
+  const drawReturns = (eps: EpisodeReturn[]) => {
+    if (eps.length === drawnEpisodes) return;
+    drawnEpisodes = eps.length;
     returnsBox.replaceChildren(eps.length === 0 ? h('p', { class: 'muted' }, run.source_run ? 'no episodes: an open-loop replay re-decides recorded states without stepping the environment' : 'no episode has ended yet') : chartBox(returnsChart(eps)));
-  drawReturns(episodes);
-  versionsBox.replaceChildren(Object.keys(versions).length === 0 ? h('p', { class: 'muted' }, 'no component updates recorded (frozen components)') : chartBox(versionsChart(versions)));
+  };
+  const drawVersions = () => versionsBox.replaceChildren(Object.keys(overview.versions).length === 0 ? h('p', { class: 'muted' }, 'no component updates recorded (frozen components)') : chartBox(versionsChart(overview.versions)));
 
   const current = h('div', { id: 'current-decision' }, h('p', { class: 'muted' }, 'pick a decision on the timeline'));
   let want = 0;
   const timeline = new Timeline(index, (i) => {
-    const d = index.decision[i]!;
+    const d = index.at(i).decision;
     want = d;
     // Debounced by "latest wins": a slower answer for an older position is dropped.
     void get<Decision>(`/api/runs/${enc}/decisions/${d}`).then((dec) => want === d && current.replaceChildren(decisionSummary(dec)));
@@ -45,7 +71,11 @@ export async function runView(app: HTMLElement, id: string, isCurrent: () => boo
   }
 
   const roleOf = Object.fromEntries(run.components.map((c) => [c.name, c.role]));
-  const versionList = Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, [...new Set(v.map((x) => x.version).filter((x): x is string => x !== null))]]));
+  const whatIf = h('div', { id: 'what-if-box' }, h('p', { class: 'muted' }, 'reading the component versions…'));
+  const drawWhatIf = () => {
+    const versionList = Object.fromEntries(Object.entries(overview.versions).map(([k, v]) => [k, [...new Set(v.map((x) => x.version).filter((x): x is string => x !== null))]]));
+    whatIf.replaceChildren(whatIfPanel(id, versionList, roleOf, (r) => (location.hash = `#/run/${encodeURIComponent(r.derived_run)}`)));
+  };
   const compare = h('div', { id: 'compare' });
 
   mount(
@@ -66,9 +96,24 @@ export async function runView(app: HTMLElement, id: string, isCurrent: () => boo
     h('h2', null, 'Audits'),
     auditBox,
     h('h2', null, 'What if'),
-    whatIfPanel(id, versionList, roleOf, (r) => (location.hash = `#/run/${encodeURIComponent(r.derived_run)}`)),
+    whatIf,
   );
-  if (index.decision.length > 0) timeline.select(0);
+
+  /** Reads the overview stream into `overview` (from nothing), redrawing as lines arrive. */
+  const readOverview = async (): Promise<void> => {
+    const fresh = emptyOverview();
+    await streamLines<OverviewDelta>(`/api/runs/${enc}/overview`, (d) => {
+      apply(fresh, d);
+      Object.assign(overview, fresh);
+      index.reset(overview.segments);
+      drawReturns(overview.episodes);
+      timeline.update();
+      if (app.dataset.firstPaintAt === undefined) app.dataset.firstPaintAt = String(Math.round(performance.now()));
+    });
+    drawVersions();
+    drawWhatIf();
+  };
+  await readOverview();
   if (run.source_run) {
     compare.replaceChildren(h('span', { class: 'muted' }, 'diffing against the source…'));
     const d = await get<DiffResponse>(`/api/diff/${encodeURIComponent(run.source_run)}/${enc}`);
@@ -76,19 +121,17 @@ export async function runView(app: HTMLElement, id: string, isCurrent: () => boo
   }
   app.dataset.ready = 'true';
 
-  // A run being recorded: poll its head, and redraw what grew (at most every 2 s).
+  // A run being recorded: poll its head, and redraw what grew (at most every 2 s). The server
+  // folds only the events added since its last fold.
   let seen = run.events;
   while (run.status === 'recording' && isCurrent()) {
     await new Promise((r) => setTimeout(r, 2000));
     if (!isCurrent()) return;
-    const head = await get<{ status: string; events: number }>(`/api/runs/${enc}/head`);
+    const head = await get<RunHead>(`/api/runs/${enc}/head`);
     document.getElementById('run-status')!.textContent = head.status;
     if (head.events !== seen) {
       seen = head.events;
-      const [eps, idx] = await Promise.all([get<EpisodeReturn[]>(`/api/runs/${enc}/episodes`), get<DecisionIndex>(`/api/runs/${enc}/decisions`)]);
-      drawReturns(eps);
-      Object.assign(index, idx);
-      timeline.update(index);
+      await readOverview();
       document.getElementById('status')!.textContent = `live: ${fmt(head.events)} events`;
     }
     run.status = head.status;
@@ -147,7 +190,7 @@ function returnsChart(eps: EpisodeReturn[]): ChartSpec {
   };
 }
 
-function versionsChart(versions: Record<string, { decision: number; update: number }[]>): ChartSpec {
+function versionsChart(versions: Record<string, VersionChange[]>): ChartSpec {
   const colors = ['#0969da', '#cf222e', '#1a7f37', '#8250df', '#9a6700'];
   const names = Object.keys(versions);
   // One x axis for all components: the decisions where any of them changed (at most ~2,000 points per component).

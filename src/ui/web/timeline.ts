@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import type { DecisionIndex } from './types.js';
+import type { SegmentIndex } from './segment-index.js';
 
 /**
  * A scrubber over every decision of a run: a strip of episodes (alternating shades, so their
@@ -8,7 +8,7 @@ import type { DecisionIndex } from './types.js';
  */
 export class Timeline {
   readonly el: HTMLElement;
-  private index: DecisionIndex;
+  private index: SegmentIndex;
   private at = 0;
   private timer: number | null = null;
   private readonly canvas = h('canvas');
@@ -19,7 +19,7 @@ export class Timeline {
   private readonly jump = h('input', { id: 'timeline-jump', size: 8, placeholder: 'decision' });
 
   constructor(
-    index: DecisionIndex,
+    index: SegmentIndex,
     private readonly onSelect: (i: number) => void,
   ) {
     this.index = index;
@@ -27,7 +27,7 @@ export class Timeline {
     let dragging = false;
     const pick = (ev: PointerEvent) => {
       const r = strip.getBoundingClientRect();
-      this.select(Math.floor(((ev.clientX - r.left) / r.width) * this.index.decision.length));
+      this.select(Math.floor(((ev.clientX - r.left) / r.width) * this.index.length));
     };
     strip.addEventListener('pointerdown', (ev) => ((dragging = true), strip.setPointerCapture(ev.pointerId), pick(ev)));
     strip.addEventListener('pointermove', (ev) => dragging && pick(ev));
@@ -37,7 +37,7 @@ export class Timeline {
     this.jump.addEventListener('keydown', (ev) => {
       if (ev.key !== 'Enter') return;
       const d = Number(this.jump.value);
-      const i = this.index.decision.indexOf(d);
+      const i = Number.isInteger(d) ? this.index.indexOf(d) : -1;
       if (i >= 0) this.select(i);
       else this.jump.setCustomValidity(`no decision ${this.jump.value}`), this.jump.reportValidity();
     });
@@ -51,26 +51,26 @@ export class Timeline {
     new ResizeObserver(() => this.paint()).observe(strip);
   }
 
-  /** A run being recorded grew: the strip covers the new decisions. */
-  update(index: DecisionIndex): void {
-    this.index = index;
+  /** The index grew (the page's stream brought more, or a run being recorded did): the strip covers the new decisions. */
+  update(): void {
     this.paint();
     // The first decisions of a run opened before it had any: show the first; else keep the
     // position and say how many there are now.
-    if (this.label.textContent === '' && index.decision.length > 0) this.select(0);
-    else if (index.decision.length > 0) {
+    if (this.label.textContent === '' && this.index.length > 0) this.select(0);
+    else if (this.index.length > 0) {
       this.placeCursor();
       this.describe();
     }
   }
 
   private describe(): void {
-    const n = this.index.decision.length;
-    this.label.textContent = `decision ${this.index.decision[this.at]} · episode ${this.index.episode[this.at] ?? '–'} step ${this.index.step[this.at] ?? '–'} · ${this.at + 1} of ${n}`;
+    const n = this.index.length;
+    const p = this.index.at(this.at);
+    this.label.textContent = `decision ${p.decision} · episode ${p.episode ?? '–'} step ${p.step ?? '–'} · ${this.at + 1} of ${n}`;
   }
 
   select(i: number): void {
-    const n = this.index.decision.length;
+    const n = this.index.length;
     if (n === 0) return;
     this.at = Math.max(0, Math.min(n - 1, i));
     this.placeCursor();
@@ -91,13 +91,13 @@ export class Timeline {
     }
     this.play.textContent = '❚❚ pause';
     this.timer = window.setInterval(() => {
-      if (this.at >= this.index.decision.length - 1) return this.toggle();
+      if (this.at >= this.index.length - 1) return this.toggle();
       this.select(this.at + 1);
     }, 1000 / Number(this.speed.value));
   }
 
   private placeCursor(): void {
-    const n = this.index.decision.length;
+    const n = this.index.length;
     this.cursor.style.left = `${n <= 1 ? 0 : (this.at / (n - 1)) * 100}%`;
   }
 
@@ -108,13 +108,13 @@ export class Timeline {
     this.canvas.width = w;
     this.canvas.height = ht;
     const ctx = this.canvas.getContext('2d')!;
-    const n = this.index.decision.length;
+    const n = this.index.length;
     ctx.fillStyle = '#eaeef2';
     ctx.fillRect(0, 0, w, ht);
     // One column per pixel, shaded by the episode of its first decision.
     for (let x = 0; x < w; x++) {
-      const i = Math.floor((x / w) * n);
-      const e = this.index.episode[i] ?? 0;
+      if (n === 0) break;
+      const e = this.index.at(Math.floor((x / w) * n)).episode ?? 0;
       ctx.fillStyle = e % 2 === 0 ? '#a8c7fa' : '#6c9ee8';
       ctx.fillRect(x, 6, 1, ht - 12);
     }
