@@ -80,8 +80,21 @@ describe('flightrec ui in chromium', () => {
   });
 
   it('a run: returns chart, the timeline clicked through, the current decision drawn', async () => {
+    const overviews: string[] = [];
+    const onRequest = (r: { url(): string }) => void (r.url().includes('/overview') && overviews.push(r.url()));
+    page.on('request', onRequest);
     await page.click(`tr[data-run="${RUN}"] a`);
     await ready();
+    page.off('request', onRequest);
+    assert.equal(overviews.length, 1, 'the run page reads the run through one overview stream');
+    // It painted (header and returns) before the stream was through, and the timeline holds every decision.
+    const firstPaint = Number(await page.getAttribute('#app', 'data-first-paint-at'));
+    assert.ok(firstPaint > 0 && firstPaint <= Number(await page.getAttribute('#app', 'data-ready-at')), `first paint ${firstPaint}`);
+    const total = Number(/ of (\d+)$/.exec((await page.textContent('#timeline-label'))!)![1]);
+    const decisions = Number(/([\d,]+) decisions/.exec((await page.textContent('main p.muted'))!)![1]!.replace(/,/g, ''));
+    assert.equal(total, decisions, 'the timeline covers every decision of the run');
+    assert.ok(await page.$('#versions [data-chart="versions"], #versions p'), 'versions drawn');
+    assert.ok(await page.$('#what-if-box select, #what-if-box input'), 'the what-if panel is there once the versions are known');
     const painted = await paintedPixels(page, '[data-chart="returns"]');
     assert.ok(Object.values(painted)[0]! > 500, `returns chart painted ${JSON.stringify(painted)}`);
     const label = () => page.textContent('#timeline-label');
@@ -112,21 +125,36 @@ describe('flightrec ui in chromium', () => {
   });
 
   it('a decision: observation, search tree, candidates, calls, outcome, previous and next', async () => {
-    await page.click('#current-decision a');
+    // Opened by its address, as a link from elsewhere opens it: the page shell starts the
+    // decision's request itself (prefetch.ts) and the page takes that answer; a page that did not
+    // find it (a path spelt otherwise) would ask a second time.
+    const href = (await page.getAttribute('#current-decision a', 'href'))!;
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => void (/\/api\/runs\/[^/]+\/decisions\/\d+$/.test(r.url()) && asked.push(r.url()));
+    page.on('request', onRequest);
+    await page.goto('about:blank');
+    await page.goto(base + href);
     await ready();
+    page.off('request', onRequest);
+    assert.equal(asked.length, 1, `one request for the decision: ${asked.join(' ')}`);
     const title = (await page.textContent('h1'))!;
     const d = Number(/Decision (\d+)/.exec(title)![1]);
     assert.ok(await page.$('.obs svg'), 'the grid is drawn');
     assert.ok((await page.$$('#search-tree summary, #search-tree .leaf')).length >= 4, 'search tree nodes');
     assert.equal((await page.$$('#choice table tr')).length, 5, 'four candidates and a header');
     assert.ok((await page.$$('#calls tr')).length > 3);
-    // Opening a node of the tree shows its children.
+    // Opening a node of the tree shows its children, built on the click itself: they are there
+    // when the click returns, without waiting for the 'toggle' event the browser queues after it.
     const closed = await page.$('#search-tree details:not([open]) > summary');
-    if (closed !== null) {
-      const before = (await page.$$('#search-tree summary, #search-tree .leaf')).length;
-      await closed.click();
-      assert.ok((await page.$$('#search-tree summary, #search-tree .leaf')).length > before, 'children appear when a node is opened');
-    }
+    assert.ok(closed !== null, 'a closed node with children (off the chosen path)');
+    const count = () => page.$$eval('#search-tree summary, #search-tree .leaf', (els) => els.length);
+    const before = await count();
+    const kids = await closed.evaluate((s: any) => {
+      s.click();
+      return s.parentElement.children.length as number;
+    });
+    assert.ok(kids > 1, `children built within the click (${kids - 1})`);
+    assert.ok((await count()) > before, 'children appear when a node is opened');
     await page.click('text=next →');
     await ready();
     assert.match((await page.textContent('h1'))!, new RegExp(`Decision ${d + 1} `));
