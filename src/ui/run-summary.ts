@@ -1,15 +1,6 @@
 import { runEventsOfType } from '../store/run-events-of-type.js';
 import type { RunRow, EventStore } from '../store/event-store.js';
 
-/** One episode's returns, as the run page charts them. */
-export interface EpisodeReturn {
-  episode: number;
-  return: number;
-  performance_return: number | null;
-  length: number;
-  reason: string;
-}
-
 /** What the runs table shows of a run beyond its row: filled in after the rows, run by run. */
 export interface RunSummary {
   id: string;

@@ -5,8 +5,8 @@
  */
 export function uiPage(modules: readonly string[] = [], prefetch = ''): string {
   // Every module of the front end is announced up front: the browser fetches them in one round
-  // rather than discovering the import graph a level at a time. uPlot is deferred (it runs before
-  // the modules, in order) so that it no longer holds up parsing the page.
+  // rather than discovering the import graph a level at a time. uPlot is async: neither parsing
+  // nor the modules wait for it (chart-box.ts does).
   const preload = modules.map((m) => `<link rel="modulepreload" href="/app/${m}">`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -15,8 +15,8 @@ export function uiPage(modules: readonly string[] = [], prefetch = ''): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/vendor/uplot.css">
 <style>${CSS}</style>
+<script async id="uplot-script" src="/vendor/uplot.js"></script>
 ${preload}
-<script defer src="/vendor/uplot.js"></script>
 <script type="module" src="/app/ui/web/main.js"></script>
 </head><body><header><a href="#/" class="brand">flightrec</a><nav id="crumbs"></nav><span id="status"></span></header><main id="app"><p class="muted">loading…</p></main></body></html>
 `;
