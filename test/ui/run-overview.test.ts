@@ -7,6 +7,9 @@ import { tempDir } from '../helpers/temp-database.js';
 import { copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FIXTURE_RUN } from './ui-fixture.js';
+import { openStore } from '../../src/store/open-store.js';
+import { recordSyntheticRun } from '../../bench/diff-benchmark.js';
+import { PG_REQUIRED, freshSchema, postgresUnavailable } from '../helpers/postgres.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/flightrec-0.1.0.sqlite', import.meta.url));
 
@@ -77,5 +80,34 @@ describe('RunOverview', () => {
       assert.deepEqual(page, { episodes: grown.episodes, segments: grown.timeline, versions: grown.versions }, `the page's copy after head ${h}`);
     }
     assert.deepEqual(grown.snapshot(), whole.snapshot());
+  });
+});
+
+describe('RunOverview on PostgreSQL', () => {
+  it('folds a run in steps to the same timeline and episodes as its decision.started and episode.ended rows', async (t) => {
+    const why = await postgresUnavailable();
+    if (why !== null && !PG_REQUIRED) return t.skip(why);
+    const { url, drop } = await freshSchema('overview');
+    try {
+      await recordSyntheticRun(url, 'pg-overview', 450); // 200-step episodes: three, the last one short
+      const store = await openStore(url, { mustExist: true });
+      try {
+        const run = await store.getRun('pg-overview');
+        const o = new RunOverview('pg-overview');
+        for (const head of [0, 1000, 3401, 3402, run.head_seq]) for await (const d of o.advance(store, { ...run, head_seq: head })) void d;
+        const rows = await store.db.selectFrom('events').select(['decision', 'episode', 'step']).where('run_pk', '=', run.pk).where('type', '=', 'decision.started').orderBy('seq').execute();
+        const expanded = o.timeline.flatMap((g) => Array.from({ length: g.count }, (_, i) => [g.decision + i, g.episode, g.step === null ? null : g.step + i]));
+        assert.deepEqual(expanded, rows.map((r) => [r.decision, r.episode, r.step]));
+        assert.equal(o.timeline.length, 3, 'one segment per episode');
+        const ends = await store.db.selectFrom('events').select('episode').where('run_pk', '=', run.pk).where('type', '=', 'episode.ended').orderBy('seq').execute();
+        assert.deepEqual(o.episodes.map((e) => e.episode), ends.map((e) => e.episode));
+        assert.ok(o.episodes.length >= 2);
+        assert.equal(o.foldedTo, run.head_seq);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await drop();
+    }
   });
 });
