@@ -1,20 +1,24 @@
 import type { AnyComponent } from '../src/agent/components.js';
 import { isCheckpointable, isTrainable } from '../src/agent/trainable.js';
 import type { RecordedEvent } from '../src/events/registry.js';
+import type { BatchDeriver } from './batch-deriver.js';
 import { ReplayUnsupportedError, VersionRebuildError } from './replay-errors.js';
 
 /**
  * Re-applies one recorded update to the live component through its Trainable contract: it must
  * start from the recorded from_version and reach the recorded to_version, bit for bit, or
- * VersionRebuildError names the update.
+ * VersionRebuildError names the update. A batch recorded by reference is derived first by
+ * `deriver`, which checks it against its recorded hash (DerivedBatchError), so the component
+ * always receives tensors.
  */
-export function applyRecordedUpdate(component: AnyComponent, e: RecordedEvent<'component.updated'>): void {
+export function applyRecordedUpdate(component: AnyComponent, e: RecordedEvent<'component.updated'>, deriver: BatchDeriver): void {
   const p = e.payload;
   if (!isTrainable(component)) {
     throw new ReplayUnsupportedError(`component ${component.name} (${component.kind}) was updated at seq ${e.seq} but is not Trainable: implement applyUpdate(update) so replay can re-apply its recorded updates`, { component: component.name, seq: e.seq });
   }
   if (component.version() !== p.from_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.from_version, component.version());
-  component.applyUpdate({ fromVersion: p.from_version, toVersion: p.to_version, index: p.update, batch: p.batch, hyper: p.hyper, seq: e.seq });
+  const batch = 'recipe' in p.batch ? { events: p.batch.events, tensors: deriver.tensors(e, p.batch) } : p.batch;
+  component.applyUpdate({ fromVersion: p.from_version, toVersion: p.to_version, index: p.update, batch, hyper: p.hyper, seq: e.seq });
   if (component.version() !== p.to_version) throw new VersionRebuildError(component.name, p.update, e.seq, p.to_version, component.version());
 }
 

@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../src/events/registry.js';
 import { decodeRow } from '../src/store/decode-row.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { applyRecordedUpdate, loadRecordedCheckpoint } from './apply-log.js';
+import { BatchDeriver } from './batch-deriver.js';
 import { VersionRebuildError } from './replay-errors.js';
 
 /**
@@ -36,7 +37,7 @@ export class ComponentHistory {
           break;
         }
       }
-      for (const e of events.slice(from)) if (e.type === 'component.updated') applyRecordedUpdate(this.live, e);
+      for (const e of events.slice(from)) if (e.type === 'component.updated') applyRecordedUpdate(this.live, e, BatchDeriver.forRun(this.store, this.runPk, this.runId));
       this.cursor = atSeq;
     }
     if (this.live.version() !== version) throw new VersionRebuildError(this.live.name, -1, atSeq, version, this.live.version());

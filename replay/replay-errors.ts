@@ -19,6 +19,17 @@ export class VersionRebuildError extends FlightrecError {
 }
 
 /**
+ * A minibatch recorded by reference could not be derived again as it was: a source event is
+ * missing or not what the recipe reads, or the derived tensors do not hash to the recorded
+ * `derived_hash`. Names the component, the update and the reason; nothing is applied.
+ */
+export class DerivedBatchError extends FlightrecError {
+  constructor(d: { component: string; update: number; seq: number; recipe: string; problem: string; expected?: string; actual?: string }) {
+    super('DERIVED_BATCH_MISMATCH', `rebuilding ${d.component}: update ${d.update} (seq ${d.seq}, recipe ${d.recipe}): ${d.problem}`, d);
+  }
+}
+
+/**
  * A component served by another process (a Python agent's) died, timed out or answered
  * something that is not the protocol: names the component and the call, and quotes the
  * process's last stderr lines. A replay stops at a fatal one (the process is gone, or its state is

@@ -3,6 +3,7 @@ import { ComponentProcessError, ReplayUnsupportedError } from './replay-errors.j
 import type { DecisionRecord } from '../src/store/decision-stream.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { applyRecordedUpdate } from './apply-log.js';
+import { BatchDeriver } from './batch-deriver.js';
 import { buildLiveAgent, type LiveAgent } from './build-agent.js';
 import { decisionsInRange } from './decisions-in-range.js';
 import { compareDecision, type DecisionOutcome } from './compare-decision.js';
@@ -60,7 +61,7 @@ export async function verifyReplay(store: EventStore, runId: string, options: Ve
         if (item.kind === 'update' && item.event.seq > (skip.get(item.event.component ?? '') ?? -1)) {
           const c = agent.byName(item.event.component);
           if (c === undefined) throw new ReplayUnsupportedError(`the run updated a component ${String(item.event.component)} that its agent factory does not build`, { seq: item.event.seq });
-          applyRecordedUpdate(c, item.event);
+          applyRecordedUpdate(c, item.event, BatchDeriver.forRun(store, ctx.run.pk, ctx.run.id));
         }
         continue;
       }

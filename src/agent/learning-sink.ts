@@ -22,12 +22,27 @@ export interface UpdateBatch {
 }
 
 /**
+ * An update's batch as a learner hands it to the sink. With `recipe`, the learner promises that the
+ * tensors are derived again, bit for bit, by that recipe (replay/batch-recipes.ts) from the events
+ * `events` names: a recorder then stores the recipe and the tensors' hash instead of the tensors.
+ */
+export interface LearnedBatch extends UpdateBatch {
+  recipe?: string;
+}
+
+/**
  * Where a learner hands its updates and checkpoints. The agent knows no recorder: the harness
  * passes one that records (flightrec's AgentRecorder is one), or a sink that drops everything.
  */
 export interface LearningSink {
   /** One update that moved `component` from `update.fromVersion` to `update.toVersion`. */
-  componentUpdated(component: Component, update: ComponentUpdate, batch: UpdateBatch, hyper: Json): unknown;
+  componentUpdated(component: Component, update: ComponentUpdate, batch: LearnedBatch, hyper: Json): unknown;
+  /**
+   * Targets the learner computed once for rows of `component` (TD(λ) returns), one per env.stepped
+   * seq in `events`, with `computedWith` the version of the component that computed them. Optional:
+   * a sink without it cannot have batches that use such targets recorded by reference.
+   */
+  targetsComputed?(component: Component, events: number[], targets: Float32Array, computedWith: string): unknown;
   /** The component's parameters at its current version, `update` updates in. */
   checkpointSaved(component: Component, update: number, checkpoint: ComponentCheckpoint): unknown;
 }
@@ -36,4 +51,5 @@ export interface LearningSink {
 export const DISCARD_LEARNING: LearningSink = {
   componentUpdated: () => undefined,
   checkpointSaved: () => undefined,
+  targetsComputed: () => undefined,
 };

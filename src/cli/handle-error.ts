@@ -17,6 +17,7 @@ export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   MODULE_CONTRACT_VIOLATED: "fix the module so that every call returns what its role's contract says (the table of role contracts in the README's Replaying section); the derived run was marked failed",
   MODULE_FAILED: 'the error is in the module, not in flightrec; the derived run was marked failed',
   VERSION_REBUILD_DIVERGED: "the component's applyUpdate is not deterministic, or it is not the code that recorded the run",
+  DERIVED_BATCH_MISMATCH: 'the events a by-reference minibatch was derived from are not the ones it was recorded from: check the log with `npx flightrec verify <run>`',
   CHAIN_BROKEN: 'the database was changed after recording; `npx flightrec verify <run>` names the first bad event',
   COMPONENT_PROCESS_FAILED: 'the Python component process failed: its stderr is quoted above; run `python3 -m flightrec_client.serve_components <module>:<factory>` by hand to see it start (clients/python/PROTOCOL.md)',
   BACKEND_UNAVAILABLE: 'the wasm backend is always installed; tfjs-node is optional (see the README)',

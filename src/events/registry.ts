@@ -18,7 +18,7 @@ import {
 } from './families/decision-events.js';
 import { EnvStepped } from './families/environment-events.js';
 import { EpisodeEnded, EpisodeStarted } from './families/episode-events.js';
-import { CheckpointSaved, ComponentUpdated } from './families/learning-events.js';
+import { CheckpointSaved, ComponentTargets, ComponentUpdated } from './families/learning-events.js';
 import { PlannerIterated, PlannerSearched } from './families/planner-events.js';
 import { RunEnded, RunStarted } from './families/run-events.js';
 
@@ -39,6 +39,7 @@ export const EVENT_TYPES = [
   ActorChose,
   EnvStepped,
   ComponentUpdated,
+  ComponentTargets,
   CheckpointSaved,
   Annotation,
 ] as const;
@@ -63,6 +64,7 @@ const inputSchemas = [
   inputSchemaOf(ActorChose),
   inputSchemaOf(EnvStepped),
   inputSchemaOf(ComponentUpdated),
+  inputSchemaOf(ComponentTargets),
   inputSchemaOf(CheckpointSaved),
   inputSchemaOf(Annotation),
 ] as const;

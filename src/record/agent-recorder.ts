@@ -2,6 +2,8 @@ import type { Json } from '../events/common-schemas.js';
 import { f32, type Tensor } from '../events/tensor.js';
 import type { StepResult } from '../envs/environment.js';
 import type { AnyComponent, Component, ComponentCheckpoint } from '../agent/components.js';
+import type { ComponentUpdate, LearnedBatch } from '../agent/learning-sink.js';
+import { derivedBatchHash } from '../events/derived-batch-hash.js';
 import type { EventRef } from './batching-options.js';
 import { actionPayload, instrument } from './instrument.js';
 
@@ -112,12 +114,15 @@ export class AgentRecorder {
     return ref;
   }
 
-  componentUpdated(
-    component: Component,
-    update: { fromVersion: string; toVersion: string; index: number; loss: number; gradNorm: number },
-    batch: { events: number[]; tensors: Record<string, Tensor> },
-    hyper: Json,
-  ): EventRef {
+  /**
+   * A batch the learner names a recipe for is stored by reference: the events, the recipe, the
+   * tensors' shapes and their hash (the rebuild derives them again and compares), not the tensors.
+   */
+  componentUpdated(component: Component, update: ComponentUpdate, learned: LearnedBatch, hyper: Json): EventRef {
+    const batch =
+      learned.recipe === undefined
+        ? { events: learned.events, tensors: learned.tensors }
+        : { events: learned.events, recipe: learned.recipe, shapes: Object.fromEntries(Object.entries(learned.tensors).map(([k, t]) => [k, t.shape])), derived_hash: derivedBatchHash(learned.tensors) };
     return this.run.append({
       type: 'component.updated',
       episode: this.position.episode,
@@ -125,6 +130,17 @@ export class AgentRecorder {
       component: component.name,
       version: update.toVersion,
       payload: { from_version: update.fromVersion, to_version: update.toVersion, update: update.index, loss: update.loss, grad_norm: update.gradNorm, batch, hyper },
+    });
+  }
+
+  targetsComputed(component: Component, events: number[], targets: Float32Array, computedWith: string): EventRef {
+    return this.run.append({
+      type: 'component.targets',
+      episode: this.position.episode,
+      step: this.position.step,
+      component: component.name,
+      version: computedWith,
+      payload: { events, targets: f32(targets), computed_with: computedWith },
     });
   }
 

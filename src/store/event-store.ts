@@ -69,6 +69,11 @@ export interface EventStore {
   readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]>;
   /** A component's updates and checkpoints in a seq range, synchronously (replay materialises a component mid-decision). */
   componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[];
+  /**
+   * Up to `limit` events of the given types with seq in [seqFrom, seqTo], in seq order,
+   * synchronously: a rebuild derives a by-reference minibatch from them mid-decision.
+   */
+  eventsOfTypesSync(runPk: number, types: readonly string[], seqFrom: number, seqTo: number, limit: number): EventRow[];
 
   /**
    * Events of all runs after the global position `after` (null: from the start), in an order

@@ -253,6 +253,17 @@ export class SqliteEventStore implements EventStore {
     return this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[];
   }
 
+  eventsOfTypesSync(runPk: number, types: readonly string[], seqFrom: number, seqTo: number, limit: number): EventRow[] {
+    // One statement per number of types; unary + keeps SQLite on the (run, seq) index.
+    const key = `types:${types.length}`;
+    let stmt = this.pageStatements.get(key);
+    if (stmt === undefined) {
+      stmt = this.sqlite.prepare(`select * from events where run_pk = ? and seq between ? and ? and +type in (${types.map(() => '?').join(', ')}) order by seq limit ?`);
+      this.pageStatements.set(key, stmt);
+    }
+    return stmt.all(runPk, seqFrom, seqTo, ...types, limit) as EventRow[];
+  }
+
   get location(): string {
     return this.path;
   }

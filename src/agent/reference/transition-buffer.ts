@@ -29,6 +29,11 @@ export class RowBuffer {
     return out;
   }
 
+  /** Row `i` (a view into the buffer: copy it before the ring overwrites it). */
+  row(i: number): Float32Array {
+    return this.data.subarray(i * this.width, (i + 1) * this.width);
+  }
+
   /** Columns [from, to) of the given rows, row-major. */
   gather(rows: readonly number[], from = 0, to = this.width): Float32Array {
     const w = to - from;

@@ -160,6 +160,14 @@ async function handle(req: WireRequest): Promise<unknown> {
       });
       return res.rows;
     }
+    case 'eventsOfTypes': {
+      const res = await client.query({
+        name: 'fr_events_of_types',
+        text: 'select run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash, pos from events where run_pk = $1 and seq between $2 and $3 and type = any($4::text[]) order by seq limit $5',
+        values: [req.runPk, req.seqFrom, req.seqTo, req.types, req.limit],
+      });
+      return res.rows;
+    }
     case 'close':
       await client.end();
       return null;

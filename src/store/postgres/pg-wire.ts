@@ -14,7 +14,8 @@ export type WireRequest =
   | { op: 'eventById'; id: string }
   | { op: 'runStatus'; run: string }
   | { op: 'blobSize' | 'blob'; hash: Uint8Array }
-  | { op: 'history'; runPk: number; component: string; seqFrom: number; seqTo: number };
+  | { op: 'history'; runPk: number; component: string; seqFrom: number; seqTo: number }
+  | { op: 'eventsOfTypes'; runPk: number; types: string[]; seqFrom: number; seqTo: number; limit: number };
 
 export type WireError = { kind: 'concurrency'; expected: number; actual: number } | { kind: 'write'; message: string; code: string };
 

@@ -168,6 +168,10 @@ export class PostgresEventStore implements EventStore {
     return this.writer.call<EventRow[]>({ op: 'history', runPk, component, seqFrom, seqTo });
   }
 
+  eventsOfTypesSync(runPk: number, types: readonly string[], seqFrom: number, seqTo: number, limit: number): EventRow[] {
+    return this.writer.call<EventRow[]>({ op: 'eventsOfTypes', runPk, types: [...types], seqFrom, seqTo, limit });
+  }
+
   /**
    * Events of every run after `after`, ordered by (transaction id, pos) and only from
    * transactions older than the oldest still running: a slower writer's batch that commits late
