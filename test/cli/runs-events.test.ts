@@ -36,6 +36,19 @@ describe('flightrec runs / events', () => {
     assert.match(String(runs[0]!.created), /^\d{4}-\d\d-\d\dT/);
   });
 
+  it('runs --bytes adds bytes per decision, in all and by event type, as stats counts them', () => {
+    const r = flightrec(dir, '--db', db, 'runs', '--bytes', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as { id: string; bytes: { per_decision: number | null; by_type: Record<string, number | null> } }[];
+    const stats = JSON.parse(flightrec(dir, '--db', db, 'stats', 'first', '--json').stdout) as { bytes_per_decision: number; types: { type: string; bytes_per_decision: number }[] };
+    const first = runs.find((x) => x.id === 'first')!;
+    assert.equal(first.bytes.per_decision, stats.bytes_per_decision);
+    assert.deepEqual(first.bytes.by_type, Object.fromEntries(stats.types.map((t) => [t.type, t.bytes_per_decision])));
+    const table = flightrec(dir, '--db', db, 'runs', '--bytes').stdout.trimEnd().split('\n');
+    assert.match(table[0]!, /OVERRIDES\s+BYTES\/DECISION\s+LARGEST TYPES \(PER DECISION\)$/);
+    assert.match(table[2]!, /^first .* \d+(\.\d)? (B|KB)\s+[a-z_]+\.[a-z_]+ \d/);
+  });
+
   it('events prints one line per event with a payload summary', () => {
     const r = flightrec(dir, '--db', db, 'events', 'first');
     assert.equal(r.code, 0, r.stderr);

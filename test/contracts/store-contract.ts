@@ -213,6 +213,22 @@ export function storeContract(name: string, factory: StoreFactory): void {
       }
     });
 
+    it('answers events of some types synchronously, in seq order, bounded by the seq range and the limit', async () => {
+      const store = await factory.open();
+      try {
+        const run = await store.createRun({ id: 'types', name: null, env: null, backend: null, sourceRun: null });
+        const p = prepare('types', [criticEvaluated(0), componentUpdated(0), criticEvaluated(1), componentUpdated(1), criticEvaluated(2)], 0, GENESIS_HASH);
+        store.appendBatch(run, -1, p.events, p.blobs);
+        const seqs = (types: string[], from: number, to: number, limit: number) => store.eventsOfTypesSync(run.pk, types, from, to, limit).map((r) => [r.seq, r.type]);
+        assert.deepEqual(seqs(['critic.evaluated'], 0, 4, 10), [[0, 'critic.evaluated'], [2, 'critic.evaluated'], [4, 'critic.evaluated']]);
+        assert.deepEqual(seqs(['critic.evaluated', 'component.updated'], 1, 3, 10), [[1, 'component.updated'], [2, 'critic.evaluated'], [3, 'component.updated']]);
+        assert.deepEqual(seqs(['critic.evaluated', 'component.updated'], 0, 4, 2), [[0, 'critic.evaluated'], [1, 'component.updated']]);
+        assert.deepEqual(seqs(['env.stepped'], 0, 4, 10), []);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('readGlobal follows every run in a fixed order and resumes from its cursor', async () => {
       const store = await factory.open();
       try {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runStats, type RunStats } from '../../store/run-stats.js';
+import { formatBytes as bytes } from '../../text/format-bytes.js';
 import { formatTable } from '../../text/format-table.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { withStore } from './with-store.js';
@@ -38,10 +39,4 @@ function formatStats(s: RunStats): string[] {
     '',
     'bytes are encoded payloads and blob contents; indexes and row overhead are not counted',
   ];
-}
-
-function bytes(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
