@@ -12,6 +12,7 @@ import { formatFigure, roundFigure } from './format-figure.js';
 import { verdictReason } from './verdict-reason.js';
 import { TopK } from './top-k.js';
 import { VersionWindows, type VersionWindow } from './version-windows.js';
+import { windowSpan, withoutSpan, type WindowSpan } from './window-span.js';
 
 /** Calibration figures of a set of decisions: V(s_t) against the realized return G_t. */
 export interface CriticFigures {
@@ -31,14 +32,9 @@ export interface CriticFigures {
   exact_rmse: number | null;
 }
 
-export interface CriticWindowFigures extends CriticFigures {
+export interface CriticWindowFigures extends CriticFigures, WindowSpan {
   /** Calibration table of the window's decisions (at most 8 bins). */
   calibration: CalibrationBin[];
-  first_decision: number;
-  last_decision: number;
-  versions: number;
-  first_version: string;
-  last_version: string;
 }
 
 export interface CriticCalibrationResult extends AuditOutcome, CriticFigures {
@@ -267,11 +263,7 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
     const std = stats.stdY();
     return {
       calibration: mergedBins(ws).table(8),
-      first_decision: ws[0]?.firstDecision ?? -1,
-      last_decision: ws[ws.length - 1]?.lastDecision ?? -1,
-      versions: ws.reduce((s, w) => s + w.versions, 0),
-      first_version: ws[0]?.firstVersion ?? '',
-      last_version: ws[ws.length - 1]?.lastVersion ?? '',
+      ...windowSpan(ws),
       n: stats.n,
       bias,
       rmse: stats.rmse(),
@@ -317,7 +309,7 @@ function mergedBins(ws: readonly VersionWindow<Window>[]): CalibrationBins {
 }
 
 function withoutWindowFields(f: CriticWindowFigures): CriticFigures {
-  const { first_decision: _a, last_decision: _b, versions: _c, first_version: _d, last_version: _e, calibration: _f, ...rest } = f;
+  const { calibration: _f, ...rest } = withoutSpan(f);
   return rest;
 }
 

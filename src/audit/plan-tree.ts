@@ -1,6 +1,7 @@
 import type { PayloadOf } from '../events/registry.js';
 import type { TensorData } from '../events/tensor.js';
 import type { DecisionView } from './decision-view.js';
+import { lastSearch } from './last-search.js';
 import { rowCount, rowKey, rowWidth, tensorRow, tensorRowKey } from './row-key.js';
 
 /** A plan the search considered and did not extend: its actions and what the model imagined along it. */
@@ -37,10 +38,7 @@ export class PlanTree {
   doneMissing = false;
 
   constructor(levels: readonly Level[], view: DecisionView, gamma: number | null) {
-    // A decision that searched more than once: the last search is the one that chose.
-    let start = 0;
-    for (let i = 1; i < levels.length; i++) if (levels[i]!.depth <= levels[i - 1]!.depth) start = i;
-    const search = levels.slice(start);
+    const search = lastSearch(levels);
     let prev: { level: Level; ret: Float64Array; alive: Float64Array; prefix: Map<string, number> } | null = null;
     let chosenAt: { depth: number; row: number } | null = null;
     const byDepth: { level: Level; ret: Float64Array; alive: Float64Array; parent: Int32Array }[] = [];

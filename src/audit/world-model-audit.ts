@@ -17,6 +17,7 @@ import { TopK } from './top-k.js';
 import { verdictReason } from './verdict-reason.js';
 import { VersionWindows, type VersionWindow } from './version-windows.js';
 import { Welford } from './welford.js';
+import { windowSpan, withoutSpan, type WindowSpan } from './window-span.js';
 
 /** Non-chosen plans rolled out per decision at most (evenly spaced over the search's leaves). */
 const MAX_ROLLOUTS = 32;
@@ -42,13 +43,7 @@ export interface WorldModelFigures {
   optimism_plans: { chosen: number; non_chosen: number };
 }
 
-export interface WorldModelWindowFigures extends WorldModelFigures {
-  first_decision: number;
-  last_decision: number;
-  versions: number;
-  first_version: string;
-  last_version: string;
-}
+export interface WorldModelWindowFigures extends WorldModelFigures, WindowSpan {}
 
 export interface WorldModelResult extends AuditOutcome, WorldModelFigures {
   /** Where realized plan returns come from: real rollouts from env_state, or the trajectory where actions followed the plan. */
@@ -274,7 +269,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
         seen.add(d.decision);
       }
     }
-    const { first_decision: _a, last_decision: _b, versions: _c, first_version: _d, last_version: _e, ...figures } = all;
+    const figures = withoutSpan(all);
     return {
       verdict: worst(reasons.map((r) => r.verdict)),
       reasons,
@@ -300,11 +295,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
     const gap = t.gapN === 0 ? null : t.sumGap / t.gapN;
     const rel = (v: number | null) => (v === null || std === null || !(std > 1e-9) ? null : v / std);
     return {
-      first_decision: ws[0]?.firstDecision ?? -1,
-      last_decision: ws[ws.length - 1]?.lastDecision ?? -1,
-      versions: ws.reduce((s, w) => s + w.versions, 0),
-      first_version: ws[0]?.firstVersion ?? '',
-      last_version: ws[ws.length - 1]?.lastVersion ?? '',
+      ...windowSpan(ws),
       n: t.n,
       one_step_error: t.n === 0 ? null : t.sumMse / t.n,
       one_step_max_abs: t.n === 0 ? null : t.maxAbs,

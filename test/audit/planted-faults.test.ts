@@ -59,6 +59,14 @@ describe('audits measure planted faults', () => {
         planner: new BeamPlanner('planner', 4, { horizon: 3, beam: 8, gamma: GAMMA, epsilonStart: 0, epsilonDecay: 1, epsilonMin: 0 }),
       });
     }
+    // A three-step beam search taking a random action on 30% of decisions: what the actor audit's
+    // multi-step yardstick must see, where the planner maximises Q over its search, not one step.
+    await recordTabularRun({
+      db, id: 'beam-eps30', episodes: 40, seed: 7, gamma: GAMMA, horizon: 3, slip: 0,
+      worldModel: new ExactWorldModel('world_model', g), reward: new TableReward('reward', g),
+      critic: new TableCritic('critic', g, vStar), actor: new UniformActor(),
+      planner: new BeamPlanner('planner', 4, { horizon: 3, beam: 8, gamma: GAMMA, epsilonStart: 0.3, epsilonDecay: 1, epsilonMin: 0.3 }),
+    });
     store = await SqliteEventStore.open(db, { mustExist: true });
   });
 
@@ -114,6 +122,27 @@ describe('audits measure planted faults', () => {
     const greedy = (await audit('actor-greedy')).checks.actor!;
     assert.equal(greedy.agreement, 1);
     assert.equal(greedy.mean_regret, 0);
+    assert.equal(greedy.verdict, 'pass');
+  });
+
+  it('actor on a multi-step search: judged against Q over the search, rebuilt from the component rows; random choices on 30% of decisions fail it, the greedy search passes', async () => {
+    const planted = (await audit('beam-eps30')).checks.actor!;
+    assert.equal(planted.yardstick, 'lookahead');
+    assert.ok(planted.lookahead !== null && planted.final?.lookahead != null);
+    assert.equal(planted.lookahead.depth, 3);
+    assert.equal(planted.lookahead.n, planted.n, 'every decision searched three steps and has a Q over its search');
+    // The beam planner's recorded scores are Q over its search: the rebuilt Q picks out exactly the choices they do.
+    assert.equal(planted.lookahead.agreement, planted.own_score_agreement);
+    // ε = 0.3 picks uniformly among 4 actions, the maximising one among them (ties with it too).
+    assert.ok(planted.lookahead.agreement < 0.85 && planted.lookahead.agreement > 0.7, `agreement ${planted.lookahead.agreement}`);
+    assert.ok(planted.lookahead.mean_regret > 0);
+    assert.deepEqual(planted.reasons.map((r) => r.metric), ['final.lookahead.agreement', 'final.lookahead.relative_regret']);
+    assert.notEqual(planted.verdict, 'pass');
+    assert.ok(planted.decisions.length > 0 && planted.decisions.every((d) => d.value > 0 && /3-step search/.test(d.why)));
+    const greedy = (await audit('wm-exact')).checks.actor!;
+    assert.equal(greedy.yardstick, 'lookahead');
+    assert.equal(greedy.lookahead!.agreement, 1);
+    assert.equal(greedy.lookahead!.mean_regret, 0);
     assert.equal(greedy.verdict, 'pass');
   });
 
