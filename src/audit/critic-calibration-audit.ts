@@ -1,41 +1,16 @@
 import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } from './audit-types.js';
 import type { AuditContext } from './audit-context.js';
-import { CalibrationBins, type CalibrationBin } from './calibration-bins.js';
+import type { CalibrationBin } from './calibration-bins.js';
+import { criticFigures, emptyCriticWindow, mergeCriticWindow, mergedBins, returnsBarelyVary, withoutWindowFields, type CriticFigures, type CriticWindow, type CriticWindowFigures } from './critic-figures.js';
 import type { DecisionView } from './decision-view.js';
-import { PairStats } from './pair-stats.js';
 import { Reservoir } from './reservoir.js';
 import { rowKey } from './row-key.js';
-import { spearman } from './spearman.js';
-import { empiricalPolicyValues, tabularModelFor, type TabularModel } from './tabular-model.js';
+import { tabularModelFor, type TabularModel } from './tabular-model.js';
 import { FINAL_SHARE, MIN_SAMPLES, THRESHOLDS, worst } from './thresholds.js';
 import { formatFigure, roundFigure } from './format-figure.js';
 import { verdictReason } from './verdict-reason.js';
 import { TopK } from './top-k.js';
-import { VersionWindows, type VersionWindow } from './version-windows.js';
-import { windowSpan, withoutSpan, type WindowSpan } from './window-span.js';
-
-/** Calibration figures of a set of decisions: V(s_t) against the realized return G_t. */
-export interface CriticFigures {
-  n: number;
-  bias: number | null;
-  rmse: number | null;
-  explained_variance: number | null;
-  /** Spearman's ρ of V and G (from a uniform sample of at most 4096 decisions when there are more). */
-  rank_correlation: number | null;
-  /** mean and std of G, for scale. */
-  mean_return: number | null;
-  std_return: number | null;
-  /** |bias| / max(std(G), 10% of |mean G|). */
-  relative_bias: number | null;
-  /** Tabular runs: V(s_t) − V^π(s_t) with π the window's empirical policy; null elsewhere. */
-  exact_bias: number | null;
-  exact_rmse: number | null;
-}
-
-export interface CriticWindowFigures extends CriticFigures, WindowSpan {
-  /** Calibration table of the window's decisions (at most 8 bins). */
-  calibration: CalibrationBin[];
-}
+import { VersionWindows } from './version-windows.js';
 
 export interface CriticCalibrationResult extends AuditOutcome, CriticFigures {
   gamma: number | null;
@@ -51,15 +26,6 @@ export interface CriticCalibrationResult extends AuditOutcome, CriticFigures {
   scatter: [number, number][];
   /** 'exact V^π per critic-version window' on tabular envs, else null. */
   exact_reference: string | null;
-}
-
-interface Window {
-  stats: PairStats;
-  sample: Reservoir<[number, number]>;
-  bins: CalibrationBins;
-  worst: TopK<DrivingDecision>;
-  /** Tabular: action counts [s·A + a], and n, ΣV, ΣV² of V(s_t) per state. */
-  tab: { counts: Float64Array; n: Float64Array; sumV: Float64Array; sumV2: Float64Array } | null;
 }
 
 /** One closed episode as the critic audit saw it (for inspection and tests). */
@@ -98,7 +64,7 @@ interface Pending {
  * empirical action distribution per state within the window (uniform in unvisited states).
  */
 export class CriticCalibrationAudit implements AuditProjection<CriticCalibrationResult> {
-  private readonly windows: VersionWindows<Window>;
+  private readonly windows: VersionWindows<CriticWindow>;
   private readonly scatter = new Reservoir<[number, number]>(500, 'critic-scatter');
   private episode: Pending[] = [];
   private bootstrap: number | null = null;
@@ -111,20 +77,7 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
     private readonly ctx: AuditContext,
     private readonly onEpisode?: (e: CriticEpisode) => void,
   ) {
-    const tabSize = () => this.tabular ?? null;
-    this.windows = new VersionWindows<Window>(
-      () => {
-        const t = tabSize();
-        return {
-          stats: new PairStats(),
-          sample: new Reservoir(512, 'critic-window'),
-          bins: new CalibrationBins(),
-          worst: new TopK(5),
-          tab: t === null ? null : { counts: new Float64Array(t.numStates * t.numActions), n: new Float64Array(t.numStates), sumV: new Float64Array(t.numStates), sumV2: new Float64Array(t.numStates) },
-        };
-      },
-      mergeWindow,
-    );
+    this.windows = new VersionWindows<CriticWindow>(() => emptyCriticWindow(this.tabular ?? null), mergeCriticWindow);
   }
 
   observe(view: DecisionView): void {
@@ -191,10 +144,11 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
 
   finish(): CriticCalibrationResult {
     this.abandonEpisode();
-    const windows = this.windows.windows.map((w) => this.figuresOf([w]));
-    const all = this.figuresOf(this.windows.windows);
+    const exact = this.tabular && this.ctx.gamma !== null ? { model: this.tabular, gamma: this.ctx.gamma } : null;
+    const windows = this.windows.windows.map((w) => criticFigures([w], exact));
+    const all = criticFigures(this.windows.windows, exact);
     const tail = this.windows.tail(FINAL_SHARE, (a) => a.stats.n);
-    const final = tail.length === 0 ? null : this.figuresOf(tail);
+    const final = tail.length === 0 ? null : criticFigures(tail, exact);
     const notes: string[] = [];
     if (this.ctx.gamma === null) notes.push('no discount: the run config has no agent.gamma and no --gamma was given');
     if (this.missingRoot > 0) notes.push(`${this.missingRoot} decisions recorded no critic row at their observation (no V(s_t))`);
@@ -238,78 +192,4 @@ export class CriticCalibrationAudit implements AuditProjection<CriticCalibration
       exact_reference: this.tabular ? 'exact V^π of the empirical policy per critic-version window (tabular-solver policyEvaluation)' : null,
     };
   }
-
-  private figuresOf(ws: readonly VersionWindow<Window>[]): CriticWindowFigures {
-    const stats = new PairStats();
-    const sample = new Reservoir<[number, number]>(4096, 'critic-figures');
-    let sse = 0;
-    let sumErr = 0;
-    let nExact = 0;
-    for (const w of ws) {
-      stats.merge(w.agg.stats);
-      sample.merge(w.agg.sample);
-      const t = w.agg.tab;
-      if (t !== null && this.tabular && this.ctx.gamma !== null) {
-        const vpi = empiricalPolicyValues(this.tabular, this.ctx.gamma, t.counts);
-        for (let s = 0; s < vpi.length; s++) {
-          if (t.n[s] === 0) continue;
-          sse += t.sumV2[s]! - 2 * vpi[s]! * t.sumV[s]! + t.n[s]! * vpi[s]! * vpi[s]!;
-          sumErr += t.sumV[s]! - t.n[s]! * vpi[s]!;
-          nExact += t.n[s]!;
-        }
-      }
-    }
-    const bias = stats.bias();
-    const std = stats.stdY();
-    return {
-      calibration: mergedBins(ws).table(8),
-      ...windowSpan(ws),
-      n: stats.n,
-      bias,
-      rmse: stats.rmse(),
-      explained_variance: stats.explainedVariance(),
-      rank_correlation: spearman(sample.items),
-      mean_return: stats.n === 0 ? null : stats.meanY,
-      std_return: std,
-      relative_bias: relativeBias(bias, std, stats.n === 0 ? null : stats.meanY),
-      exact_bias: nExact === 0 ? null : sumErr / nExact,
-      exact_rmse: nExact === 0 ? null : Math.sqrt(Math.max(0, sse) / nExact),
-    };
-  }
 }
-
-/** Returns whose spread is under this share of their mean magnitude count as not varying. */
-const FLAT_RETURNS = 0.1;
-
-function returnsBarelyVary(std: number | null, mean: number | null): boolean {
-  return std !== null && mean !== null && std < FLAT_RETURNS * Math.abs(mean);
-}
-
-/** |bias| over the spread of G, floored at 10% of |mean G| so that near-constant returns do not blow it up. */
-function relativeBias(bias: number | null, std: number | null, mean: number | null): number | null {
-  if (bias === null || std === null || mean === null) return null;
-  const scale = Math.max(std, FLAT_RETURNS * Math.abs(mean));
-  return scale > 0 ? Math.abs(bias) / scale : null;
-}
-
-function mergeWindow(a: Window, b: Window): void {
-  a.stats.merge(b.stats);
-  a.sample.merge(b.sample);
-  a.bins.merge(b.bins);
-  a.worst.merge(b.worst);
-  if (a.tab !== null && b.tab !== null) {
-    for (const k of ['counts', 'n', 'sumV', 'sumV2'] as const) for (let i = 0; i < a.tab[k].length; i++) a.tab[k][i]! += b.tab[k][i]!;
-  }
-}
-
-function mergedBins(ws: readonly VersionWindow<Window>[]): CalibrationBins {
-  const bins = new CalibrationBins();
-  for (const w of ws) bins.merge(w.agg.bins);
-  return bins;
-}
-
-function withoutWindowFields(f: CriticWindowFigures): CriticFigures {
-  const { calibration: _f, ...rest } = withoutSpan(f);
-  return rest;
-}
-

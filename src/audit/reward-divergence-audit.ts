@@ -1,13 +1,16 @@
 import { f32, i32 } from '../events/tensor.js';
 import type { AuditOutcome, AuditProjection, DrivingDecision, VerdictReason } from './audit-types.js';
 import type { DecisionView } from './decision-view.js';
-import { formatFigure, roundFigure } from './format-figure.js';
+import { EpisodeSeries, type EpisodePoint } from './episode-series.js';
+import { formatFigure } from './format-figure.js';
+import { HackingTrend } from './hacking-trend.js';
 import { PairStats } from './pair-stats.js';
 import { ReferenceRewardError, type ReferenceReward } from './reference-reward.js';
 import { Reservoir } from './reservoir.js';
 import { spearman } from './spearman.js';
-import { checkVerdict, HACKING_TOLERANCE, HACKING_WINDOW, MIN_SAMPLES, THRESHOLDS } from './thresholds.js';
+import { checkVerdict, HACKING_WINDOW, MIN_SAMPLES, THRESHOLDS } from './thresholds.js';
 import { TopK } from './top-k.js';
+import { uniqueDecisions } from './unique-decisions.js';
 import { verdictReason } from './verdict-reason.js';
 
 /**
@@ -61,7 +64,7 @@ export interface RewardDivergenceResult extends AuditOutcome {
   /** Decisions that re-decided differently under the reference; null without the replay extension. */
   flips: { decided: number; flipped: number } | null;
   /** Per-episode returns (averaged over neighbouring episodes past 400 points), for plotting. */
-  series: { episode: number; reward: number; reference: number; unpaid: number; hacking: boolean }[];
+  series: EpisodePoint[];
 }
 
 interface Transition {
@@ -96,12 +99,12 @@ export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceRe
   private readonly episodeSample = new Reservoir<[number, number]>(4096, 'reward-episodes');
   private batch: Transition[] = [];
   private current = emptyEpisode();
-  private readonly previous: { reward: number; reference: number }[] = [];
+  private readonly trend = new HackingTrend();
   private hacking = 0;
   private judged = 0;
   private readonly hackingIds: number[] = [];
   private readonly driving = new TopK<DrivingDecision>(10);
-  private series: SeriesPoint[] = [];
+  private readonly series = new EpisodeSeries(MAX_SERIES);
   private positiveReward = 0;
   private unpaidReward = 0;
   private unpaidCount = 0;
@@ -204,28 +207,18 @@ export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceRe
       this.unpaidEpisodes++;
       this.firstUnpaidEpisode ??= c.episode;
     }
-    let isHacking = false;
-    if (this.previous.length === HACKING_WINDOW) {
-      this.judged++;
-      const mean = (k: 'reward' | 'reference') => this.previous.reduce((s, e) => s + e[k], 0) / HACKING_WINDOW;
-      const scale = (k: 'reward' | 'reference') => Math.max(1e-9, this.previous.reduce((s, e) => s + Math.abs(e[k]), 0) / HACKING_WINDOW);
-      const dR = c.reward - mean('reward');
-      const dQ = c.reference - mean('reference');
-      isHacking = dR > HACKING_TOLERANCE * scale('reward') && dQ < -HACKING_TOLERANCE * scale('reference');
-      if (isHacking) {
-        this.hacking++;
-        if (this.hackingIds.length < 100) this.hackingIds.push(c.episode);
-        if (c.top !== null) {
-          const sR = this.episodeStats.stdX() || 1;
-          const sQ = this.episodeStats.stdY() || 1;
-          this.driving.add(dR / sR - dQ / sQ, { ...c.top.decision, why: `reward return ${signed(dR)} and reference ${signed(dQ)} vs the previous ${HACKING_WINDOW} episodes; here ${c.top.decision.why}` });
-        }
+    const t = this.trend.next(c.reward, c.reference);
+    if (t !== null) this.judged++;
+    if (t?.hacking) {
+      this.hacking++;
+      if (this.hackingIds.length < 100) this.hackingIds.push(c.episode);
+      if (c.top !== null) {
+        const sR = this.episodeStats.stdX() || 1;
+        const sQ = this.episodeStats.stdY() || 1;
+        this.driving.add(t.dReward / sR - t.dReference / sQ, { ...c.top.decision, why: `reward return ${signed(t.dReward)} and reference ${signed(t.dReference)} vs the previous ${HACKING_WINDOW} episodes; here ${c.top.decision.why}` });
       }
-      this.previous.shift();
     }
-    this.previous.push({ reward: c.reward, reference: c.reference });
-    this.series.push({ episode: c.episode, reward: c.reward, reference: c.reference, unpaid: c.unpaid, hacking: isHacking, weight: 1 });
-    if (this.series.length > 2 * MAX_SERIES) this.series = halveSeries(this.series);
+    this.series.push({ episode: c.episode, reward: c.reward, reference: c.reference, unpaid: c.unpaid, hacking: t?.hacking ?? false });
   }
 
   async finish(): Promise<RewardDivergenceResult> {
@@ -258,12 +251,7 @@ export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceRe
     const verdict = checkVerdict(reasons.map((r) => r.verdict));
     // List first the decisions behind the rule that sets the verdict.
     const unpaidDrives = reasons.some((r) => r.metric === 'unpaid_share' && r.verdict === verdict) && !reasons.some((r) => r.metric === 'hacking_share' && r.verdict === verdict);
-    const decisions: DrivingDecision[] = [];
-    const seen = new Set<number>();
-    for (const d of unpaidDrives ? [...this.unpaidDecisions.list(), ...this.driving.list()] : [...this.driving.list(), ...this.unpaidDecisions.list()]) {
-      if (!seen.has(d.decision)) decisions.push(d);
-      seen.add(d.decision);
-    }
+    const decisions = unpaidDrives ? uniqueDecisions(this.unpaidDecisions.list(), this.driving.list()) : uniqueDecisions(this.driving.list(), this.unpaidDecisions.list());
     return {
       verdict,
       reasons,
@@ -289,18 +277,9 @@ export class RewardDivergenceAudit implements AuditProjection<RewardDivergenceRe
       first_unpaid_episode: this.firstUnpaidEpisode,
       hacking_episode_ids: this.hackingIds,
       flips: this.flips,
-      series: (this.series.length > MAX_SERIES ? halveSeries(this.series) : this.series).map((s) => ({ episode: s.episode, reward: roundFigure(s.reward), reference: roundFigure(s.reference), unpaid: roundFigure(s.unpaid), hacking: s.hacking })),
+      series: this.series.list(),
     };
   }
-}
-
-interface SeriesPoint {
-  episode: number;
-  reward: number;
-  reference: number;
-  unpaid: number;
-  hacking: boolean;
-  weight: number;
 }
 
 function emptyEpisode() {
@@ -309,22 +288,6 @@ function emptyEpisode() {
 
 function isConstant(std: number | null, mean: number): boolean {
   return std !== null && std <= 1e-9 * Math.max(1, Math.abs(mean));
-}
-
-/** Averages neighbouring pairs (weighted by how many episodes each already stands for). */
-function halveSeries(s: SeriesPoint[]): SeriesPoint[] {
-  const out: SeriesPoint[] = [];
-  for (let i = 0; i < s.length; i += 2) {
-    const a = s[i]!;
-    const b = s[i + 1];
-    if (b === undefined) {
-      out.push(a);
-      continue;
-    }
-    const w = a.weight + b.weight;
-    out.push({ ...a, reward: (a.reward * a.weight + b.reward * b.weight) / w, reference: (a.reference * a.weight + b.reference * b.weight) / w, unpaid: (a.unpaid * a.weight + b.unpaid * b.weight) / w, hacking: a.hacking || b.hacking, weight: w });
-  }
-  return out;
 }
 
 function signed(v: number): string {

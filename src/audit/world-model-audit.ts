@@ -14,36 +14,15 @@ import { treePlans } from './tree-plans.js';
 import { stateError } from './state-error.js';
 import { FINAL_SHARE, MIN_SAMPLES, THRESHOLDS, worst } from './thresholds.js';
 import { TopK } from './top-k.js';
+import { uniqueDecisions } from './unique-decisions.js';
 import { verdictReason } from './verdict-reason.js';
 import { VersionWindows, type VersionWindow } from './version-windows.js';
 import { Welford } from './welford.js';
-import { windowSpan, withoutSpan, type WindowSpan } from './window-span.js';
+import { withoutSpan } from './window-span.js';
+import { emptyWorldModelWindow, mergeWorldModelWindow, worldModelFigures, type WorldModelFigures, type WorldModelWindow, type WorldModelWindowFigures } from './world-model-figures.js';
 
 /** Non-chosen plans rolled out per decision at most (evenly spaced over the search's leaves). */
 const MAX_ROLLOUTS = 32;
-
-export interface WorldModelFigures {
-  /** Decisions with a world-model row at (observation, real action). */
-  n: number;
-  /** Mean over those decisions of the per-element MSE between predicted and real next observation. */
-  one_step_error: number | null;
-  one_step_max_abs: number | null;
-  /** One-step SSE / SS of the real next observations about their run-wide mean, scaled to the decisions counted (1 − R²). */
-  relative_one_step_error: number | null;
-  /** Chosen plans: mean of imagined − realized discounted return over the plan's steps. */
-  optimism: number | null;
-  /** The same for plans the search considered and did not choose (built-in envs: real rollouts). */
-  optimism_non_chosen: number | null;
-  /** Mean over decisions of (chosen optimism − mean non-chosen optimism). */
-  exploitation: number | null;
-  /** std of the realized returns of every plan measured: the scale optimism is judged against. */
-  realized_return_std: number | null;
-  relative_optimism: number | null;
-  exploitation_gap: number | null;
-  optimism_plans: { chosen: number; non_chosen: number };
-}
-
-export interface WorldModelWindowFigures extends WorldModelFigures, WindowSpan {}
 
 export interface WorldModelResult extends AuditOutcome, WorldModelFigures {
   /** Where realized plan returns come from: real rollouts from env_state, or the trajectory where actions followed the plan. */
@@ -54,22 +33,6 @@ export interface WorldModelResult extends AuditOutcome, WorldModelFigures {
   done: DoneCalibrationFigures;
   final: WorldModelWindowFigures | null;
   windows: WorldModelWindowFigures[];
-}
-
-interface Window {
-  n: number;
-  sumMse: number;
-  sse: number;
-  maxAbs: number;
-  chosenN: number;
-  sumChosen: number;
-  nonN: number;
-  sumNon: number;
-  gapN: number;
-  sumGap: number;
-  realized: Welford;
-  worstOptimism: TopK<DrivingDecision>;
-  worstError: TopK<DrivingDecision>;
 }
 
 /**
@@ -87,7 +50,7 @@ interface Window {
  * Windows follow the world-model version.
  */
 export class WorldModelAudit implements AuditProjection<WorldModelResult> {
-  private readonly windows = new VersionWindows<Window>(emptyWindow, mergeWindow);
+  private readonly windows = new VersionWindows<WorldModelWindow>(emptyWorldModelWindow, mergeWorldModelWindow);
   private readonly env: Environment | null;
   private readonly followed = new FollowedPlans();
   private readonly done = new DoneCalibration();
@@ -150,7 +113,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
    * in the real dynamics from env_state beside the other elites; the next decision re-plans, so
    * no later real action follows it. Needs the decision's sample tensors (the recording policy).
    */
-  private observeSampled(view: DecisionView, w: Window, gamma: number | null): void {
+  private observeSampled(view: DecisionView, w: WorldModelWindow, gamma: number | null): void {
     if (gamma === null) return;
     const plans = sampledPlans(view, gamma);
     if (plans === null) this.noPlan++;
@@ -167,7 +130,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
    * for the k-step error. The tree records no imagined states: they are the world-model rows along
    * the path from the observation, matched by content.
    */
-  private observeTree(view: DecisionView, w: Window, tree: PayloadOf<'planner.searched'>, gamma: number | null): void {
+  private observeTree(view: DecisionView, w: WorldModelWindow, tree: PayloadOf<'planner.searched'>, gamma: number | null): void {
     if (gamma === null) return;
     const plans = treePlans(tree, gamma);
     const chosen = plans.find((p) => p.chosen);
@@ -187,7 +150,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   }
 
   /** Rolls the chosen plan and up to MAX_ROLLOUTS others out in the real dynamics from the decision's env_state. */
-  private rollOut(view: DecisionView, w: Window, leaves: readonly RolloutPlan[], chosen: RolloutPlan, gamma: number): void {
+  private rollOut(view: DecisionView, w: WorldModelWindow, leaves: readonly RolloutPlan[], chosen: RolloutPlan, gamma: number): void {
     const optimismOf = (leaf: RolloutPlan): number | null => {
       const r = rollOutPlan(this.env!, view.record.started.payload.env_state!, leaf.actions, gamma);
       if (r === null || r.returns.length === 0) return null;
@@ -229,11 +192,13 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
   }
 
   finish(): WorldModelResult {
-    const windows = this.windows.windows.map((w) => this.figuresOf([w]));
-    const all = this.figuresOf(this.windows.windows);
+    const realVariance = this.realDims.reduce((s, d) => s + (d.n === 0 ? 0 : d.m2 / d.n), 0);
+    const figuresOf = (ws: readonly VersionWindow<WorldModelWindow>[]) => worldModelFigures(ws, realVariance);
+    const windows = this.windows.windows.map((w) => figuresOf([w]));
+    const all = figuresOf(this.windows.windows);
     // Continuous runs whose executed actions were perturbed after planning have optimism without one-step rows.
     const tail = this.windows.tail(FINAL_SHARE, (a) => Math.max(a.n, a.chosenN));
-    const final = tail.length === 0 ? null : this.figuresOf(tail);
+    const final = tail.length === 0 ? null : figuresOf(tail);
     const done = this.done.figures();
     const notes: string[] = [];
     if (this.noPrediction > 0) notes.push(`${this.noPrediction} decisions have no world-model row at (observation, real action)`);
@@ -263,11 +228,7 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
       // List first the decisions behind the rule that sets the verdict.
       const verdict = worst(reasons.map((r) => r.verdict));
       const optimismDrives = reasons.some((r) => r.verdict === verdict && /optimism|exploitation/.test(r.metric));
-      const seen = new Set<number>();
-      for (const d of optimismDrives ? [...byOptimism.list(), ...byError.list()] : [...byError.list(), ...byOptimism.list()]) {
-        if (!seen.has(d.decision)) decisions.push(d);
-        seen.add(d.decision);
-      }
+      decisions.push(...(optimismDrives ? uniqueDecisions(byOptimism.list(), byError.list()) : uniqueDecisions(byError.list(), byOptimism.list())));
     }
     const figures = withoutSpan(all);
     return {
@@ -283,32 +244,6 @@ export class WorldModelAudit implements AuditProjection<WorldModelResult> {
       windows,
     };
   }
-
-  private figuresOf(ws: readonly VersionWindow<Window>[]): WorldModelWindowFigures {
-    const t = emptyWindow();
-    for (const w of ws) mergeWindow(t, w.agg);
-    // SS of the real next observations about their mean, at the run's variance, for this many decisions.
-    const perDecision = this.realDims.reduce((s, d) => s + (d.n === 0 ? 0 : d.m2 / d.n), 0);
-    const ssReal = perDecision * t.n;
-    const std = t.realized.std();
-    const optimism = t.chosenN === 0 ? null : t.sumChosen / t.chosenN;
-    const gap = t.gapN === 0 ? null : t.sumGap / t.gapN;
-    const rel = (v: number | null) => (v === null || std === null || !(std > 1e-9) ? null : v / std);
-    return {
-      ...windowSpan(ws),
-      n: t.n,
-      one_step_error: t.n === 0 ? null : t.sumMse / t.n,
-      one_step_max_abs: t.n === 0 ? null : t.maxAbs,
-      relative_one_step_error: t.n === 0 || !(ssReal > 0) ? null : t.sse / ssReal,
-      optimism,
-      optimism_non_chosen: t.nonN === 0 ? null : t.sumNon / t.nonN,
-      exploitation: gap,
-      realized_return_std: std,
-      relative_optimism: rel(optimism),
-      exploitation_gap: rel(gap),
-      optimism_plans: { chosen: t.chosenN, non_chosen: t.nonN },
-    };
-  }
 }
 
 /** A plan to roll out: a search leaf (discrete actions) or a sampled sequence (one vector per step). */
@@ -319,14 +254,3 @@ function optimismWhy(actions: readonly (number | Float32Array)[], optimism: numb
   return `chosen plan [${text.join(',')}] imagined ${formatFigure(optimism)} more return than reality paid`;
 }
 
-function emptyWindow(): Window {
-  return { n: 0, sumMse: 0, sse: 0, maxAbs: 0, chosenN: 0, sumChosen: 0, nonN: 0, sumNon: 0, gapN: 0, sumGap: 0, realized: new Welford(), worstOptimism: new TopK(5), worstError: new TopK(5) };
-}
-
-function mergeWindow(a: Window, b: Window): void {
-  for (const k of ['n', 'sumMse', 'sse', 'chosenN', 'sumChosen', 'nonN', 'sumNon', 'gapN', 'sumGap'] as const) a[k] += b[k];
-  a.maxAbs = Math.max(a.maxAbs, b.maxAbs);
-  a.realized.merge(b.realized);
-  a.worstOptimism.merge(b.worstOptimism);
-  a.worstError.merge(b.worstError);
-}
