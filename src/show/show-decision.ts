@@ -247,10 +247,9 @@ function actionName(action: Action | number, vocabulary: EnvironmentVocabulary):
 /** Lowest and highest decision id of a run and how many there are: for saying which ids exist. */
 async function decisionRange(store: EventStore, runPk: number): Promise<DecisionRange> {
   const r = await store.db
-    .selectFrom('events')
-    .select((eb) => [eb.fn.min('decision').as('first'), eb.fn.max('decision').as('last'), eb.fn.count('decision').distinct().as('count')])
+    .selectFrom('decision_spans')
+    .select((eb) => [eb.fn.min('decision').as('first'), eb.fn.max('decision').as('last'), eb.fn.countAll().as('count')])
     .where('run_pk', '=', runPk)
-    .where('decision', 'is not', null)
     .executeTakeFirst();
   return { first: r?.first ?? null, last: r?.last ?? null, count: Number(r?.count ?? 0) };
 }

@@ -32,7 +32,8 @@ export class RunDiffersError extends FlightrecError {
  * there, gets only the events after it; a run it has in full is left alone. Each run is copied in
  * one write transaction, every event's chain hash recomputed on the way (a damaged source is
  * refused with nothing written), blobs read verified from the source and stored with their
- * events; afterwards the chain is verified in the target.
+ * events; afterwards the chain is verified in the target. A run the target did not have is marked
+ * as imported from the source's location (its kind in `runs`), keeping its creation time.
  */
 export async function copyRuns(from: EventStore, to: EventStore, runIds?: readonly string[]): Promise<CopiedRun[]> {
   const ids = runIds !== undefined && runIds.length > 0 ? [...runIds] : (await from.listRuns()).reverse().map((r) => r.id);
@@ -59,7 +60,7 @@ async function copyRun(from: EventStore, to: EventStore, id: string): Promise<Co
     return { run: id, status: src.status, copied: 0, already, chain_ok: true, problem: null };
   }
   await to.writeTransaction(async () => {
-    const run = existing ?? (await to.createRun({ id, name: src.name, env: src.env, backend: src.backend, sourceRun: src.source_run, createdAt: src.created_at }));
+    const run = existing ?? (await to.createRun({ id, name: src.name, env: src.env, backend: src.backend, sourceRun: src.source_run, createdAt: src.created_at, importedFrom: from.location }));
     for (;;) {
       const rows = await from.readBySeq(src.pk, have + 1, PAGE);
       const batch: PreparedEvent[] = [];

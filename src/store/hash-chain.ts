@@ -8,10 +8,10 @@ export const GENESIS_HASH = new Uint8Array(32);
 
 /**
  * The envelope columns covered by the chain: the stored event columns other than its position,
- * payload and hash, with the public run id in place of the run's key. `id` is the writer-chosen id,
+ * type id (derived from the type), payload and hash, with the public run id in place of the run's key. `id` is the writer-chosen id,
  * or null for the default `<run>:<seq>` (derived from columns the hash already covers).
  */
-export type ChainedEnvelope = { run: string } & Omit<Selectable<EventsTable>, 'pos' | 'run_pk' | 'payload' | 'hash'>;
+export type ChainedEnvelope = { run: string } & Omit<Selectable<EventsTable>, 'pos' | 'run_pk' | 'type_id' | 'payload' | 'hash'>;
 
 /** Canonical bytes of an envelope: its columns as one array in the payload codec. */
 export function envelopeBytes(e: ChainedEnvelope): Uint8Array {

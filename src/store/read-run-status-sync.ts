@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { eventTypeId } from './event-type-id.js';
 import { PgSyncBridge } from './postgres/pg-sync-bridge.js';
 import { isPostgresUrl, redactUrl } from './postgres/pg-types.js';
 
@@ -20,8 +21,8 @@ export function readRunStatusSync(path: string, runId: string): RunStatusSync | 
     db = new Database(path, { readonly: true, fileMustExist: true });
     const run = db.prepare('select pk, status, head_seq from runs where id = ?').get(runId) as { pk: number; status: string; head_seq: number } | undefined;
     if (run === undefined) return undefined;
-    const d = db.prepare('select max(decision) as d from events where run_pk = ? and type = ?').get(run.pk, 'decision.started') as { d: number | null };
-    const e = db.prepare('select count(*) as n from events where run_pk = ? and type = ?').get(run.pk, 'episode.ended') as { n: number };
+    const d = db.prepare('select max(decision) as d from decision_spans where run_pk = ?').get(run.pk) as { d: number | null };
+    const e = db.prepare('select count(*) as n from events where run_pk = ? and type_id = ? and type = ?').get(run.pk, eventTypeId('episode.ended'), 'episode.ended') as { n: number };
     return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes: e.n };
   } catch {
     return undefined;

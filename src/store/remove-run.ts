@@ -80,6 +80,8 @@ export async function removeRun(store: EventStore, runId: string, options: { for
       }
     }
     const events = sqlite.prepare('delete from events where run_pk = ?').run(row.pk).changes;
+    sqlite.prepare('delete from decision_spans where run_pk = ?').run(row.pk);
+    sqlite.prepare('delete from episode_spans where run_pk = ?').run(row.pk);
     sqlite.prepare('delete from runs where pk = ?').run(row.pk);
     let blobs = 0;
     let bytes = 0;

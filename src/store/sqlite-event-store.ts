@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
 import { BlobCache } from './blob-cache.js';
 import type { ChainedEnvelope } from './hash-chain.js';
@@ -8,6 +8,10 @@ import { openDatabase, type OpenOptions } from './open-database.js';
 import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
 import type { EventStore, GlobalPage } from './event-store.js';
 import { listAllRuns, runOrNotFound } from './run-queries.js';
+import { ChunkedInsert } from './chunked-insert.js';
+import { batchSpans, type SeqSpan } from './event-spans.js';
+import { eventTypeId } from './event-type-id.js';
+import { pageQuery, seqWindow } from './page-query.js';
 
 export type RunRow = Selectable<RunsTable>;
 export type EventRow = Selectable<EventsTable>;
@@ -26,6 +30,8 @@ export interface NewRun {
   sourceRun: string | null;
   /** Creation time in ms since the epoch (default: now); an import keeps the original run's. */
   createdAt?: number;
+  /** Where an imported run came from (the NDJSON file, the store copied from); absent for a run recorded here. */
+  importedFrom?: string | null;
 }
 
 /** Which of a run's events to read; every filter is optional and they combine with AND. */
@@ -40,10 +46,10 @@ export interface EventFilter {
   seqTo?: number;
 }
 
-const INSERT_EVENT = 'insert into events (run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash) values';
-const ROW_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-/** Rows per INSERT statement on the hot path: one statement per 50 rows costs ~30% less than one per row. */
-const MULTI_ROWS = 50;
+const INSERT_EVENT = 'insert into events (run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash) values';
+/** A projection row per key, widened when a later batch adds to the same decision or episode. */
+const upsertSpan = (table: string, key: string) =>
+  [`insert into ${table} (run_pk, ${key}, first_seq, last_seq) values`, `on conflict (run_pk, ${key}) do update set first_seq = min(first_seq, excluded.first_seq), last_seq = max(last_seq, excluded.last_seq)`] as const;
 
 const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
 
@@ -56,6 +62,9 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly blobCache = new BlobCache(64 * 1024 * 1024);
   private readonly stmts;
+  private readonly insertEvents: ChunkedInsert;
+  private readonly upsertDecisions: ChunkedInsert;
+  private readonly upsertEpisodes: ChunkedInsert;
   /** readPage's statements by SQL text (one per combination of filters in use). */
   private readonly pageStatements = new Map<string, Database.Statement>();
   private closed = false;
@@ -65,17 +74,23 @@ export class SqliteEventStore implements EventStore {
     readonly sqlite: Database.Database,
     readonly db: Kysely<FlightrecDatabase>,
   ) {
+    this.insertEvents = new ChunkedInsert(sqlite, INSERT_EVENT, 15);
+    const [decisionsHead, decisionsTail] = upsertSpan('decision_spans', 'decision');
+    this.upsertDecisions = new ChunkedInsert(sqlite, decisionsHead, 4, decisionsTail);
+    const [episodesHead, episodesTail] = upsertSpan('episode_spans', 'episode');
+    this.upsertEpisodes = new ChunkedInsert(sqlite, episodesHead, 4, episodesTail);
     this.stmts = {
-      insertEvent: sqlite.prepare(`${INSERT_EVENT} ${ROW_VALUES}`),
-      insertEvents: sqlite.prepare(`${INSERT_EVENT} ${Array.from({ length: MULTI_ROWS }, () => ROW_VALUES).join(', ')}`),
       insertBlob: sqlite.prepare('insert or ignore into blobs (hash, size, bytes) values (?, ?, ?)'),
       head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
       runById: sqlite.prepare('select * from runs where id = ?'),
+      // The (run, type id, seq) index, one range per type, merged in seq order.
       history: sqlite.prepare(
-        "select * from events where run_pk = ? and component = ? and type in ('component.updated', 'checkpoint.saved') and seq between ? and ? order by seq",
+        `select * from events where run_pk = ? and component = ? and type_id in (${eventTypeId('component.updated')}, ${eventTypeId('checkpoint.saved')}) and type in ('component.updated', 'checkpoint.saved') and seq between ? and ? order by seq`,
       ),
+      decisionSpan: sqlite.prepare('select first_seq as first, last_seq as last from decision_spans where run_pk = ? and decision = ?'),
+      episodeSpan: sqlite.prepare('select first_seq as first, last_seq as last from episode_spans where run_pk = ? and episode = ?'),
       setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
-      setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?'),
+      setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ?, payload_bytes = payload_bytes + ? where pk = ?'),
       blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
       blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
@@ -94,7 +109,7 @@ export class SqliteEventStore implements EventStore {
     try {
       return await this.db
         .insertInto('runs')
-        .values({ id: run.id, name: run.name, created_at: run.createdAt ?? Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null })
+        .values({ id: run.id, name: run.name, created_at: run.createdAt ?? Date.now(), status: 'recording', source_run: run.sourceRun, env: run.env, backend: run.backend, head_seq: -1, head_hash: null, imported_from: run.importedFrom ?? null })
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (e) {
@@ -145,21 +160,33 @@ export class SqliteEventStore implements EventStore {
       const head = s.head.get(run.pk) as number | undefined;
       if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
       for (const [hex, bytes] of blobs) s.insertBlob.run(Buffer.from(hex, 'hex'), bytes.byteLength, bytes);
-      let i = 0;
-      for (; i + MULTI_ROWS <= events.length; i += MULTI_ROWS) {
-        const params: unknown[] = [];
-        for (let k = i; k < i + MULTI_ROWS; k++) {
-          const e = events[k]!;
-          params.push(run.pk, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent, e.payload, e.hash);
-        }
-        s.insertEvents.run(params);
-      }
-      for (; i < events.length; i++) {
+      const params: unknown[] = new Array(events.length * 15);
+      let bytes = 0;
+      for (let i = 0, p = 0; i < events.length; i++) {
         const e = events[i]!;
-        s.insertEvent.run(run.pk, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent, e.payload, e.hash);
+        params[p++] = run.pk;
+        params[p++] = e.seq;
+        params[p++] = e.id;
+        params[p++] = e.type;
+        params[p++] = eventTypeId(e.type);
+        params[p++] = e.v;
+        params[p++] = e.t;
+        params[p++] = e.episode;
+        params[p++] = e.step;
+        params[p++] = e.decision;
+        params[p++] = e.component;
+        params[p++] = e.version;
+        params[p++] = e.parent;
+        params[p++] = e.payload;
+        params[p++] = e.hash;
+        bytes += e.payload.byteLength;
       }
+      this.insertEvents.run(params);
+      const spans = batchSpans(events);
+      if (spans.decisions.length > 0) this.upsertDecisions.run(spanParams(run.pk, spans.decisions));
+      if (spans.episodes.length > 0) this.upsertEpisodes.run(spanParams(run.pk, spans.episodes));
       const last = events[events.length - 1]!;
-      s.setHead.run(last.seq, last.hash, run.pk);
+      s.setHead.run(last.seq, last.hash, bytes, run.pk);
       if (status !== undefined) s.setStatus.run(status, run.pk);
     });
     for (let attempt = 0; ; attempt++) {
@@ -213,24 +240,12 @@ export class SqliteEventStore implements EventStore {
    * memory stays bounded by one page whatever the run's length.
    */
   async readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]> {
-    // A decision or an episode is a few rows: reach them through their own index (the unary + keeps
-    // SQLite from preferring a scan of the (run, seq) range) and sort just those.
-    const point = filter.decision !== undefined || filter.episode !== undefined;
-    let q = this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where(point ? sql<number>`+seq` : sql<number>`seq`, '>', afterSeq);
-    if (filter.types !== undefined && filter.types.length === 1) q = q.where('type', '=', filter.types[0]!);
-    // Unary + keeps SQLite on the (run, seq) index for type lists: the type index would need a sort per page.
-    else if (filter.types !== undefined && filter.types.length > 1) q = q.where(sql<string>`+type`, 'in', [...filter.types]);
-    if (filter.episode !== undefined) q = q.where('episode', '=', filter.episode);
-    if (filter.stepFrom !== undefined) q = q.where('step', '>=', filter.stepFrom);
-    if (filter.stepTo !== undefined) q = q.where('step', '<=', filter.stepTo);
-    if (filter.decision !== undefined) q = q.where('decision', '=', filter.decision);
-    if (filter.component !== undefined) q = q.where('component', '=', filter.component);
-    if (filter.seqFrom !== undefined) q = q.where('seq', '>=', filter.seqFrom);
-    if (filter.seqTo !== undefined) q = q.where('seq', '<=', filter.seqTo);
+    const window = await seqWindow(filter, afterSeq, (key, value) => (key === 'decision' ? this.stmts.decisionSpan : this.stmts.episodeSpan).get(runPk, value) as SeqSpan | undefined);
+    if (window === null) return [];
     // kysely builds and compiles the query (its SQL text depends only on which filters are set);
     // the statement is prepared once per text and run directly: kysely's execution path costs
     // more than a small read itself (a decision is ~17 rows).
-    const compiled = q.orderBy(point ? sql<number>`+seq` : sql<number>`seq`).limit(limit).compile();
+    const compiled = pageQuery(this.db, this.kind, runPk, filter, window, limit).compile();
     let stmt = this.pageStatements.get(compiled.sql);
     if (stmt === undefined) {
       stmt = this.sqlite.prepare(compiled.sql);
@@ -296,6 +311,18 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     await this.db.destroy();
   }
+}
+
+/** [key, first, last] triples as upsert rows of one run. */
+function spanParams(runPk: number, triples: readonly number[]): unknown[] {
+  const out: unknown[] = new Array((triples.length / 3) * 4);
+  for (let i = 0, p = 0; i < triples.length; i += 3) {
+    out[p++] = runPk;
+    out[p++] = triples[i];
+    out[p++] = triples[i + 1];
+    out[p++] = triples[i + 2];
+  }
+  return out;
 }
 
 /** A StoreWriteError for a single-statement write that SQLite refused; nothing of it was stored. */

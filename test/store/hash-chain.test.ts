@@ -85,6 +85,14 @@ function changeByte(db: Database.Database, pk: number, seq: number, column: Colu
   assert.notDeepStrictEqual(after, value, `${column} of seq ${seq} changed`);
 }
 
+/** The decision and episode projections of a run rebuilt from its events, as a thorough forger would. */
+function rebuildSpans(db: Database.Database, pk: number): void {
+  for (const [table, key] of [['decision_spans', 'decision'], ['episode_spans', 'episode']]) {
+    db.prepare(`delete from ${table} where run_pk = ?`).run(pk);
+    db.prepare(`insert into ${table} select run_pk, ${key}, min(seq), max(seq) from events where run_pk = ? and ${key} is not null group by ${key}`).run(pk);
+  }
+}
+
 function assertBadAt(report: ChainReport, seq: number, what: string): void {
   assert.equal(report.ok, false, `${what}: detected`);
   assert.equal(report.first_bad_seq, seq, `${what}: first bad seq (${report.problem})`);
@@ -179,7 +187,8 @@ describe('hash chain verification', () => {
     };
     const insert = (db: Database.Database, row: Omit<Row, 'pos'>) =>
       db
-        .prepare('insert into events (run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash) values (@run_pk, @seq, @id, @type, @v, @t, @episode, @step, @decision, @component, @version, @parent, @payload, @hash)')
+        // The forger knows the schema: the type id is the type's (src/store/event-type-id.ts).
+        .prepare('insert into events (run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash) values (@run_pk, @seq, @id, @type, @type_id, @v, @t, @episode, @step, @decision, @component, @version, @parent, @payload, @hash)')
         .run(row);
     const k = 120;
     // A copy of an existing event, hash not recomputed: wrong at k itself.
@@ -234,6 +243,7 @@ describe('hash chain verification', () => {
       const last = rowAt(db, pk, keep - 1);
       db.prepare('delete from events where run_pk = ? and seq >= ?').run(pk, keep);
       db.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?').run(keep - 1, last.hash, pk);
+      rebuildSpans(db, pk); // consistent: the projections say what the remaining events say
     };
     const unsealed = await tamperAndVerify(truncate);
     assert.equal(unsealed.ok, true, 'without a seal a consistent truncation is undetectable');
@@ -260,6 +270,29 @@ describe('hash chain verification', () => {
     };
     assert.equal((await tamperAndVerify(rewrite)).ok, true, 'a fully re-hashed chain is self-consistent');
     assertBadAt(await tamperAndVerify(rewrite, seal), seal.events - 1, 'rewritten chain against the seal');
+  });
+
+  it('(g) the columns readers rely on beside the chain: a changed type id, a decision or episode span narrowed, widened, missing or made up', async () => {
+    const at = (db: Database.Database, pk: number, table: string, key: string) => db.prepare(`select ${key} as k, first_seq as f, last_seq as l from ${table} where run_pk = ? order by ${key} limit 1 offset (select count(*) / 2 from ${table} where run_pk = ?)`).get(pk, pk) as { k: number; f: number; l: number };
+    const typeId = await tamperAndVerify((db, pk) => db.prepare('update events set type_id = type_id + 1 where run_pk = ? and seq = 57').run(pk));
+    assertBadAt(typeId, 57, 'type id of seq 57 changed');
+    assert.match(typeId.problem!, /type_id \d+ is not the id of type /);
+    for (const [table, key] of [['decision_spans', 'decision'], ['episode_spans', 'episode']] as const) {
+      let span = { k: 0, f: 0, l: 0 };
+      const narrowed = await tamperAndVerify((db, pk) => {
+        span = at(db, pk, table, key);
+        db.prepare(`update ${table} set last_seq = last_seq - 1 where run_pk = ? and ${key} = ?`).run(pk, span.k);
+      });
+      assertBadAt(narrowed, span.f, `${key} span narrowed`);
+      assert.ok(narrowed.problem!.startsWith(`${key} ${span.k}: the ${table} projection says seqs ${span.f}..${span.l - 1}`), narrowed.problem!);
+      const widened = await tamperAndVerify((db, pk) => db.prepare(`update ${table} set first_seq = first_seq - 1 where run_pk = ? and ${key} = ?`).run(pk, span.k));
+      assertBadAt(widened, span.f, `${key} span widened`);
+      const missing = await tamperAndVerify((db, pk) => db.prepare(`delete from ${table} where run_pk = ? and ${key} = ?`).run(pk, span.k));
+      assertBadAt(missing, span.f, `${key} span deleted`);
+      assert.match(missing.problem!, new RegExp(`missing from the ${table} projection`));
+      const madeUp = await tamperAndVerify((db, pk) => db.prepare(`insert into ${table} values (?, 999999, 5, 6)`).run(pk));
+      assertBadAt(madeUp, 5, `${key} span made up`);
+    }
   });
 
   it('property: every random single-byte change of any column of any row is detected at that row', async () => {

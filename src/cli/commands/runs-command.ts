@@ -44,7 +44,7 @@ export const runsCommand: CliCommand = {
   register(program, run) {
     program
       .command('runs')
-      .description('list the runs in the database, newest first, with their kind (training, open-loop, closed-loop) and what a replay overrode')
+      .description('list the runs in the database, newest first, with their kind (training, open-loop, closed-loop, imported) and what a replay overrode or where an import came from')
       .option('--kind <kind[,kind…]>', `only runs of these kinds: ${RunKind.options.join(', ')}`)
       .option('--source <run>', 'only runs derived from this run')
       .option('--bytes', 'add bytes per decision, in all and for the largest event types (reads every event of each run, as `flightrec stats` does)')
@@ -56,7 +56,7 @@ export const runsCommand: CliCommand = {
           const runs = await withStore(o.db, async (s) => {
             const rows = (await s.listRuns()).filter((r) => o.source === undefined || r.source_run === o.source);
             const out = [];
-            for (const r of rows) out.push({ ...runView(r), status: (await runLiveness(s, r)).status, ...(await readRunOrigin(s, r.id)) });
+            for (const r of rows) out.push({ ...runView(r), status: (await runLiveness(s, r)).status, ...(await readRunOrigin(s, r)) });
             const kept = out.filter((r) => o.kind === undefined || o.kind.includes(r.kind));
             if (!o.bytes) return kept as ((typeof kept)[number] & { bytes?: RunBytes })[];
             const withBytes: ((typeof kept)[number] & { bytes?: RunBytes })[] = [];

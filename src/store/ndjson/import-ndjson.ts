@@ -147,7 +147,7 @@ async function writeRun(store: EventStore, path: string, plan: Plan, onBytes?: (
   return await store.writeTransaction(async () => {
     const found = await store.findRun(id);
     if ((found?.head_seq ?? null) !== plan.storedHead) throw new ConcurrencyError(id, plan.storedHead ?? -1, found?.head_seq ?? -1);
-    const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run, ...(plan.createdAt === undefined ? {} : { createdAt: plan.createdAt }) }));
+    const run = found ?? (await store.createRun({ id, name: header.run.name, env: header.run.env, backend: header.run.backend, sourceRun: header.run.source_run, importedFrom: path, ...(plan.createdAt === undefined ? {} : { createdAt: plan.createdAt }) }));
     const storedHead = found?.head_seq ?? -1;
     let head = storedHead;
     let batch: PreparedEvent[] = [];

@@ -1,14 +1,15 @@
+import { eventTypeId } from '../event-type-id.js';
 import type { WireEvent } from './pg-wire.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const FIELDS = 14;
+const FIELDS = 15;
 
 /** The events columns in the order copyEventRows writes them. */
-export const COPY_EVENT_COLUMNS = 'run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash';
+export const COPY_EVENT_COLUMNS = 'run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash';
 
 /**
  * A batch of events in PostgreSQL's binary COPY format (header, one tuple per event, trailer):
- * integers as big-endian int8, text as UTF-8, payloads and hashes as their raw bytes. Binary, so
+ * integers as big-endian int8 (the type id derived from the type), text as UTF-8, payloads and hashes as their raw bytes. Binary, so
  * nothing is hex-escaped or parsed as text on either side: the bulk path of the PostgreSQL store.
  */
 export function copyEventRows(runPk: number, events: readonly WireEvent[]): Buffer {
@@ -20,7 +21,7 @@ export function copyEventRows(runPk: number, events: readonly WireEvent[]): Buff
     const component = e.component === null ? null : Buffer.from(e.component);
     const version = e.version === null ? null : Buffer.from(e.version);
     texts.push(id, type, component, version);
-    size += 2 + FIELDS * 4 + 8 * 8 + (id?.length ?? 0) + type.length + (component?.length ?? 0) + (version?.length ?? 0) + e.payload.byteLength + e.hash.byteLength;
+    size += 2 + FIELDS * 4 + 9 * 8 + (id?.length ?? 0) + type.length + (component?.length ?? 0) + (version?.length ?? 0) + e.payload.byteLength + e.hash.byteLength;
   }
   const out = Buffer.allocUnsafe(size);
   let at = SIGNATURE.copy(out, 0);
@@ -50,6 +51,7 @@ export function copyEventRows(runPk: number, events: readonly WireEvent[]): Buff
     int8(e.seq);
     bytes(texts[i * 4]!);
     bytes(texts[i * 4 + 1]!);
+    int8(eventTypeId(e.type));
     int8(e.v);
     int8(e.t);
     int8(e.episode);

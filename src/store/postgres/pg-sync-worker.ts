@@ -2,6 +2,8 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { batchSpans } from '../event-spans.js';
+import { eventTypeId } from '../event-type-id.js';
 import { copyEventRows, COPY_EVENT_COLUMNS } from './copy-binary.js';
 import { PG_TYPES } from './pg-types.js';
 import type { WireEvent, WireReply, WireRequest } from './pg-wire.js';
@@ -119,8 +121,8 @@ async function handle(req: WireRequest): Promise<unknown> {
     case 'createRun': {
       const r = req.run;
       const res = await client.query(
-        'insert into runs (id, name, created_at, status, source_run, env, backend, head_seq, head_hash) values ($1, $2, $3, $4, $5, $6, $7, -1, null) returning *',
-        [r.id, r.name, r.createdAt, 'recording', r.sourceRun, r.env, r.backend],
+        'insert into runs (id, name, created_at, status, source_run, env, backend, head_seq, head_hash, imported_from) values ($1, $2, $3, $4, $5, $6, $7, -1, null, $8) returning *',
+        [r.id, r.name, r.createdAt, 'recording', r.sourceRun, r.env, r.backend, r.importedFrom ?? null],
       );
       return res.rows[0];
     }
@@ -140,8 +142,8 @@ async function handle(req: WireRequest): Promise<unknown> {
     case 'runStatus': {
       const run = (await client.query('select pk, status, head_seq from runs where id = $1', [req.run])).rows[0] as { pk: number; status: string; head_seq: number } | undefined;
       if (run === undefined) return null;
-      const d = (await client.query("select max(decision) as d from events where run_pk = $1 and type = 'decision.started'", [run.pk])).rows[0] as { d: number | null };
-      const e = (await client.query("select count(*) as n from events where run_pk = $1 and type = 'episode.ended'", [run.pk])).rows[0] as { n: number };
+      const d = (await client.query('select max(decision) as d from decision_spans where run_pk = $1', [run.pk])).rows[0] as { d: number | null };
+      const e = (await client.query("select count(*) as n from events where run_pk = $1 and type_id = $2 and type = 'episode.ended'", [run.pk, eventTypeId('episode.ended')])).rows[0] as { n: number };
       return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes: e.n };
     }
     case 'blobSize': {
@@ -155,8 +157,8 @@ async function handle(req: WireRequest): Promise<unknown> {
     case 'history': {
       const res = await client.query({
         name: 'fr_history',
-        text: "select run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash, pos from events where run_pk = $1 and component = $2 and type in ('component.updated', 'checkpoint.saved') and seq between $3 and $4 order by seq",
-        values: [req.runPk, req.component, req.seqFrom, req.seqTo],
+        text: "select run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash, pos from events where run_pk = $1 and component = $2 and type_id = any($5::bigint[]) and type in ('component.updated', 'checkpoint.saved') and seq between $3 and $4 order by seq",
+        values: [req.runPk, req.component, req.seqFrom, req.seqTo, [eventTypeId('component.updated'), eventTypeId('checkpoint.saved')]],
       });
       return res.rows;
     }
@@ -210,9 +212,29 @@ async function append(runPk: number, expectedHead: number, events: WireEvent[], 
     const copy = client.query(copyFrom(`copy events (${COPY_EVENT_COLUMNS}) from stdin with (format binary)`));
     copy.end(copyEventRows(runPk, events));
     await finished(copy);
+    const spans = batchSpans(events);
+    for (const [table, key, triples] of [['decision_spans', 'decision', spans.decisions], ['episode_spans', 'episode', spans.episodes]] as const) {
+      if (triples.length === 0) continue;
+      const keys: number[] = [];
+      const firsts: number[] = [];
+      const lasts: number[] = [];
+      for (let i = 0; i < triples.length; i += 3) {
+        keys.push(triples[i]!);
+        firsts.push(triples[i + 1]!);
+        lasts.push(triples[i + 2]!);
+      }
+      await client.query({
+        name: `fr_${table}`,
+        text: `insert into ${table} (run_pk, ${key}, first_seq, last_seq) select $1, k, f, l from unnest($2::bigint[], $3::bigint[], $4::bigint[]) as u(k, f, l)
+               on conflict (run_pk, ${key}) do update set first_seq = least(${table}.first_seq, excluded.first_seq), last_seq = greatest(${table}.last_seq, excluded.last_seq)`,
+        values: [runPk, keys, firsts, lasts],
+      });
+    }
+    let bytes = 0;
+    for (const e of events) bytes += e.payload.byteLength;
     const last = events[events.length - 1]!;
     const setStatus = status === null ? '' : `, status = ${client.escapeLiteral(status)}`;
-    await client.query(`update runs set head_seq = ${int(last.seq)}, head_hash = '\\x${Buffer.from(last.hash).toString('hex')}'::bytea${setStatus} where pk = ${int(runPk)}; ${nested ? 'release savepoint fr_append' : 'commit'}`);
+    await client.query(`update runs set head_seq = ${int(last.seq)}, head_hash = '\\x${Buffer.from(last.hash).toString('hex')}'::bytea, payload_bytes = payload_bytes + ${int(bytes)}${setStatus} where pk = ${int(runPk)}; ${nested ? 'release savepoint fr_append' : 'commit'}`);
     return 'stored';
   } catch (e) {
     await client.query(nested ? 'rollback to savepoint fr_append' : 'rollback').catch(() => undefined);

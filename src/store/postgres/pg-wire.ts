@@ -1,8 +1,8 @@
 import type { EventsTable } from '../database-schema.js';
 import type { NewRun } from '../event-store.js';
 
-/** An event as it crosses to the writer thread (structured clone: plain fields and byte arrays): an events row without the keys the store assigns. */
-export type WireEvent = Omit<EventsTable, 'pos' | 'run_pk'>;
+/** An event as it crosses to the writer thread (structured clone: plain fields and byte arrays): an events row without the keys the store assigns (the writer thread derives the type id). */
+export type WireEvent = Omit<EventsTable, 'pos' | 'run_pk' | 'type_id'>;
 
 /** What the main thread asks the PostgreSQL writer thread to do. */
 export type WireRequest =

@@ -11,6 +11,7 @@ import { PgCallError, PgSyncBridge } from './pg-sync-bridge.js';
 import { PG_TYPES, redactUrl } from './pg-types.js';
 import type { WireEvent } from './pg-wire.js';
 import { listAllRuns, runOrNotFound } from '../run-queries.js';
+import { EVENT_COLUMNS, pageQuery, seqWindow } from '../page-query.js';
 
 /**
  * The event log on a PostgreSQL server, for many writers on many machines. Reads go through
@@ -148,16 +149,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]> {
-    let q = this.db.selectFrom('events').select(EVENT_COLUMNS).where('run_pk', '=', runPk).where('seq', '>', afterSeq);
-    if (filter.types !== undefined && filter.types.length > 0) q = q.where('type', 'in', [...filter.types]);
-    if (filter.episode !== undefined) q = q.where('episode', '=', filter.episode);
-    if (filter.stepFrom !== undefined) q = q.where('step', '>=', filter.stepFrom);
-    if (filter.stepTo !== undefined) q = q.where('step', '<=', filter.stepTo);
-    if (filter.decision !== undefined) q = q.where('decision', '=', filter.decision);
-    if (filter.component !== undefined) q = q.where('component', '=', filter.component);
-    if (filter.seqFrom !== undefined) q = q.where('seq', '>=', filter.seqFrom);
-    if (filter.seqTo !== undefined) q = q.where('seq', '<=', filter.seqTo);
-    return await q.orderBy('seq').limit(limit).execute();
+    const window = await seqWindow(filter, afterSeq, async (key, value) =>
+      key === 'decision'
+        ? await this.db.selectFrom('decision_spans').select(['first_seq as first', 'last_seq as last']).where('run_pk', '=', runPk).where('decision', '=', value).executeTakeFirst()
+        : await this.db.selectFrom('episode_spans').select(['first_seq as first', 'last_seq as last']).where('run_pk', '=', runPk).where('episode', '=', value).executeTakeFirst(),
+    );
+    if (window === null) return [];
+    return await pageQuery(this.db, this.kind, runPk, filter, window, limit).execute();
   }
 
   async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
@@ -181,7 +179,7 @@ export class PostgresEventStore implements EventStore {
   async readGlobal(after: string | null, limit: number): Promise<GlobalPage> {
     const [tx, pos] = after === null ? ['0', 0] : parseCursor(after);
     const { rows } = await sql<EventRow & { run: string; tx: string }>`
-      select e.run_pk, e.seq, e.id, e.type, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent, e.payload, e.hash, e.pos, r.id as run, e.tx::text as tx
+      select e.run_pk, e.seq, e.id, e.type, e.type_id, e.v, e.t, e.episode, e.step, e.decision, e.component, e.version, e.parent, e.payload, e.hash, e.pos, r.id as run, e.tx::text as tx
         from events e join runs r on r.pk = e.run_pk
        where (e.tx, e.pos) > (${tx}::xid8, ${pos}::bigint) and e.tx < pg_snapshot_xmin(pg_current_snapshot())
        order by e.tx, e.pos limit ${limit}`.execute(this.db);
@@ -196,8 +194,6 @@ export class PostgresEventStore implements EventStore {
     await this.db.destroy();
   }
 }
-
-const EVENT_COLUMNS = ['run_pk', 'seq', 'id', 'type', 'v', 't', 'episode', 'step', 'decision', 'component', 'version', 'parent', 'payload', 'hash', 'pos'] as const;
 
 function parseCursor(cursor: string): [string, number] {
   const m = /^(\d+):(\d+)$/.exec(cursor);
