@@ -64,6 +64,26 @@ describe('telling runs apart', () => {
     assert.match(bad.stderr, /invalid --kind "replayed": kinds are training, open-loop, closed-loop/);
   });
 
+  it('runs shows a run brought in by import or copy as imported, saying from where, and --kind imported selects them', () => {
+    const other = tmp.file('imported.db');
+    const ndjson = tmp.file('open-loop.ndjson');
+    assert.equal(flightrec(ROOT, 'export', openLoop, '--out', ndjson, '--db', db).code, 0);
+    const imported = flightrec(ROOT, 'import', ndjson, '--db', other);
+    assert.equal(imported.code, 0, imported.stderr);
+    const copied = flightrec(ROOT, 'copy', db, other, '--run', run);
+    assert.equal(copied.code, 0, copied.stderr);
+    const r = flightrec(ROOT, 'runs', '--db', other, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as Listed[];
+    assert.deepEqual(runs.map((x) => [x.id, x.kind]), [[run, 'imported'], [openLoop, 'imported']]);
+    assert.deepEqual(runs[0]!.overrides, [`imported from ${db}`]);
+    assert.deepEqual(runs[1]!.overrides.slice(0, 2), [`imported from ${ndjson}`, 'was open-loop']);
+    assert.match(runs[1]!.overrides[2]!, /^reward=module:\S*goal-reward\.mjs$/);
+    const table = flightrec(ROOT, 'runs', '--db', other, '--kind', 'imported');
+    assert.match(table.stdout.trimEnd().split('\n')[2]!, new RegExp(`^${openLoop}\\s.*\\simported\\s+completed .*imported from \\S+open-loop\\.ndjson was open-loop reward=`));
+    assert.deepEqual(listed('--kind', 'imported'), [], 'the runs recorded here are not imported');
+  });
+
   it('the diff report says an open-loop run has no episode returns instead of charting nothing for it', () => {
     const out = tmp.file('diff.html');
     const r = flightrec(ROOT, 'diff', run, openLoop, '--db', db, '--html', out);

@@ -98,6 +98,36 @@ export function storeContract(name: string, factory: StoreFactory): void {
       }
     });
 
+    it('reads a decision or an episode whole when its events span batches and interleave with others, in seq order; counts payload bytes; keeps where an import came from', async () => {
+      const store = await factory.open();
+      try {
+        const run = await store.createRun({ id: 'spans', name: null, env: null, backend: null, sourceRun: null, importedFrom: 'elsewhere.ndjson' });
+        assert.equal(run.imported_from, 'elsewhere.ndjson');
+        assert.equal(run.payload_bytes, 0);
+        // Decisions 3 and 4 interleave; decision 3 and episode 1 go on in the second batch, after an annotation.
+        const inputs = [3, 4, 3, 4, 3].map((d, i) => ({ ...criticEvaluated(i, { episode: 1, step: d }), decision: d }));
+        const a = prepare('spans', [criticEvaluated(0, { episode: 0, step: 0 }), ...inputs], 0, GENESIS_HASH);
+        store.appendBatch(run, -1, a.events, a.blobs);
+        const b = prepare('spans', [annotation(0), { ...criticEvaluated(9, { episode: 1, step: 3 }), decision: 3 }, { ...criticEvaluated(10, { episode: 2, step: 0 }), decision: 10 }], 6, a.events.at(-1)!.hash);
+        store.appendBatch(run, 5, b.events, b.blobs);
+        const seqs = async (filter: Parameters<EventStore['readPage']>[1], after = -1, limit = 100) => (await store.readPage(run.pk, filter, after, limit)).map((r) => r.seq);
+        assert.deepEqual(await seqs({ decision: 3 }), [1, 3, 5, 7]);
+        assert.deepEqual(await seqs({ decision: 3 }, 1, 2), [3, 5], 'keyset pages within a decision');
+        assert.deepEqual(await seqs({ decision: 4 }), [2, 4]);
+        assert.deepEqual(await seqs({ decision: 5 }), []);
+        assert.deepEqual(await seqs({ episode: 1 }), [1, 2, 3, 4, 5, 7]);
+        assert.deepEqual(await seqs({ episode: 1, stepFrom: 4 }), [2, 4]);
+        assert.deepEqual(await seqs({ decision: 3, seqFrom: 4, seqTo: 6 }), [5]);
+        assert.deepEqual(await seqs({ decision: 3, types: ['annotation'] }), []);
+        assert.deepEqual(await seqs({ types: ['critic.evaluated'], seqFrom: 6 }), [7, 8]);
+        const row = await store.getRun('spans');
+        assert.equal(row.payload_bytes, [...a.events, ...b.events].reduce((n, e) => n + e.payload.byteLength, 0));
+        assert.equal((await verifyChain(store, 'spans')).ok, true);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('a writer with a stale head gets RUN_HAS_ANOTHER_WRITER and nothing of its batch is stored', async () => {
       const store = await factory.open();
       const other = await factory.reopen(store);
