@@ -11,7 +11,7 @@ import { PgCallError, PgSyncBridge } from './pg-sync-bridge.js';
 import { PG_TYPES, redactUrl } from './pg-types.js';
 import type { WireEvent } from './pg-wire.js';
 import { listAllRuns, runOrNotFound } from '../run-queries.js';
-import { EVENT_COLUMNS, pageQuery, seqWindow } from '../page-query.js';
+import { EVENT_COLUMNS, pageConditions, pageQuery, seqWindow } from '../page-query.js';
 
 /**
  * The event log on a PostgreSQL server, for many writers on many machines. Reads go through
@@ -155,7 +155,7 @@ export class PostgresEventStore implements EventStore {
         : await this.db.selectFrom('episode_spans').select(['first_seq as first', 'last_seq as last']).where('run_pk', '=', runPk).where('episode', '=', value).executeTakeFirst(),
     );
     if (window === null) return [];
-    return await pageQuery(this.db, this.kind, runPk, filter, window, limit).execute();
+    return await pageQuery(this.db, pageConditions(this.kind, runPk, filter, window), limit).execute();
   }
 
   async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
