@@ -65,10 +65,18 @@ before(async () => {
   assert.ok(blobRefs.length >= 5, `the run references blobs (${blobRefs.length})`);
 });
 
+// The attacker knows the schema: a row's type id is its type's (src/store/event-type-id.ts), copied with the row.
 const insertRow = (db: Database.Database, r: Omit<Row, 'pos'>) =>
   db
-    .prepare('insert into events (run_pk, seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash) values (@run_pk, @seq, @id, @type, @v, @t, @episode, @step, @decision, @component, @version, @parent, @payload, @hash)')
+    .prepare('insert into events (run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash) values (@run_pk, @seq, @id, @type, @type_id, @v, @t, @episode, @step, @decision, @component, @version, @parent, @payload, @hash)')
     .run(r);
+/** What a thorough attacker does after changing rows: the decision and episode projections rebuilt to agree with them. */
+const rebuildSpans = (db: Database.Database, pk: number) => {
+  for (const [table, key] of [['decision_spans', 'decision'], ['episode_spans', 'episode']]) {
+    db.prepare(`delete from ${table} where run_pk = ?`).run(pk);
+    db.prepare(`insert into ${table} select run_pk, ${key}, min(seq), max(seq) from events where run_pk = ? and ${key} is not null group by ${key}`).run(pk);
+  }
+};
 const setRow = (db: Database.Database, pos: number, from: Row) =>
   db.prepare(`update events set ${ALL_BUT_KEYS.map((c) => `${c} = @${c}`).join(', ')} where pos = @pos`).run({ ...from, pos });
 const flipBuffer = (b: Buffer, bit: number) => {
@@ -331,6 +339,7 @@ describe('tampering with a recorded database', () => {
     const db = rawDatabase(truncated);
     db.prepare('delete from events where run_pk = ? and seq >= ?').run(pk, N - k);
     db.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?').run(N - k - 1, rows[N - k - 1]!.hash, pk);
+    rebuildSpans(db, pk);
     db.close();
     const plain = await runCli(['--db', truncated, 'verify', RUN]);
     assert.equal(plain.code, 0, 'without a seal, a consistent truncation cannot be seen');
@@ -371,6 +380,7 @@ describe('tampering with a recorded database', () => {
     const hash = Buffer.from(chainHash(rows[N - 1]!.hash, { ...forged, run: RUN }, forged.payload));
     insertRow(db, { ...forged, hash });
     db.prepare('update runs set head_seq = ?, head_hash = ? where pk = ?').run(N, hash, pk);
+    rebuildSpans(db, pk);
     db.close();
     const store = await SqliteEventStore.open(file);
     try {
