@@ -79,6 +79,10 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
       throw e;
     }
+    // A new file ran every migration, so it holds the pages of indexes a later one dropped as free
+    // space: given back while the file is empty and VACUUM costs nothing (an old file migrated in
+    // place keeps them until the user runs VACUUM, which rewrites the whole file).
+    if (migrated.length > 1 && migrated.length === Object.keys(MIGRATIONS).length) sqlite.exec('VACUUM');
   } catch (e) {
     await opened.db.destroy().catch(() => undefined);
     if (e instanceof FlightrecError) throw e;

@@ -94,7 +94,7 @@ export async function verifyChain(store: EventStore, runId: string, seal?: RunSe
   if (expected > 0 && (run.head_hash === null || !Buffer.from(run.head_hash).equals(Buffer.from(prev)))) {
     return report(expected - 1, 'the last event is not the run head recorded in the runs table');
   }
-  const projection = await checkSpans(store, run.pk, spans, !beyondHead);
+  const projection = await checkSpans(store, run.pk, spans, run.head_seq);
   if (projection !== null) return report(projection.seq, projection.problem);
   if (seal !== undefined) {
     if (seal.events > expected) return report(expected, `the seal covers ${seal.events} events but only ${expected} are stored (tail missing)`);
@@ -125,7 +125,7 @@ class SpanTally {
  * reads by decision or episode walk only the span they give, so a narrowed or missing span would
  * hide events from them. Checked against the tally of the events up to the head.
  */
-async function checkSpans(store: EventStore, runPk: number, tally: SpanTally, exact: boolean): Promise<{ seq: number; problem: string } | null> {
+async function checkSpans(store: EventStore, runPk: number, tally: SpanTally, head: number): Promise<{ seq: number; problem: string } | null> {
   const tables = [
     ['decision', await store.db.selectFrom('decision_spans').select(['decision as key', 'first_seq', 'last_seq']).where('run_pk', '=', runPk).execute()],
     ['episode', await store.db.selectFrom('episode_spans').select(['episode as key', 'first_seq', 'last_seq']).where('run_pk', '=', runPk).execute()],
@@ -135,13 +135,15 @@ async function checkSpans(store: EventStore, runPk: number, tally: SpanTally, ex
     const seen = new Set<number>();
     for (const r of rows) {
       const s = want.get(r.key);
-      // Rows past the head (a writer still appending) may add or widen a span: then only what the checked events show must be covered.
+      // A writer still appending adds and widens spans past the head this check read at the start:
+      // only what lies at or before it is judged, and a span may go on past it.
       if (s === undefined) {
-        if (exact) return { seq: r.first_seq, problem: `${key} ${r.key}: the ${key}_spans projection has seqs ${r.first_seq}..${r.last_seq} for it, but no event of the run has that ${key}` };
+        if (r.first_seq <= head) return { seq: r.first_seq, problem: `${key} ${r.key}: the ${key}_spans projection has seqs ${r.first_seq}..${r.last_seq} for it, but no event of the run up to seq ${head} has that ${key}` };
         continue;
       }
       seen.add(r.key);
-      if (r.first_seq !== s.first || (exact ? r.last_seq !== s.last : r.last_seq < s.last)) return { seq: s.first, problem: `${key} ${r.key}: the ${key}_spans projection says seqs ${r.first_seq}..${r.last_seq}, its events lie in ${s.first}..${s.last}, so reads of that ${key} would miss some` };
+      if (r.first_seq !== s.first || r.last_seq < s.last || (r.last_seq > s.last && r.last_seq <= head))
+        return { seq: s.first, problem: `${key} ${r.key}: the ${key}_spans projection says seqs ${r.first_seq}..${r.last_seq}, its events lie in ${s.first}..${s.last}${r.first_seq > s.first || r.last_seq < s.last ? `, so reads of that ${key} would miss some` : ''}` };
     }
     for (const [k, s] of want) if (!seen.has(k)) return { seq: s.first, problem: `${key} ${k}: missing from the ${key}_spans projection (its events lie in ${s.first}..${s.last}), so reads of that ${key} would find none` };
   }
