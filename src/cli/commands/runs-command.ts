@@ -47,7 +47,7 @@ export const runsCommand: CliCommand = {
       .description('list the runs in the database, newest first, with their kind (training, open-loop, closed-loop, imported) and what a replay overrode or where an import came from')
       .option('--kind <kind[,kind…]>', `only runs of these kinds: ${RunKind.options.join(', ')}`)
       .option('--source <run>', 'only runs derived from this run')
-      .option('--bytes', 'add bytes per decision, in all and for the largest event types (reads every event of each run, as `flightrec stats` does)')
+      .option('--bytes', 'add bytes per decision, in all and for the largest event types (reads every event of each run, as `npx flightrec stats` does)')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(RunsOptions, cmd.optsWithGlobals());
