@@ -1,13 +1,13 @@
 /**
- * The viewer's one HTML page: uPlot and the compiled front end, both served by the viewer's own
- * server (nothing from a network). The page is the same for every route (the front end routes on
- * the URL's hash) and holds no data; prefetch.js starts the current page's first API requests.
+ * The viewer's one HTML page: the bundled front end (dist/web/app.js, scripts/build-web.mjs) and
+ * uPlot, both served by the viewer's own server (nothing from a network). The page is the same for
+ * every route (the front end routes on the URL's hash) and holds no data; `prefetch` (prefetch.ts,
+ * built alone) is held inline and starts the current page's first API requests.
  */
-export function uiPage(modules: readonly string[] = [], prefetch = ''): string {
-  // Every module of the front end is announced up front: the browser fetches them in one round
-  // rather than discovering the import graph a level at a time. uPlot is async: neither parsing
-  // nor the modules wait for it (chart-box.ts does).
-  const preload = modules.map((m) => `<link rel="modulepreload" href="/app/${m}">`).join('\n');
+export function uiPage(prefetch = ''): string {
+  // One script for the front end: the decision request then shares the browser's six connections
+  // with one file, not with seventeen modules. uPlot is async and after it: neither parsing nor
+  // the front end waits for it (chart-box.ts does, for a chart).
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <script type="module" async>${inlineModule(prefetch)}</script>
@@ -15,9 +15,8 @@ export function uiPage(modules: readonly string[] = [], prefetch = ''): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/vendor/uplot.css">
 <style>${CSS}</style>
+<script type="module" src="/app/app.js"></script>
 <script async id="uplot-script" src="/vendor/uplot.js"></script>
-${preload}
-<script type="module" src="/app/ui/web/main.js"></script>
 </head><body><header><a href="#/" class="brand">flightrec</a><nav id="crumbs"></nav><span id="status"></span></header><main id="app"><p class="muted">loading…</p></main></body></html>
 `;
 }
@@ -49,7 +48,7 @@ button.primary{background:var(--accent);color:#fff;border-color:var(--accent)}
 `;
 
 
-/** A module's source to hold inline in the page (prefetch.ts: no imports, so it runs where it stands). */
+/** A module's source to hold inline in the page (prefetch.js: bundled alone, so it runs where it stands). */
 function inlineModule(source: string): string {
   return source.replace(/^\/\/# sourceMappingURL=.*$/m, '').replace(/<\/script/gi, '<\\/script');
 }

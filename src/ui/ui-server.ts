@@ -33,14 +33,14 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-/** The compiled front end (tsconfig.web.json): dist/web, beside dist/src. */
+/** The built front end (scripts/build-web.mjs): dist/web, beside dist/src. */
 const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const MAX_BODY = 64 * 1024;
 
 type Handler = (m: RegExpExecArray, req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
 /**
- * `flightrec ui`'s HTTP server: the page shell and the compiled front end (public: code, no data),
+ * `flightrec ui`'s HTTP server: the page shell and the bundled front end (public: code, no data),
  * and a JSON API under /api/ that requires the token when the access rule has one. Nothing is
  * loaded from anywhere but this server.
  */
@@ -64,7 +64,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const uplotJs = webAsset(uplot.js, 'text/javascript; charset=utf-8');
   const uplotCss = webAsset(uplot.css, 'text/css; charset=utf-8');
   const assets = new WebAssets(WEB_ROOT);
-  const page = uiPage(assets.moduleGraph('ui/web/main.js'), assets.get('ui/web/prefetch.js')?.body ?? '');
+  const page = uiPage(assets.get('prefetch.js')?.body ?? '');
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => sendError(res, e));

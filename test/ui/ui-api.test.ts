@@ -163,26 +163,35 @@ describe('flightrec ui: API', () => {
     assert.match(job.error.message, /no-such-version/);
   });
 
-  it('serves the page and the compiled front end, and nothing outside it', async () => {
+  it('serves the page and the bundled front end, and nothing outside it', async () => {
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.match(html, /\/app\/ui\/web\/main\.js/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3)/, 'no external address');
-    const main = await fetch(`${base}/app/ui/web/main.js`);
-    assert.equal(main.status, 200);
+    // The front end is one script (scripts/build-web.mjs), referenced by the page; nothing lists modules.
+    const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(scripts.sort(), ['/app/app.js', '/vendor/uplot.js']);
+    assert.doesNotMatch(html, /modulepreload/);
+    assert.match(html, /<script type="module" src="\/app\/app\.js">/);
+    const app = await fetch(`${base}/app/app.js`);
+    assert.equal(app.status, 200);
+    assert.match(app.headers.get('content-type')!, /^text\/javascript/);
+    const body = await app.text();
+    assert.doesNotMatch(body, /^\s*import\b|\bimport\s*["'(]|from\s*["']\.{0,2}\//m, 'the bundle imports nothing');
+    assert.match(body, /\/\/# sourceMappingURL=app\.js\.map\s*$/);
+    const map = await fetch(`${base}/app/app.js.map`);
+    assert.equal(map.status, 200);
+    const sources = ((await map.json()) as { sources: string[] }).sources;
+    assert.ok(sources.some((s) => s.endsWith('src/ui/web/decision-view.ts')), `the map names the sources: ${sources.join(' ')}`);
     // A reload of a file the browser holds is a 304 (its ETag), not the file again.
-    const etag = main.headers.get('etag');
+    const etag = app.headers.get('etag');
     assert.ok(etag);
-    assert.equal((await fetch(`${base}/app/ui/web/main.js`, { headers: { 'if-none-match': etag } })).status, 304);
-    assert.equal((await fetch(`${base}/app/ui/web/main.js`, { headers: { 'if-none-match': '"other"' } })).status, 200);
-    // Every module the page loads is announced up front (one round of requests), and each is served.
-    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]!);
-    for (const m of ['/app/ui/web/main.js', '/app/ui/web/decision-view.js', '/app/ui/web/dom.js', '/app/charts/draw-chart.js']) assert.ok(preloaded.includes(m), `${m} preloaded: ${preloaded.join(' ')}`);
-    assert.ok(!preloaded.some((m) => m.endsWith('/types.js')), 'type-only modules are not fetched');
-    for (const m of preloaded) assert.equal((await fetch(base + m)).status, 200, m);
-    // The page starts a decision's request itself, before its modules arrive (prefetch.ts, inline).
-    assert.match(html, /<script type="module" async>[^<]*firstRequests/);
+    assert.equal((await fetch(`${base}/app/app.js`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal((await fetch(`${base}/app/app.js`, { headers: { 'if-none-match': '"other"' } })).status, 200);
+    // The modules of the old front end are not served: there is one path to the page.
+    assert.equal((await fetch(`${base}/app/ui/web/main.js`)).status, 404);
+    // The page starts a decision's request itself, before the bundle arrives (prefetch.ts, inline).
+    assert.match(html, /<script type="module" async>[^<]*\/api\/runs\/[^<]*fetch\(/);
     assert.equal((await fetch(`${base}/vendor/uplot.js`)).status, 200);
     assert.equal((await fetch(`${base}/app/..%2f..%2fpackage.json`)).status, 404);
     assert.equal((await fetch(`${base}/app/../../../package.json`)).status, 404);

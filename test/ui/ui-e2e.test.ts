@@ -127,16 +127,33 @@ describe('flightrec ui in chromium', () => {
   it('a decision: observation, search tree, candidates, calls, outcome, previous and next', async () => {
     // Opened by its address, as a link from elsewhere opens it: the page shell starts the
     // decision's request itself (prefetch.ts) and the page takes that answer; a page that did not
-    // find it (a path spelt otherwise) would ask a second time.
+    // find it (a path spelt otherwise) would ask a second time. The front end is one file
+    // (scripts/build-web.mjs): until the decision's answer is in, the page has asked for that one
+    // script of its own and nothing else of the front end (seventeen modules held the browser's six
+    // connections and the answer waited for one).
     const href = (await page.getAttribute('#current-decision a', 'href'))!;
+    const isDecision = (url: string) => /\/api\/runs\/[^/]+\/decisions\/\d+$/.test(url);
     const asked: string[] = [];
-    const onRequest = (r: { url(): string }) => void (/\/api\/runs\/[^/]+\/decisions\/\d+$/.test(r.url()) && asked.push(r.url()));
+    const beforeAnswer: string[] = [];
+    let answered = false;
+    const onRequest = (r: { url(): string }) => {
+      const p = new URL(r.url()).pathname;
+      if (isDecision(r.url())) asked.push(r.url());
+      if (!answered) beforeAnswer.push(p);
+    };
+    const onResponse = (r: { url(): string }) => void (isDecision(r.url()) && (answered = true));
     page.on('request', onRequest);
+    page.on('response', onResponse);
     await page.goto('about:blank');
     await page.goto(base + href);
     await ready();
     page.off('request', onRequest);
+    page.off('response', onResponse);
     assert.equal(asked.length, 1, `one request for the decision: ${asked.join(' ')}`);
+    assert.ok(answered, 'the decision was answered');
+    const frontEnd = beforeAnswer.filter((p) => p.startsWith('/app/'));
+    assert.deepEqual(frontEnd, ['/app/app.js'], `the front end's requests before the decision's answer: ${beforeAnswer.join(' ')}`);
+    assert.ok(beforeAnswer.every((p) => ['/', '/app/app.js', '/vendor/uplot.js', '/vendor/uplot.css'].includes(p) || isDecision(p)), `nothing else before the answer: ${beforeAnswer.join(' ')}`);
     const title = (await page.textContent('h1'))!;
     const d = Number(/Decision (\d+)/.exec(title)![1]);
     assert.ok(await page.$('.obs svg'), 'the grid is drawn');

@@ -3,9 +3,9 @@ import { drawChart, type UPlotLike } from '../../charts/draw-chart.js';
 import { h } from './dom.js';
 
 /**
- * uPlot, once its script has run. The page shell loads it `async`: it is off a page's critical
- * path (a decision page draws no chart, and deferred it held the modules until its 50 kB arrived,
- * the last of twenty files), and a chart waits for it here.
+ * uPlot, once its script has run. The page shell loads it `async`, as its own file beside the
+ * bundle: it is off a page's critical path (a decision page draws no chart; deferred, its 50 kB
+ * held the front end until they arrived), and a chart waits for it here.
  */
 let loaded: Promise<UPlotLike> | null = null;
 function uplot(): Promise<UPlotLike> {
