@@ -1,11 +1,13 @@
 // Bundles the viewer's front end (src/ui/web) into dist/web at build time, with esbuild:
-//   app.js (+ app.js.map)  the whole front end as one ES module, from src/ui/web/main.ts;
+//   app.js (+ app.js.map)  the whole front end as one ES module, from src/ui/web/main.ts, and
+//                          uplot-<hash>.js (+ map), the chunk its charts import;
 //   prefetch.js            prefetch.ts alone, which the page shell holds inline (it starts a
 //                          page's first API request before app.js has arrived).
 // One file because the page's time on a big run was the browser fetching ~17 modules over
 // HTTP/1.1's six connections while the decision's API answer (2 ms on the server) waited for one
-// of them (bench/README.md, "ui"). uPlot is not bundled: the page loads it as its own async file
-// (/vendor/uplot.js, the same build the --html reports inline), since only charts need it.
+// of them (bench/README.md, "ui"). uPlot (its ES build) is a chunk of its own, uplot-<hash>.js,
+// which chart-box.ts imports for the first chart: only pages with charts fetch it, after the page's
+// own requests (measured better than a separate async script in the page shell).
 //
 // A plain .mjs rather than TypeScript: it runs in a clean clone (`npm ci` → prepare) with nothing
 // compiled yet, and it is build tooling, not part of the package. Types are checked separately by
@@ -34,16 +36,16 @@ const common = {
 };
 
 const results = await Promise.all([
-  build({ ...common, entryPoints: { app: 'src/ui/web/main.ts' }, outdir, sourcemap: 'linked', sourcesContent: true, metafile: true }),
+  build({ ...common, entryPoints: { app: 'src/ui/web/main.ts' }, outdir, splitting: true, chunkNames: 'uplot-[hash]', sourcemap: 'linked', sourcesContent: true, metafile: true }),
   // No source map: it is inlined in the page, where a sourceMappingURL would point nowhere.
   build({ ...common, entryPoints: { prefetch: 'src/ui/web/prefetch.ts' }, outdir }),
 ]);
 
-// Only the front end's own sources may be in the bundle: a runtime import of zod or of a Node
-// module would show up here instead of as a broken page.
+// Only the front end's own sources and uPlot may be in the bundle: a runtime import of zod or of
+// a Node module would show up here instead of as a broken page.
 const inputs = Object.keys(results[0].metafile.inputs);
-const foreign = inputs.filter((f) => !/^src\/(ui\/web|charts)\//.test(f));
+const foreign = inputs.filter((f) => !/^src\/(ui\/web|charts)\/|(^|\/)node_modules\/uplot\//.test(f));
 if (foreign.length > 0) {
-  console.error(`build-web: the front end bundle pulls in files outside src/ui/web and src/charts: ${foreign.join(', ')}`);
+  console.error(`build-web: the front end bundle pulls in files outside src/ui/web, src/charts and uplot: ${foreign.join(', ')}`);
   process.exit(1);
 }

@@ -1,13 +1,13 @@
 /**
- * The viewer's one HTML page: the bundled front end (dist/web/app.js, scripts/build-web.mjs) and
- * uPlot, both served by the viewer's own server (nothing from a network). The page is the same for
- * every route (the front end routes on the URL's hash) and holds no data; `prefetch` (prefetch.ts,
- * built alone) is held inline and starts the current page's first API requests.
+ * The viewer's one HTML page: the bundled front end (dist/web/app.js, scripts/build-web.mjs, with
+ * uPlot as a chunk of it that the first chart imports) and uPlot's stylesheet, both served by the
+ * viewer's own server (nothing from a network). The page is the same for every route (the front
+ * end routes on the URL's hash) and holds no data; `prefetch` (prefetch.ts, built alone) is held
+ * inline and starts the current page's first API requests.
  */
 export function uiPage(prefetch = ''): string {
   // One script for the front end: the decision request then shares the browser's six connections
-  // with one file, not with seventeen modules. uPlot is async and after it: neither parsing nor
-  // the front end waits for it (chart-box.ts does, for a chart).
+  // with one file, not with seventeen modules.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <script type="module" async>${inlineModule(prefetch)}</script>
@@ -16,7 +16,6 @@ export function uiPage(prefetch = ''): string {
 <link rel="stylesheet" href="/vendor/uplot.css">
 <style>${CSS}</style>
 <script type="module" src="/app/app.js"></script>
-<script async id="uplot-script" src="/vendor/uplot.js"></script>
 </head><body><header><a href="#/" class="brand">flightrec</a><nav id="crumbs"></nav><span id="status"></span></header><main id="app"><p class="muted">loading…</p></main></body></html>
 `;
 }

@@ -60,9 +60,8 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     ['POST', /^\/api\/runs\/([^/]+)\/decisions\/([^/]+)\/blame$/, async (m, req) => api.startBlame(m[1]!, m[2]!, await readJson(req))],
     ['GET', /^\/api\/jobs\/([^/]+)$/, async (m) => api.job(m[1]!)],
   ];
-  const uplot = uplotSource();
-  const uplotJs = webAsset(uplot.js, 'text/javascript; charset=utf-8');
-  const uplotCss = webAsset(uplot.css, 'text/css; charset=utf-8');
+  // uPlot's script is a chunk of the bundle (dist/web); its stylesheet is the installed package's.
+  const uplotCss = webAsset(uplotSource().css, 'text/css; charset=utf-8');
   const assets = new WebAssets(WEB_ROOT);
   const page = uiPage(assets.get('prefetch.js')?.body ?? '');
 
@@ -95,7 +94,6 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${p}` } });
       return;
     }
-    if (p === '/vendor/uplot.js') return sendAsset(req, res, uplotJs);
     if (p === '/vendor/uplot.css') return sendAsset(req, res, uplotCss);
     if (p.startsWith('/app/')) {
       const asset = assets.get(p.slice('/app/'.length));

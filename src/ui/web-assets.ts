@@ -12,8 +12,8 @@ export interface WebAsset {
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
 
 /**
- * The built front end (dist/web, scripts/build-web.mjs: the bundle app.js, its source map and
- * prefetch.js), read once when the server starts: a request is a lookup, and a reload is a 304
+ * The built front end (dist/web, scripts/build-web.mjs: the bundle app.js, its uPlot chunk, their
+ * source maps and prefetch.js), read once when the server starts: a request is a lookup, and a reload is a 304
  * (reading from disk per request cost ~100 ms a page under load, and without a validator every
  * reload sent the files whole).
  */

@@ -153,7 +153,7 @@ describe('flightrec ui in chromium', () => {
     assert.ok(answered, 'the decision was answered');
     const frontEnd = beforeAnswer.filter((p) => p.startsWith('/app/'));
     assert.deepEqual(frontEnd, ['/app/app.js'], `the front end's requests before the decision's answer: ${beforeAnswer.join(' ')}`);
-    assert.ok(beforeAnswer.every((p) => ['/', '/app/app.js', '/vendor/uplot.js', '/vendor/uplot.css'].includes(p) || isDecision(p)), `nothing else before the answer: ${beforeAnswer.join(' ')}`);
+    assert.ok(beforeAnswer.every((p) => ['/', '/app/app.js', '/vendor/uplot.css'].includes(p) || isDecision(p)), `nothing else before the answer: ${beforeAnswer.join(' ')}`);
     const title = (await page.textContent('h1'))!;
     const d = Number(/Decision (\d+)/.exec(title)![1]);
     assert.ok(await page.$('.obs svg'), 'the grid is drawn');

@@ -3,20 +3,14 @@ import { drawChart, type UPlotLike } from '../../charts/draw-chart.js';
 import { h } from './dom.js';
 
 /**
- * uPlot, once its script has run. The page shell loads it `async`, as its own file beside the
- * bundle: it is off a page's critical path (a decision page draws no chart; deferred, its 50 kB
- * held the front end until they arrived), and a chart waits for it here.
+ * uPlot, imported by the first chart: esbuild puts it in a chunk of its own (dist/web/uplot-*.js),
+ * fetched only by a page that draws a chart. A decision page draws none, and on a run page the
+ * chunk is asked for once the data for its first chart is in, after the page's API requests and
+ * the bundle, instead of competing with them from the page shell (measured: bench/README.md, "ui").
  */
 let loaded: Promise<UPlotLike> | null = null;
 function uplot(): Promise<UPlotLike> {
-  return (loaded ??= new Promise<UPlotLike>((resolve, reject) => {
-    const g = globalThis as { uPlot?: UPlotLike };
-    if (g.uPlot !== undefined) return resolve(g.uPlot);
-    const script = document.getElementById('uplot-script');
-    if (script === null) return reject(new Error('the page has no uPlot script (#uplot-script)'));
-    script.addEventListener('load', () => (g.uPlot === undefined ? reject(new Error('uPlot loaded without defining uPlot')) : resolve(g.uPlot)));
-    script.addEventListener('error', () => reject(new Error('uPlot (/vendor/uplot.js) did not load')));
-  }));
+  return (loaded ??= import('uplot').then((m) => m.default as unknown as UPlotLike));
 }
 
 /**
@@ -25,14 +19,16 @@ function uplot(): Promise<UPlotLike> {
  */
 export function chartBox(spec: ChartSpec): HTMLElement {
   const el = h('div', { class: 'chart', 'data-chart': spec.id });
+  const u = uplot(); // asked for now, while the box waits for its layout
+  u.catch(() => undefined); // the draw below reports a failure; this one must not be unhandled
   let width = 0;
   let plot: { destroy(): void } | null = null;
   new ResizeObserver(() => {
     if (el.clientWidth === 0 || Math.abs(el.clientWidth - width) < 8) return;
     width = el.clientWidth;
-    void uplot().then((u) => {
+    void u.then((U) => {
       plot?.destroy();
-      plot = drawChart(u, el, spec) as { destroy(): void };
+      plot = drawChart(U, el, spec) as { destroy(): void };
     });
   }).observe(el);
   return el;
