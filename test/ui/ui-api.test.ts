@@ -197,7 +197,8 @@ describe('flightrec ui: API', () => {
     assert.ok(chunk, 'the bundle imports its uPlot chunk');
     const uplot = await fetch(`${base}/app/${chunk}`);
     assert.equal(uplot.status, 200);
-    assert.match(await uplot.text(), /uPlot/);
+    const uplotJs = await uplot.text();
+    assert.ok(uplotJs.includes('"u-legend"') && /export\s*\{\s*[\w$]+ as default\s*\}/.test(uplotJs), `uPlot's ES build (${uplotJs.length} bytes)`);
     assert.equal((await fetch(`${base}/vendor/uplot.css`)).status, 200);
     assert.equal((await fetch(`${base}/vendor/uplot.js`)).status, 404, 'one path to uPlot');
     assert.equal((await fetch(`${base}/app/..%2f..%2fpackage.json`)).status, 404);
