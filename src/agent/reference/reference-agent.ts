@@ -36,7 +36,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
     return {
       worldModel: new MlpWorldModel('world_model', obs, A, config.hidden, init.fork('world_model'), config.lr.world_model, obsSpec.low && obsSpec.high ? { low: obsSpec.low, high: obsSpec.high } : null),
       reward: new MlpReward('reward', obs, A, config.hidden, init.fork('reward'), config.lr.reward),
-      critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic),
+      critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic, config.criticValueScale),
       actor: new GaussianActor('actor', obs, box, config.hidden, init.fork('actor'), config.lr.actor),
       planner: new MppiPlanner('planner', box, planner),
     };
@@ -48,7 +48,7 @@ export function createReferenceAgent(obsSpec: ObservationSpec, actionSpec: Actio
   return {
     worldModel: new MlpWorldModel('world_model', obs, A, config.hidden, init.fork('world_model'), config.lr.world_model),
     reward: new MlpReward('reward', obs, A, config.hidden, init.fork('reward'), config.lr.reward),
-    critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic),
+    critic: new MlpCritic('critic', obs, config.hidden, init.fork('critic'), config.lr.critic, config.criticValueScale),
     actor: new MlpActor('actor', obs, A, config.hidden, init.fork('actor'), config.lr.actor),
     planner: 'kind' in planner ? new MctsPlanner('planner', A, planner) : new BeamPlanner('planner', A, planner),
   };
