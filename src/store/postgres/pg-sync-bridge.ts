@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { StoreWriteError } from '../store-errors.js';
-import type { WireError, WireRequest } from './pg-wire.js';
+import type { WireAnswer, WireCall, WireError, WireRequest } from './pg-wire.js';
 
 /** How long a synchronous call waits for the server before giving up (a lock held by a stuck writer). */
 const CALL_TIMEOUT_MS = 120_000;
@@ -16,6 +16,8 @@ export class PgSyncBridge {
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private open = true;
+  /** Calls made, numbering each request. */
+  private calls = 0;
 
   constructor(
     url: string,
@@ -35,16 +37,24 @@ export class PgSyncBridge {
   /** Runs one request on the writer connection; throws the typed error the worker reports. */
   call<T>(req: WireRequest): T {
     if (!this.open) throw new StoreWriteError(`the PostgreSQL store ${this.location} is closed`, { db: this.location }, null);
+    const n = ++this.calls;
     Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(req);
-    if (Atomics.wait(this.flag, 0, 0, CALL_TIMEOUT_MS) === 'timed-out') {
-      throw new StoreWriteError(`PostgreSQL at ${this.location} did not answer ${req.op} within ${CALL_TIMEOUT_MS / 1000} s`, { db: this.location, op: req.op }, null);
+    this.port.postMessage({ n, req } satisfies WireCall);
+    const deadline = Date.now() + CALL_TIMEOUT_MS;
+    for (;;) {
+      for (let got = receiveMessageOnPort(this.port); got !== undefined; got = receiveMessageOnPort(this.port)) {
+        const a = got.message as WireAnswer;
+        // Anything else answers an earlier call twice (the thread reported a failure, then the call ended): dropped.
+        if (a.n !== n) continue;
+        if (a.reply.ok) return a.reply.value as T;
+        throw new PgCallError(a.reply.error);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new StoreWriteError(`PostgreSQL at ${this.location} did not answer ${req.op} within ${CALL_TIMEOUT_MS / 1000} s`, { db: this.location, op: req.op }, null);
+      // The flag only says "look again": it is cleared before looking, and the worker posts before it sets it, so no answer is missed.
+      Atomics.wait(this.flag, 0, 0, Math.min(left, 50));
+      Atomics.store(this.flag, 0, 0);
     }
-    const got = receiveMessageOnPort(this.port);
-    if (got === undefined) throw new StoreWriteError(`the PostgreSQL writer thread of ${this.location} gave no reply to ${req.op}`, { db: this.location, op: req.op }, null);
-    const reply = got.message as { ok: true; value: T } | { ok: false; error: WireError };
-    if (reply.ok) return reply.value;
-    throw new PgCallError(reply.error);
   }
 
   /** Ends the connection and the thread. */

@@ -6,7 +6,7 @@ import { batchSpans } from '../event-spans.js';
 import { eventTypeId } from '../event-type-id.js';
 import { copyEventRows, COPY_EVENT_COLUMNS } from './copy-binary.js';
 import { PG_TYPES } from './pg-types.js';
-import type { WireEvent, WireReply, WireRequest } from './pg-wire.js';
+import type { WireAnswer, WireCall, WireEvent, WireReply, WireRequest } from './pg-wire.js';
 
 /**
  * The PostgreSQL store's write connection, in a worker thread. The main thread posts one request
@@ -65,14 +65,19 @@ function reconnectIfBroken(): void {
   connect();
 }
 
-port.on('message', (req: WireRequest) => {
-  void run(req).then(reply);
+/** The call being run, which a failure of the thread itself is reported to. */
+let current = 0;
+
+port.on('message', (call: WireCall) => {
+  current = call.n;
+  void run(call.req).then((r) => answer(call.n, r));
 });
 
-process.on('uncaughtException', (e) => reply({ ok: false, error: { kind: 'write', message: `the PostgreSQL writer thread failed: ${e.message}`, code: '' } }));
+// Reported to the call in flight; should that call also answer later, the bridge drops the second answer by its number.
+process.on('uncaughtException', (e) => answer(current, { ok: false, error: { kind: 'write', message: `the PostgreSQL writer thread failed: ${e.message}`, code: '' } }));
 
-function reply(r: WireReply): void {
-  port.postMessage(r);
+function answer(n: number, reply: WireReply): void {
+  port.postMessage({ n, reply } satisfies WireAnswer);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }

@@ -20,3 +20,9 @@ export type WireRequest =
 export type WireError = { kind: 'concurrency'; expected: number; actual: number } | { kind: 'write'; message: string; code: string };
 
 export type WireReply = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/** A request as posted: numbered, so the answer to it is told from a late answer to an earlier one. */
+export type WireCall = { n: number; req: WireRequest };
+
+/** An answer as posted, naming the call it answers. */
+export type WireAnswer = { n: number; reply: WireReply };
