@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/flightrec-error.js';
+import { defaultDb } from './db-flag.js';
 
 /** Options every command has (declared once on the program). */
 export const GlobalOptions = z.object({
   /** Resolved here rather than as commander's default, so `--help` never prints a URL's password from FLIGHTREC_DB. */
-  db: z.string().min(1).default(() => process.env['FLIGHTREC_DB'] || './flightrec.db'),
+  db: z.string().min(1).default(defaultDb),
   json: z.boolean().default(false),
   /** Read by main's preAction hook; listed so that commands' strict option parsing accepts it. */
   events: z.string().optional(),

@@ -1,19 +1,8 @@
-import { isPostgresUrl, redactUrl } from '../store/postgres/pg-types.js';
+import { isPostgresUrl, redactUrl, replacePassword } from '../store/postgres/pg-types.js';
 
-/** The store a command uses when no `--db` is given. */
-function defaultDb(): string {
+/** The store a command uses when no `--db` is given: FLIGHTREC_DB, else ./flightrec.db. */
+export function defaultDb(): string {
   return process.env['FLIGHTREC_DB'] || './flightrec.db';
-}
-
-/** A `--db` URL without its password: pg then takes it from PGPASSWORD or ~/.pgpass. */
-function withoutPassword(db: string): string {
-  try {
-    const u = new URL(db);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return db.replace(/:[^:@/]*@/, '@');
-  }
 }
 
 /** True when printing `db` in a hint would print a secret. */
@@ -33,7 +22,7 @@ function shellWord(s: string): string {
  */
 export function dbFlag(db: string): string {
   if (db === defaultDb()) return '';
-  return ` --db ${shellWord(isPostgresUrl(db) ? withoutPassword(db) : db)}`;
+  return ` --db ${shellWord(isPostgresUrl(db) ? replacePassword(db, '') : db)}`;
 }
 
 /** The store as messages name it: a URL's password shown as ***. */

@@ -13,6 +13,14 @@ after(async () => {
   for (const d of drops) await d();
 });
 
+/** A fresh schema whose connections carry an application name of their own, so `terminate` ends only them. */
+async function namedSchema(label: string): Promise<{ url: string; app: string }> {
+  const { url, drop } = await freshSchema(label);
+  drops.push(drop);
+  const app = `fr_reconnect_${randomBytes(4).toString('hex')}`;
+  return { url: `${url}&application_name=${app}`, app };
+}
+
 /** Ends every server backend of the connections named `app`, as a server restart or a dropped link would. */
 async function terminate(app: string): Promise<number> {
   const rows = await adminQuery<{ ok: boolean }>('select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1', [app]);
@@ -22,10 +30,7 @@ async function terminate(app: string): Promise<number> {
 describe('PostgreSQL: a lost connection is replaced, and nothing recorded is lost', { skip: unavailable !== null && !PG_REQUIRED ? `SKIPPED: ${unavailable}` : false }, () => {
   it('a recorder keeps recording after the server ends its connections, with every event stored once', async () => {
     if (unavailable !== null) assert.fail(unavailable);
-    const { url: schemaUrl, drop } = await freshSchema('reconnect');
-    drops.push(drop);
-    const app = `fr_reconnect_${randomBytes(4).toString('hex')}`;
-    const url = `${schemaUrl}&application_name=${app}`;
+    const { url, app } = await namedSchema('reconnect');
     const rec = await Recorder.open(url);
     const run = await rec.startRun({ id: 'cut' });
     for (let i = 0; i < 300; i++) run.append(criticEvaluated(i, { rows: i % 9 === 0 ? 24 : 2 }));
@@ -58,10 +63,7 @@ describe('PostgreSQL: a lost connection is replaced, and nothing recorded is los
 
   it('a reader survives its idle connections being ended and reads again', async () => {
     if (unavailable !== null) assert.fail(unavailable);
-    const { url: schemaUrl, drop } = await freshSchema('reconnect_read');
-    drops.push(drop);
-    const app = `fr_reconnect_${randomBytes(4).toString('hex')}`;
-    const url = `${schemaUrl}&application_name=${app}`;
+    const { url, app } = await namedSchema('reconnect_read');
     const rec = await Recorder.open(url);
     const run = await rec.startRun({ id: 'kept' });
     run.append(criticEvaluated(0));

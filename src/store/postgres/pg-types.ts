@@ -24,12 +24,17 @@ function parseSafeNumber(text: string): number {
 
 /** The URL with its password replaced, for messages and as the store's location. */
 export function redactUrl(url: string): string {
+  return replacePassword(url, '***');
+}
+
+/** The URL with a password it holds replaced by `by` ('' drops it, user kept); one without a password is left as it is. */
+export function replacePassword(url: string, by: string): string {
   try {
     const u = new URL(url);
-    if (u.password !== '') u.password = '***';
+    if (u.password !== '') u.password = by;
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+    return url.replace(/:[^:@/]*@/, by === '' ? '@' : `:${by}@`);
   }
 }
 
