@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readGlobalUntil } from '../helpers/follow-global.js';
 import { describe, it } from 'node:test';
 import { FlightrecError } from '../../src/errors/flightrec-error.js';
 import { parseEventInput, type EventInput } from '../../src/events/registry.js';
@@ -268,16 +269,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const py = prepare('y', [annotation(2)], 0, GENESIS_HASH);
         store.appendBatch(x, -1, px.events, px.blobs);
         store.appendBatch(y, -1, py.events, py.blobs);
-        const page1 = await store.readGlobal(null, 2);
+        const page1 = await readGlobalUntil(store, null, 2, 2);
         assert.deepEqual(page1.rows.map((r) => `${r.run}:${r.seq}`), ['x:0', 'x:1']);
-        const page2 = await store.readGlobal(page1.next, 10);
+        const page2 = await readGlobalUntil(store, page1.next, 10, 1);
         assert.deepEqual(page2.rows.map((r) => `${r.run}:${r.seq}`), ['y:0']);
         const page3 = await store.readGlobal(page2.next, 10);
         assert.deepEqual(page3.rows, []);
         assert.equal(page3.next, page2.next);
         const more = prepare('x', [annotation(3)], 2, px.events.at(-1)!.hash);
         store.appendBatch(x, 1, more.events, more.blobs);
-        assert.deepEqual((await store.readGlobal(page3.next, 10)).rows.map((r) => `${r.run}:${r.seq}`), ['x:2']);
+        assert.deepEqual((await readGlobalUntil(store, page3.next, 10, 1)).rows.map((r) => `${r.run}:${r.seq}`), ['x:2']);
       } finally {
         await store.close();
       }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readGlobalUntil } from '../helpers/follow-global.js';
 import { after, describe, it } from 'node:test';
 import { Recorder } from '../../src/record/recorder.js';
 import type { EventStore } from '../../src/store/event-store.js';
@@ -180,13 +181,7 @@ describe('PostgreSQL: many writers on one server', { skip }, () => {
       assert.equal(naive.length, 1, 'by pos alone a follower sees only the fast event…');
       assert.ok(naive[0]! > Number(late), '…and would move past the slow one, which has the smaller pos');
       await slow.query('commit');
-      // xmin is the whole server's: a transaction of a test running alongside can hold it back for
-      // a moment, and a follower then reads again later, as this one does.
-      let after = await store.readGlobal(before.next, 100);
-      for (const until = Date.now() + 60_000; after.rows.length < 2 && Date.now() < until; ) {
-        await new Promise((r) => setTimeout(r, 50));
-        after = await store.readGlobal(before.next, 100);
-      }
+      const after = await readGlobalUntil(store, before.next, 100, 2);
       assert.deepEqual(after.rows.map((r) => `${r.run}:${r.pos}`), [`slow:${Number(late)}`, `fast:${naive[0]!}`], 'the late commit comes first, nothing is skipped');
     } finally {
       await slow.end();
