@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import { createHash } from 'node:crypto';
+import { packBlob, unpackBlob } from './blob-packing.js';
 import { BlobCache } from './blob-cache.js';
 import type { ChainedEnvelope } from './hash-chain.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
@@ -91,7 +92,7 @@ export class SqliteEventStore implements EventStore {
       episodeSpan: sqlite.prepare('select first_seq as first, last_seq as last from episode_spans where run_pk = ? and episode = ?'),
       setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
       setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ?, payload_bytes = payload_bytes + ? where pk = ?'),
-      blob: sqlite.prepare('select bytes from blobs where hash = ?').pluck(),
+      blob: sqlite.prepare('select bytes, size from blobs where hash = ?'),
       blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
       eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
@@ -159,7 +160,7 @@ export class SqliteEventStore implements EventStore {
     const write = this.sqlite.transaction(() => {
       const head = s.head.get(run.pk) as number | undefined;
       if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
-      for (const [hex, bytes] of blobs) s.insertBlob.run(Buffer.from(hex, 'hex'), bytes.byteLength, bytes);
+      for (const [hex, bytes] of blobs) s.insertBlob.run(Buffer.from(hex, 'hex'), bytes.byteLength, packBlob(bytes));
       const params: unknown[] = new Array(events.length * 15);
       let bytes = 0;
       for (let i = 0, p = 0; i < events.length; i++) {
@@ -226,10 +227,10 @@ export class SqliteEventStore implements EventStore {
     const key = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
     const cached = options.bypassCache ? undefined : this.blobCache.get(key);
     if (cached !== undefined) return cached;
-    const bytes = this.stmts.blob.get(hash) as Uint8Array | undefined;
-    if (bytes === undefined) throw new BlobIntegrityError(key, 'missing');
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== key) throw new BlobIntegrityError(key, 'mismatch');
+    const row = this.stmts.blob.get(hash) as { bytes: Uint8Array; size: number } | undefined;
+    if (row === undefined) throw new BlobIntegrityError(key, 'missing');
+    const bytes = unpackBlob(row.bytes, row.size);
+    if (bytes === null || createHash('sha256').update(bytes).digest('hex') !== key) throw new BlobIntegrityError(key, 'mismatch');
     this.blobCache.set(key, bytes);
     return bytes;
   }

@@ -9,6 +9,7 @@ import { verifyChain, type ChainReport } from '../../src/store/verify-chain.js';
 import { CLI } from '../cli/run-cli.js';
 import { prng, recordSampleRun } from '../helpers/sample-run.js';
 import { integrityCheck, rawDatabase, tempDir, type RawEventRow } from '../helpers/temp-database.js';
+import { unpackBlob } from '../../src/store/blob-packing.js';
 
 /**
  * 1,000 random mutations of a recorded database, each one applied inside a transaction on one open
@@ -157,8 +158,19 @@ function randomMutation(rand: (n: number) => number): Mutation {
         what: `blob ${blob.hash.toString('hex').slice(0, 8)} bit ${bit}`,
         expected: blob.firstSeq,
         apply: (db) => {
-          const bytes = db.prepare('select bytes from blobs where hash = ?').pluck().get(blob.hash) as Buffer;
-          db.prepare('update blobs set bytes = ? where hash = ?').run(flipBuffer(bytes, bit % (bytes.length * 8)), blob.hash);
+          const { bytes, size } = db.prepare('select bytes, size from blobs where hash = ?').get(blob.hash) as { bytes: Buffer; size: number };
+          // A deflated blob has bits its stream ignores (the last byte's padding): flipping one changes
+          // nothing recorded. The next bit that changes the contents (or breaks the stream) is flipped instead.
+          const contents = Buffer.from(unpackBlob(bytes, size)!);
+          let at = bit % (bytes.length * 8);
+          let flipped = flipBuffer(bytes, at);
+          for (let tries = 0; tries < bytes.length * 8; tries++) {
+            const back = unpackBlob(flipped, size);
+            if (back === null || !Buffer.from(back).equals(contents)) break;
+            at = (at + 1) % (bytes.length * 8);
+            flipped = flipBuffer(bytes, at);
+          }
+          db.prepare('update blobs set bytes = ? where hash = ?').run(flipped, blob.hash);
         },
       };
     }

@@ -1,3 +1,4 @@
+import { packBlob } from '../blob-packing.js';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
@@ -156,8 +157,8 @@ async function handle(req: WireRequest): Promise<unknown> {
       return res.rows[0]?.size ?? null;
     }
     case 'blob': {
-      const res = await client.query({ name: 'fr_blob', text: 'select bytes from blobs where hash = $1', values: [req.hash] });
-      return res.rows[0]?.bytes ?? null;
+      const res = await client.query({ name: 'fr_blob_packed', text: 'select bytes, size from blobs where hash = $1', values: [req.hash] });
+      return res.rows[0] === undefined ? null : { bytes: res.rows[0].bytes, size: res.rows[0].size };
     }
     case 'history': {
       const res = await client.query({
@@ -208,9 +209,9 @@ async function append(runPk: number, expectedHead: number, events: WireEvent[], 
     }
     if (blobs.length > 0) {
       await client.query({
-        name: 'fr_blobs',
-        text: 'insert into blobs (hash, size, bytes) select h, length(b), b from unnest($1::bytea[], $2::bytea[]) as u(h, b) on conflict (hash) do nothing',
-        values: [blobs.map((b) => b[0]), blobs.map((b) => b[1])],
+        name: 'fr_blobs_packed',
+        text: 'insert into blobs (hash, size, bytes) select h, n, b from unnest($1::bytea[], $2::bigint[], $3::bytea[]) as u(h, n, b) on conflict (hash) do nothing',
+        values: [blobs.map((b) => b[0]), blobs.map((b) => b[1].byteLength), blobs.map((b) => packBlob(b[1]))],
       });
     }
     // Binary COPY: one round trip and no text escaping for the whole batch.

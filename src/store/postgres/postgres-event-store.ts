@@ -1,3 +1,4 @@
+import { unpackBlob } from '../blob-packing.js';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -141,9 +142,10 @@ export class PostgresEventStore implements EventStore {
     const key = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
     const cached = options.bypassCache ? undefined : this.blobCache.get(key);
     if (cached !== undefined) return cached;
-    const bytes = this.writer.call<Uint8Array | null>({ op: 'blob', hash });
-    if (bytes === null) throw new BlobIntegrityError(key, 'missing');
-    if (createHash('sha256').update(bytes).digest('hex') !== key) throw new BlobIntegrityError(key, 'mismatch');
+    const row = this.writer.call<{ bytes: Uint8Array; size: number | string } | null>({ op: 'blob', hash });
+    if (row === null) throw new BlobIntegrityError(key, 'missing');
+    const bytes = unpackBlob(row.bytes, Number(row.size));
+    if (bytes === null || createHash('sha256').update(bytes).digest('hex') !== key) throw new BlobIntegrityError(key, 'mismatch');
     this.blobCache.set(key, bytes);
     return bytes;
   }
