@@ -59,10 +59,6 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   try {
     sqlite = new Database(path);
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
-    // 8 KiB pages for a new file (an existing one keeps its own; SQLite ignores this then): blob
-    // rows of 1–2 KB left a quarter of 4 KiB pages empty, and the demo's file is 11% smaller
-    // (bench/README.md "demo database"). Set before WAL, which fixes the page size.
-    sqlite.pragma('page_size = 8192');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.defaultSafeIntegers(false);
