@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { unpackBlob } from '../src/store/blob-packing.js';
 
 setFlagsFromString('--expose-gc');
 const gcFn = runInNewContext('gc') as (() => void) | undefined;
@@ -126,4 +127,13 @@ export function fixed(n: number, digits = 2): string {
 export function round(n: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** A getBlob over a raw better-sqlite3 connection, as the benchmarks' raw baselines read blobs: unpacked, not hash-checked. */
+export function rawBlobReader(db: Database.Database): (hash: Uint8Array) => Uint8Array {
+  const blob = db.prepare('select bytes, size from blobs where hash = ?');
+  return (hash) => {
+    const r = blob.get(hash) as { bytes: Uint8Array; size: number };
+    return unpackBlob(r.bytes, r.size)!;
+  };
 }

@@ -19,8 +19,7 @@ import { readEvents } from '../src/store/event-reader.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { recordSyntheticRun } from './diff-benchmark.js';
 import { intFlag, type BenchArgs, type Benchmark } from './benchmark.js';
-import { collectGarbage, fixed, int, machine, median, now, removeDatabase, round, sqliteBytes, table, tempDir, threadCpuMs } from './bench-util.js';
-import { unpackBlob } from '../src/store/blob-packing.js';
+import { collectGarbage, fixed, int, machine, median, now, removeDatabase, rawBlobReader, round, sqliteBytes, table, tempDir, threadCpuMs } from './bench-util.js';
 
 const RUN = 'read-bench';
 /** Targets from the issue. */
@@ -67,11 +66,7 @@ function rawPass(file: string): Pass {
   const db = new Database(file, { readonly: true });
   const pk = db.prepare('select pk from runs where id = ?').pluck().get(RUN) as number;
   const rows = db.prepare('select seq, id, type, v, t, episode, step, decision, component, version, parent, payload, hash from events where run_pk = ? order by seq');
-  const blob = db.prepare('select bytes, size from blobs where hash = ?');
-  const getBlob = (h: Uint8Array) => {
-    const r = blob.get(h) as { bytes: Uint8Array; size: number };
-    return unpackBlob(r.bytes, r.size)!;
-  };
+  const getBlob = rawBlobReader(db);
   collectGarbage();
   const c0 = threadCpuMs();
   const t0 = now();

@@ -15,8 +15,7 @@ import { resolveSwap } from '../replay/resolve-swap.js';
 import { loadRunContext } from '../replay/run-context.js';
 import type { Benchmark } from './benchmark.js';
 import { intFlag } from './benchmark.js';
-import { collectGarbage, fixed, now, round, sqliteBytes } from './bench-util.js';
-import { unpackBlob } from '../src/store/blob-packing.js';
+import { collectGarbage, fixed, now, rawBlobReader, round, sqliteBytes } from './bench-util.js';
 
 /** Targets from the issue. */
 const TARGET_RATIO_VS_FLOOR = 3;
@@ -31,11 +30,7 @@ function rawScanSeconds(file: string, run: string): number {
   try {
     const pk = db.prepare('select pk from runs where id = ?').pluck().get(run) as number;
     const rows = db.prepare('select seq, type, episode, step, decision, component, version, parent, payload from events where run_pk = ? order by seq');
-    const blob = db.prepare('select bytes, size from blobs where hash = ?');
-    const getBlob = (h: Uint8Array) => {
-      const r = blob.get(h) as { bytes: Uint8Array; size: number };
-      return unpackBlob(r.bytes, r.size)!;
-    };
+    const getBlob = rawBlobReader(db);
     collectGarbage();
     const t0 = now();
     let n = 0;

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { BlobIntegrityError } from './store-errors.js';
 
 /**
  * How a blob's contents are kept in the blobs table. A blob is stored deflated when that saves at
@@ -31,4 +33,12 @@ export function unpackBlob(stored: Uint8Array, size: number): Uint8Array | null 
   } catch {
     return null;
   }
+}
+
+/** A stored blob's contents, unpacked and checked against its sha256 (`hashHex`): what every store's getBlob returns, BlobIntegrityError otherwise. */
+export function verifiedContents(hashHex: string, row: { bytes: Uint8Array; size: number } | undefined): Uint8Array {
+  if (row === undefined) throw new BlobIntegrityError(hashHex, 'missing');
+  const contents = unpackBlob(row.bytes, row.size);
+  if (contents === null || createHash('sha256').update(contents).digest('hex') !== hashHex) throw new BlobIntegrityError(hashHex, 'mismatch');
+  return contents;
 }

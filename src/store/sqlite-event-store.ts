@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
-import { createHash } from 'node:crypto';
-import { packBlob, unpackBlob } from './blob-packing.js';
+import { packBlob, verifiedContents } from './blob-packing.js';
 import { BlobCache } from './blob-cache.js';
 import type { ChainedEnvelope } from './hash-chain.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
-import { BlobIntegrityError, ConcurrencyError, StoreWriteError } from './store-errors.js';
+import { ConcurrencyError, StoreWriteError } from './store-errors.js';
 import type { EventStore, GlobalPage } from './event-store.js';
 import { listAllRuns, runOrNotFound } from './run-queries.js';
 import { ChunkedInsert } from './chunked-insert.js';
@@ -157,10 +156,12 @@ export class SqliteEventStore implements EventStore {
   ): void {
     if (events.length === 0) return;
     const s = this.stmts;
+    // Deflated before the transaction: compressing need not hold the write lock.
+    const packed = blobs.size === 0 ? [] : [...blobs].map(([hex, bytes]) => [Buffer.from(hex, 'hex'), bytes.byteLength, packBlob(bytes)] as const);
     const write = this.sqlite.transaction(() => {
       const head = s.head.get(run.pk) as number | undefined;
       if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
-      for (const [hex, bytes] of blobs) s.insertBlob.run(Buffer.from(hex, 'hex'), bytes.byteLength, packBlob(bytes));
+      for (const [hash, size, stored] of packed) s.insertBlob.run(hash, size, stored);
       const params: unknown[] = new Array(events.length * 15);
       let bytes = 0;
       for (let i = 0, p = 0; i < events.length; i++) {
@@ -227,10 +228,7 @@ export class SqliteEventStore implements EventStore {
     const key = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
     const cached = options.bypassCache ? undefined : this.blobCache.get(key);
     if (cached !== undefined) return cached;
-    const row = this.stmts.blob.get(hash) as { bytes: Uint8Array; size: number } | undefined;
-    if (row === undefined) throw new BlobIntegrityError(key, 'missing');
-    const bytes = unpackBlob(row.bytes, row.size);
-    if (bytes === null || createHash('sha256').update(bytes).digest('hex') !== key) throw new BlobIntegrityError(key, 'mismatch');
+    const bytes = verifiedContents(key, this.stmts.blob.get(hash) as { bytes: Uint8Array; size: number } | undefined);
     this.blobCache.set(key, bytes);
     return bytes;
   }

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chainHash } from '../../src/store/hash-chain.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { unpackBlob } from '../../src/store/blob-packing.js';
 import { verifyChain, type ChainReport } from '../../src/store/verify-chain.js';
 import { CLI } from '../cli/run-cli.js';
 import { prng, recordSampleRun } from '../helpers/sample-run.js';
 import { integrityCheck, rawDatabase, tempDir, type RawEventRow } from '../helpers/temp-database.js';
-import { unpackBlob } from '../../src/store/blob-packing.js';
 
 /**
  * 1,000 random mutations of a recorded database, each one applied inside a transaction on one open

@@ -30,7 +30,7 @@ describe('blob packing', () => {
 
   // A flipped bit either breaks the stream, changes the contents (which the blob's sha256 then
   // rejects), or falls in bits the stream ignores (the last byte's padding): most do one of the first two.
-  it('a damaged packed blob mostly unpacks to nothing or to other bytes, which the store rejects', async () => {
+  it('a damaged packed blob mostly unpacks to nothing or to other bytes, which the store rejects', () => {
     let inert = 0;
     fc.assert(
       fc.property(fc.integer({ min: 200, max: 3000 }), fc.nat(), fc.integer({ min: 0, max: 7 }), (n, at, bit) => {

@@ -1,4 +1,3 @@
-import { packBlob } from '../blob-packing.js';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
@@ -8,6 +7,7 @@ import { eventTypeId } from '../event-type-id.js';
 import { copyEventRows, COPY_EVENT_COLUMNS } from './copy-binary.js';
 import { PG_TYPES } from './pg-types.js';
 import type { WireAnswer, WireCall, WireEvent, WireReply, WireRequest } from './pg-wire.js';
+import { packBlob } from '../blob-packing.js';
 
 /**
  * The PostgreSQL store's write connection, in a worker thread. The main thread posts one request

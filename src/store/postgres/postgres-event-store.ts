@@ -1,12 +1,11 @@
-import { unpackBlob } from '../blob-packing.js';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BlobCache } from '../blob-cache.js';
+import { verifiedContents } from '../blob-packing.js';
 import type { FlightrecDatabase } from '../database-schema.js';
 import type { EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from '../event-store.js';
 import type { OpenOptions } from '../open-database.js';
-import { BlobIntegrityError, ConcurrencyError, StoreOpenError, StoreWriteError } from '../store-errors.js';
+import { ConcurrencyError, StoreOpenError, StoreWriteError } from '../store-errors.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { PgCallError, PgSyncBridge } from './pg-sync-bridge.js';
 import { PG_TYPES, redactUrl } from './pg-types.js';
@@ -143,9 +142,7 @@ export class PostgresEventStore implements EventStore {
     const cached = options.bypassCache ? undefined : this.blobCache.get(key);
     if (cached !== undefined) return cached;
     const row = this.writer.call<{ bytes: Uint8Array; size: number | string } | null>({ op: 'blob', hash });
-    if (row === null) throw new BlobIntegrityError(key, 'missing');
-    const bytes = unpackBlob(row.bytes, Number(row.size));
-    if (bytes === null || createHash('sha256').update(bytes).digest('hex') !== key) throw new BlobIntegrityError(key, 'mismatch');
+    const bytes = verifiedContents(key, row === null ? undefined : { bytes: row.bytes, size: Number(row.size) });
     this.blobCache.set(key, bytes);
     return bytes;
   }
