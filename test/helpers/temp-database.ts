@@ -55,3 +55,10 @@ export function range(n: number, from = 0): number[] {
 
 /** An events row as a raw better-sqlite3 connection returns it: blobs as Buffers. */
 export type RawEventRow = Omit<EventRow, 'payload' | 'hash'> & { payload: Buffer; hash: Buffer };
+
+/**
+ * Open options for tests that fill the disk with `PRAGMA max_page_count`: they count their
+ * failure points in pages, and 4 KiB pages (rather than the default 8 KiB) give each test twice
+ * as many points to fail at.
+ */
+export const SMALL_PAGES = { pageSize: 4096 } as const;

@@ -11,7 +11,7 @@ import { StoreWriteError } from '../../src/store/store-errors.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, componentUpdated, criticEvaluated } from '../helpers/sample-events.js';
-import { integrityCheck, range, rawDatabase, runRow, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, range, rawDatabase, runRow, SMALL_PAGES, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -280,7 +280,7 @@ describe('Recorder: write failures (disk full)', () => {
 
   it("'batch' mode: errors$ reports STORE_WRITE_FAILED, flush/close reject, no partial batch is stored; after space returns everything is written", async () => {
     const file = newFile();
-    const rec = await Recorder.open(file);
+    const rec = await Recorder.open(file, SMALL_PAGES);
     const BATCH = 20;
     const run = await rec.startRun({ id: 'full', batchSize: BATCH, batchMs: 60_000 });
     await run.flush(); // run.started alone: every later batch ends at seq ≡ 0 (mod BATCH)
@@ -328,7 +328,7 @@ describe('Recorder: write failures (disk full)', () => {
 
   it("'commit' mode: emit rejects with STORE_WRITE_FAILED while the disk is full; the kept event is written once space returns", async () => {
     const file = newFile();
-    const rec = await Recorder.open(file);
+    const rec = await Recorder.open(file, SMALL_PAGES);
     const run = await rec.startRun({ id: 'full-commit', durability: 'commit' });
     await run.flush();
     fillDisk(rec, 2);

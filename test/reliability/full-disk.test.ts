@@ -14,7 +14,7 @@ import { StoreWriteError } from '../../src/store/store-errors.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, componentUpdated, criticEvaluated, envStepped } from '../helpers/sample-events.js';
 import { prng } from '../helpers/sample-run.js';
-import { integrityCheck, range, rawDatabase, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, range, rawDatabase, SMALL_PAGES, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 /**
  * Disk full at many points of a recording: `PRAGMA max_page_count` on the writer's own connection
@@ -72,7 +72,7 @@ describe('disk full while recording', () => {
   for (const durability of ['batch', 'commit'] as const) {
     it(`'${durability}' mode: ${POINTS_PER_MODE} failure points, each a typed error with no partial batch and an intact database; recording continues once space is freed`, async () => {
       const file = tmp.file(`full-${durability}.db`);
-      const rec = await Recorder.open(file);
+      const rec = await Recorder.open(file, SMALL_PAGES);
       const BATCH = 16;
       const run = await rec.startRun({ id: `full-${durability}`, durability, batchSize: BATCH, batchMs: durability === 'batch' ? 1e9 : 0 });
       await run.flush();
@@ -141,7 +141,7 @@ describe('disk full while recording', () => {
       } finally {
         db.close();
       }
-      const store = await SqliteEventStore.open(file);
+      const store = await SqliteEventStore.open(file, SMALL_PAGES);
       try {
         await chainOk(store, run.id);
       } finally {
@@ -153,7 +153,7 @@ describe('disk full while recording', () => {
 
   it('startRun on a full database rejects with STORE_WRITE_FAILED and leaves no run behind', async () => {
     const file = tmp.file('full-start.db');
-    const rec = await Recorder.open(file);
+    const rec = await Recorder.open(file, SMALL_PAGES);
     sqliteOf(rec.store).pragma(`max_page_count = ${pageCount(rec)}`);
     let failure: unknown;
     let started = 0;
@@ -186,13 +186,13 @@ describe('disk full while importing', () => {
 
   before(async () => {
     const source = tmp.file('import-source.db');
-    const rec = await Recorder.open(source);
+    const rec = await Recorder.open(source, SMALL_PAGES);
     const run = await rec.startRun({ id: 'to-import', batchSize: 50 });
     const rand = prng(7);
     for (let i = 0; i < EVENTS; i++) run.append(mixedEvent(i, rand));
     await rec.close();
     ndjson = tmp.file('to-import.ndjson');
-    const store = await SqliteEventStore.open(source);
+    const store = await SqliteEventStore.open(source, SMALL_PAGES);
     try {
       const out = createWriteStream(ndjson);
       await exportRun(store, 'to-import', out);
@@ -227,7 +227,7 @@ describe('disk full while importing', () => {
   }
 
   it('an import into a full database fails with STORE_WRITE_FAILED at every limit and imports nothing; with room it imports everything', async () => {
-    const target = await SqliteEventStore.open(tmp.file('import-target.db'));
+    const target = await SqliteEventStore.open(tmp.file('import-target.db'), SMALL_PAGES);
     try {
       const base = target.sqlite.pragma('page_count', { simple: true }) as number;
       let failures = 0;
@@ -243,7 +243,7 @@ describe('disk full while importing', () => {
   });
 
   it('an import whose run row does not fit fails the same way', async () => {
-    const target = await SqliteEventStore.open(tmp.file('import-runs-full.db'));
+    const target = await SqliteEventStore.open(tmp.file('import-runs-full.db'), SMALL_PAGES);
     try {
       target.sqlite.pragma(`max_page_count = ${target.sqlite.pragma('page_count', { simple: true }) as number}`);
       // Fill the runs table's pages: the import's own run row then needs a page that is not there.
