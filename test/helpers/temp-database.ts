@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { decodeValue } from '../../src/events/payload-codec.js';
+import { verifiedContents } from '../../src/store/blob-packing.js';
 import type { EventRow } from '../../src/store/sqlite-event-store.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -62,3 +64,14 @@ export type RawEventRow = Omit<EventRow, 'payload' | 'hash'> & { payload: Buffer
  * as many points to fail at.
  */
 export const SMALL_PAGES = { pageSize: 4096 } as const;
+
+/**
+ * Decodes a stored payload read through a raw connection, fetching the blobs it references from
+ * the same file (the observation and other tensors above the run's blob threshold are blobs).
+ */
+export function decodeStoredPayload(raw: Database.Database, payload: Uint8Array): unknown {
+  const blob = raw.prepare('select bytes, size from blobs where hash = ?');
+  return decodeValue(payload, {
+    getBlob: (hash) => verifiedContents(Buffer.from(hash).toString('hex'), blob.get(Buffer.from(hash)) as { bytes: Uint8Array; size: number } | undefined),
+  });
+}

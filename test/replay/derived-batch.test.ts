@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
-import { decodeValue, encodeValue } from '../../src/events/payload-codec.js';
+import { encodeValue } from '../../src/events/payload-codec.js';
 import { readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { parseSwap } from '../../replay/component-spec.js';
 import { resolveSwap } from '../../replay/resolve-swap.js';
 import { loadRunContext } from '../../replay/run-context.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
-import { rawDatabase, tempDir } from '../helpers/temp-database.js';
+import { decodeStoredPayload, rawDatabase, tempDir } from '../helpers/temp-database.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/flightrec-0.1.0.sqlite', import.meta.url));
 const ROLES = ['world_model', 'reward', 'critic', 'actor'] as const;
@@ -43,7 +43,7 @@ async function rebuildLatest(file: string, run: string, role: string): Promise<{
 /** Decodes, edits and re-encodes one stored payload in place (the chain breaks too; a rebuild must not depend on verify to notice). */
 function editPayload(raw: Database.Database, seq: number, edit: (p: Record<string, unknown>) => void): void {
   const row = raw.prepare('select payload from events where seq = ?').get(seq) as { payload: Uint8Array };
-  const p = decodeValue(row.payload) as Record<string, unknown>;
+  const p = decodeStoredPayload(raw, row.payload) as Record<string, unknown>;
   edit(p);
   raw.prepare('update events set payload = ? where seq = ?').run(encodeValue(p), seq);
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { recordReferenceTraining } from '../../src/harness/reference-training.js';
-import { encodeValue, decodeValue } from '../../src/events/payload-codec.js';
+import { encodeValue } from '../../src/events/payload-codec.js';
 import { readEvents, readEventsOfType } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { blame } from '../../replay/blame.js';
@@ -11,7 +11,7 @@ import { closedLoop } from '../../replay/closed-loop.js';
 import { parseSwap } from '../../replay/component-spec.js';
 import { reevaluate } from '../../replay/reevaluate.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
-import { rawDatabase, tempDir } from '../helpers/temp-database.js';
+import { decodeStoredPayload, rawDatabase, tempDir } from '../helpers/temp-database.js';
 import { copyFileSync } from 'node:fs';
 
 const GOAL_REWARD = fileURLToPath(new URL('../../../examples/goal-reward.mjs', import.meta.url));
@@ -53,7 +53,7 @@ describe('replay', () => {
     const raw = rawDatabase(copy);
     // The root critic value of decision 40: decode, change one value, re-encode (the chain breaks too, which verify reports separately).
     const row = raw.prepare("select e.seq, e.payload from events e where e.decision = 40 and e.type = 'critic.evaluated' order by e.seq limit 1").get() as { seq: number; payload: Uint8Array };
-    const payload = decodeValue(row.payload) as { values: { data: Float32Array } };
+    const payload = decodeStoredPayload(raw, row.payload) as { values: { data: Float32Array } };
     payload.values.data[0] = payload.values.data[0]! + 1;
     raw.prepare('update events set payload = ? where seq = ? and type = ?').run(encodeValue(payload), row.seq, 'critic.evaluated');
     raw.close();
@@ -74,7 +74,7 @@ describe('replay', () => {
     const raw = rawDatabase(copy);
     const row = raw.prepare("select seq, payload from events where type = 'component.updated' and component = 'critic' order by seq limit 1 offset 3").get() as { seq: number; payload: Uint8Array };
     // The batch is recorded by reference and checked by its hash, so the version the update claims to reach is what is changed.
-    const payload = decodeValue(row.payload) as { to_version: string };
+    const payload = decodeStoredPayload(raw, row.payload) as { to_version: string };
     payload.to_version = '0123456789abcdef';
     raw.prepare('update events set payload = ? where seq = ?').run(encodeValue(payload), row.seq);
     raw.close();
