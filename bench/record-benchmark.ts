@@ -18,7 +18,8 @@ import { DEFAULT_BLOB_THRESHOLD, prepareEvent } from '../src/store/prepare-event
 import { RowArena } from '../src/store/row-arena.js';
 import { Recorder } from '../src/record/recorder.js';
 import { chainHash, envelopeBytes, GENESIS_HASH, type ChainedEnvelope } from '../src/store/hash-chain.js';
-import { SqliteEventStore, type PreparedEvent } from '../src/store/sqlite-event-store.js';
+import type { PreparedEvent } from '../src/store/event-store.js';
+import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { SeededRng } from '../src/random/seeded-rng.js';
 import { boolFlag, intFlag, type BenchArgs, type Benchmark } from './benchmark.js';
 import { collectGarbage, gcMsBetween, threadCpuMs, trackGc, untrackGc, fixed, int, machine, median, now, removeDatabase, round, sqliteBytes, sqliteObjectBytes, table, tempDir } from './bench-util.js';

@@ -25,8 +25,8 @@ export { AgentRecorder, type EventSink, type Position } from './record/agent-rec
 export { instrument } from './record/instrument.js';
 
 // Store and reading
-export { SqliteEventStore, type RunRow, type EventFilter } from './store/sqlite-event-store.js';
-export type { EventStore, StoreKind } from './store/event-store.js';
+export { SqliteEventStore } from './store/sqlite-event-store.js';
+export type { EventStore, StoreKind, RunRow, EventFilter } from './store/event-store.js';
 export { openStore } from './store/open-store.js';
 export { PostgresEventStore } from './store/postgres/postgres-event-store.js';
 export { copyRuns, type CopiedRun } from './store/copy-runs.js';

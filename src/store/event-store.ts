@@ -1,10 +1,39 @@
-import type { Kysely } from 'kysely';
-import type { FlightrecDatabase } from './database-schema.js';
-import type { EventFilter, EventRow, NewRun, PreparedEvent, RunRow } from './sqlite-event-store.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
+import type { ChainedEnvelope } from './hash-chain.js';
 
-// The row and input types are declared beside the SQLite store, where they were first; they are
-// the same for every store, so they are re-exported here for code above the store.
-export type { EventFilter, EventRow, NewRun, PreparedEvent, RunRow } from './sqlite-event-store.js';
+export type RunRow = Selectable<RunsTable>;
+export type EventRow = Selectable<EventsTable>;
+
+/** An event ready to be stored: seq assigned, payload encoded, chain hash computed (the chained envelope minus the run, which the store knows). */
+export type PreparedEvent = Omit<ChainedEnvelope, 'run'> & {
+  payload: Uint8Array;
+  hash: Uint8Array;
+};
+
+export interface NewRun {
+  id: string;
+  name: string | null;
+  env: string | null;
+  backend: string | null;
+  sourceRun: string | null;
+  /** Creation time in ms since the epoch (default: now); an import keeps the original run's. */
+  createdAt?: number;
+  /** Where an imported run came from (the NDJSON file, the store copied from); absent for a run recorded here. */
+  importedFrom?: string | null;
+}
+
+/** Which of a run's events to read; every filter is optional and they combine with AND. */
+export interface EventFilter {
+  types?: readonly string[];
+  episode?: number;
+  stepFrom?: number;
+  stepTo?: number;
+  decision?: number;
+  component?: string;
+  seqFrom?: number;
+  seqTo?: number;
+}
 
 /** A page of events of every run in the order a follower reads them, and the position to read on from. */
 export interface GlobalPage {

@@ -3,7 +3,7 @@ import { hash } from 'node:crypto';
 import { encodeJoinedView, lastJoinedBodyStart, type EncodeOptions } from '../events/payload-codec.js';
 import { eventType, type EventInput } from '../events/registry.js';
 import { envelopeTupleOf } from './hash-chain.js';
-import type { PreparedEvent } from './sqlite-event-store.js';
+import type { PreparedEvent } from './event-store.js';
 import { RowArena } from './row-arena.js';
 
 /** Tensors above this many bytes go to the content-addressed blob table; smaller ones stay inline. */

@@ -3,8 +3,8 @@ import type { EventType, RecordedEvent } from '../events/registry.js';
 import { decodeRow } from './decode-row.js';
 import { eventTypeId } from './event-type-id.js';
 import { readEventsOfType } from './event-reader.js';
-import type { EventStore } from './event-store.js';
-import { SqliteEventStore, type EventRow, type RunRow } from './sqlite-event-store.js';
+import type { EventRow, EventStore, RunRow } from './event-store.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
 
 const statements = new WeakMap<Database.Database, { all: Database.Statement; first: Database.Statement }>();
 

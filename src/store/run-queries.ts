@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError } from '../errors/flightrec-error.js';
 import type { FlightrecDatabase } from './database-schema.js';
-import type { RunRow } from './sqlite-event-store.js';
+import type { RunRow } from './event-store.js';
 
 // The run lookups every store answers the same way, in SQL both dialects speak.
 

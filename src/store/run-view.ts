@@ -1,4 +1,4 @@
-import type { RunRow } from './sqlite-event-store.js';
+import type { RunRow } from './event-store.js';
 
 /** A run as listed (`flightrec runs --json`, `GET /v1/runs`); `events` is head_seq + 1 because seq is gapless from 0. */
 export function runView(r: RunRow) {

@@ -1,70 +1,27 @@
 import type Database from 'better-sqlite3';
-import type { Kysely, Selectable } from 'kysely';
-import { packBlob, verifiedContents } from './blob-packing.js';
+import type { Kysely } from 'kysely';
+import { verifiedContents } from './blob-packing.js';
 import { BlobCache } from './blob-cache.js';
-import type { ChainedEnvelope } from './hash-chain.js';
-import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
+import type { FlightrecDatabase } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
-import { ConcurrencyError, StoreWriteError } from './store-errors.js';
-import type { EventStore, GlobalPage } from './event-store.js';
+import { StoreWriteError } from './store-errors.js';
+import type { EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from './event-store.js';
 import { listAllRuns, runOrNotFound } from './run-queries.js';
-import { ChunkedInsert } from './chunked-insert.js';
-import { batchSpans, type SeqSpan } from './event-spans.js';
+import type { SeqSpan } from './event-spans.js';
+import { SqliteBatchWriter } from './sqlite-batch-writer.js';
 import { eventTypeId } from './event-type-id.js';
 import { pageConditions, pageParameters, pageQuery, pageShape, seqWindow } from './page-query.js';
 
-export type RunRow = Selectable<RunsTable>;
-export type EventRow = Selectable<EventsTable>;
-
-/** An event ready to be stored: seq assigned, payload encoded, chain hash computed (the chained envelope minus the run, which the store knows). */
-export type PreparedEvent = Omit<ChainedEnvelope, 'run'> & {
-  payload: Uint8Array;
-  hash: Uint8Array;
-};
-
-export interface NewRun {
-  id: string;
-  name: string | null;
-  env: string | null;
-  backend: string | null;
-  sourceRun: string | null;
-  /** Creation time in ms since the epoch (default: now); an import keeps the original run's. */
-  createdAt?: number;
-  /** Where an imported run came from (the NDJSON file, the store copied from); absent for a run recorded here. */
-  importedFrom?: string | null;
-}
-
-/** Which of a run's events to read; every filter is optional and they combine with AND. */
-export interface EventFilter {
-  types?: readonly string[];
-  episode?: number;
-  stepFrom?: number;
-  stepTo?: number;
-  decision?: number;
-  component?: string;
-  seqFrom?: number;
-  seqTo?: number;
-}
-
-const INSERT_EVENT = 'insert into events (run_pk, seq, id, type, type_id, v, t, episode, step, decision, component, version, parent, payload, hash) values';
-/** A projection row per key, widened when a later batch adds to the same decision or episode. */
-const upsertSpan = (table: string, key: string) =>
-  [`insert into ${table} (run_pk, ${key}, first_seq, last_seq) values`, `on conflict (run_pk, ${key}) do update set first_seq = min(first_seq, excluded.first_seq), last_seq = max(last_seq, excluded.last_seq)`] as const;
-
-const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
-
 /**
- * The event log on SQLite. Appends take the write lock up front (BEGIN IMMEDIATE) and check the
- * run's head, so a batch is all-or-nothing and a second writer on a run is detected, not merged.
- * Reads go through kysely; the append hot path uses prepared statements directly.
+ * The event log on SQLite. Appends go through SqliteBatchWriter (all-or-nothing, a second writer
+ * on a run detected, not merged). Reads go through kysely, or a prepared statement where kysely's
+ * path costs more than the read itself.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly blobCache = new BlobCache(64 * 1024 * 1024);
   private readonly stmts;
-  private readonly insertEvents: ChunkedInsert;
-  private readonly upsertDecisions: ChunkedInsert;
-  private readonly upsertEpisodes: ChunkedInsert;
+  private readonly batchWriter: SqliteBatchWriter;
   /** readPage's statements by page shape (one per combination of filters in use). */
   private readonly pageStatements = new Map<string, Database.Statement>();
   private closed = false;
@@ -74,14 +31,8 @@ export class SqliteEventStore implements EventStore {
     readonly sqlite: Database.Database,
     readonly db: Kysely<FlightrecDatabase>,
   ) {
-    this.insertEvents = new ChunkedInsert(sqlite, INSERT_EVENT, 15);
-    const [decisionsHead, decisionsTail] = upsertSpan('decision_spans', 'decision');
-    this.upsertDecisions = new ChunkedInsert(sqlite, decisionsHead, 4, decisionsTail);
-    const [episodesHead, episodesTail] = upsertSpan('episode_spans', 'episode');
-    this.upsertEpisodes = new ChunkedInsert(sqlite, episodesHead, 4, episodesTail);
+    this.batchWriter = new SqliteBatchWriter(sqlite);
     this.stmts = {
-      insertBlob: sqlite.prepare('insert or ignore into blobs (hash, size, bytes) values (?, ?, ?)'),
-      head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
       runById: sqlite.prepare('select * from runs where id = ?'),
       // The (run, type id, seq) index, one range per type, merged in seq order.
       history: sqlite.prepare(
@@ -89,8 +40,6 @@ export class SqliteEventStore implements EventStore {
       ),
       decisionSpan: sqlite.prepare('select first_seq as first, last_seq as last from decision_spans where run_pk = ? and decision = ?'),
       episodeSpan: sqlite.prepare('select first_seq as first, last_seq as last from episode_spans where run_pk = ? and episode = ?'),
-      setStatus: sqlite.prepare('update runs set status = ? where pk = ?'),
-      setHead: sqlite.prepare('update runs set head_seq = ?, head_hash = ?, payload_bytes = payload_bytes + ? where pk = ?'),
       blob: sqlite.prepare('select bytes, size from blobs where hash = ?'),
       blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
@@ -154,58 +103,7 @@ export class SqliteEventStore implements EventStore {
     /** The run's new status, set in the same transaction (the batch that holds run.ended ends the run atomically). */
     status?: string,
   ): void {
-    if (events.length === 0) return;
-    const s = this.stmts;
-    // Deflated before the transaction: compressing need not hold the write lock.
-    const packed = blobs.size === 0 ? [] : [...blobs].map(([hex, bytes]) => [Buffer.from(hex, 'hex'), bytes.byteLength, packBlob(bytes)] as const);
-    const write = this.sqlite.transaction(() => {
-      const head = s.head.get(run.pk) as number | undefined;
-      if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
-      for (const [hash, size, stored] of packed) s.insertBlob.run(hash, size, stored);
-      const params: unknown[] = new Array(events.length * 15);
-      let bytes = 0;
-      for (let i = 0, p = 0; i < events.length; i++) {
-        const e = events[i]!;
-        params[p++] = run.pk;
-        params[p++] = e.seq;
-        params[p++] = e.id;
-        params[p++] = e.type;
-        params[p++] = eventTypeId(e.type);
-        params[p++] = e.v;
-        params[p++] = e.t;
-        params[p++] = e.episode;
-        params[p++] = e.step;
-        params[p++] = e.decision;
-        params[p++] = e.component;
-        params[p++] = e.version;
-        params[p++] = e.parent;
-        params[p++] = e.payload;
-        params[p++] = e.hash;
-        bytes += e.payload.byteLength;
-      }
-      this.insertEvents.run(params);
-      const spans = batchSpans(events);
-      if (spans.decisions.length > 0) this.upsertDecisions.run(spanParams(run.pk, spans.decisions));
-      if (spans.episodes.length > 0) this.upsertEpisodes.run(spanParams(run.pk, spans.episodes));
-      const last = events[events.length - 1]!;
-      s.setHead.run(last.seq, last.hash, bytes, run.pk);
-      if (status !== undefined) s.setStatus.run(status, run.pk);
-    });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        write.immediate();
-        return;
-      } catch (e) {
-        if (e instanceof ConcurrencyError) throw e;
-        const code = (e as { code?: string }).code ?? '';
-        if (SQLITE_BUSY_CODES.has(code) && attempt < 20) continue;
-        throw new StoreWriteError(
-          `could not store ${events.length} events of run ${run.id} (seq ${events[0]!.seq}..${last(events).seq}): ${(e as Error).message}; nothing of this batch was stored`,
-          { run: run.id, sqliteCode: code, firstSeq: events[0]!.seq, count: events.length },
-          e,
-        );
-      }
-    }
+    this.batchWriter.append(run, expectedHead, events, blobs, status);
   }
 
   /** The chain hashes of a run's first `count` events, in seq order (what a seal's Merkle tree is built over). */
@@ -317,23 +215,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** [key, first, last] triples as upsert rows of one run. */
-function spanParams(runPk: number, triples: readonly number[]): unknown[] {
-  const out: unknown[] = new Array((triples.length / 3) * 4);
-  for (let i = 0, p = 0; i < triples.length; i += 3) {
-    out[p++] = runPk;
-    out[p++] = triples[i];
-    out[p++] = triples[i + 1];
-    out[p++] = triples[i + 2];
-  }
-  return out;
-}
-
 /** A StoreWriteError for a single-statement write that SQLite refused; nothing of it was stored. */
 function writeFailed(what: string, details: Record<string, unknown>, e: unknown): StoreWriteError {
   return new StoreWriteError(`${what}: ${(e as Error).message}; nothing was stored`, { ...details, sqliteCode: (e as { code?: string }).code ?? '' }, e);
-}
-
-function last<T>(a: readonly T[]): T {
-  return a[a.length - 1]!;
 }

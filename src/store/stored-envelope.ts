@@ -1,5 +1,5 @@
 import { defaultEventId, type StoredEnvelope } from '../events/envelope.js';
-import type { PreparedEvent } from './sqlite-event-store.js';
+import type { PreparedEvent } from './event-store.js';
 
 /** The envelope of a stored (or about to be stored) row as readers see it: effective id, hex hash. */
 export function storedEnvelope(run: string, row: Omit<PreparedEvent, 'payload'>): StoredEnvelope & { type: string } {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { decodeValue } from '../../src/events/payload-codec.js';
 import { verifiedContents } from '../../src/store/blob-packing.js';
-import type { EventRow } from '../../src/store/sqlite-event-store.js';
+import type { EventRow } from '../../src/store/event-store.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -3,7 +3,7 @@ import { defaultEventId } from '../../events/envelope.js';
 import { describeValue, EventValidationError, EventVersionError, issuesFrom } from '../../events/event-errors.js';
 import { eventType, validatePayload } from '../../events/registry.js';
 import { FlightrecError } from '../../errors/flightrec-error.js';
-import type { PreparedEvent } from '../sqlite-event-store.js';
+import type { PreparedEvent } from '../event-store.js';
 import { NdjsonEvent, NdjsonHeader } from './ndjson-format.js';
 import type { LineIssue } from './ndjson-import-error.js';
 import { fromNdjsonValue, NdjsonValueError } from './ndjson-value.js';

@@ -1,0 +1,101 @@
+import { FlightrecError } from '../errors/flightrec-error.js';
+import type { EventStore, PreparedEvent } from '../store/event-store.js';
+import type { BatchingOptions } from './batching-options.js';
+
+/** What the batcher needs of a queued event. */
+export interface Batched {
+  readonly row: PreparedEvent;
+  /** Its blobs by hex sha256; null when it holds none. */
+  readonly blobs: Map<string, Uint8Array> | null;
+}
+
+/** Told how each write of the backlog ended, synchronously, before anything else is written. */
+export interface BatchOutcome<P> {
+  /** Every event of `batch` is stored, in seq order. */
+  committed(batch: readonly P[]): void;
+  /** The store refused `batch`, which stays in the backlog and is written again by the next flush. */
+  failed(batch: readonly P[], error: FlightrecError): void;
+}
+
+/**
+ * Batches one run's events by count and time into all-or-nothing transactions: a plain array and
+ * one timer per batch (an rxjs Subject and operator per event cost more than the rest of the
+ * recorder). A batch whose write fails joins the backlog, and the next write tries all of it
+ * again, so the store sees the run's events in seq order or not at all.
+ */
+export class EventBatcher<P extends Batched> {
+  /** The batch being filled: written when it reaches batchSize, batchMs after its first event, or on flush. */
+  private open: P[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private backlog: P[] = [];
+  /** run.ended's seq and status: the batch that stores it also sets the run's status, in one transaction. */
+  private ending: { seq: number; status: string } | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly run: { pk: number; id: string },
+    /** seq of the run's last stored event (-1 for a new run). */
+    private storedHead: number,
+    private readonly options: Pick<BatchingOptions, 'batchSize' | 'batchMs'>,
+    private readonly outcome: BatchOutcome<P>,
+  ) {}
+
+  /** Adds to the open batch; a full batch is written now, a new one arms the batch timer (unref'd: an idle recorder keeps no process alive). */
+  add(p: P): void {
+    this.open.push(p);
+    if (this.open.length >= this.options.batchSize) this.closeBatch();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.closeBatch(), this.options.batchMs);
+      this.timer.unref();
+    }
+  }
+
+  /** The event at `seq` is run.ended: the write that stores it sets the run's status too. */
+  endsAt(seq: number, status: string): void {
+    this.ending = { seq, status };
+  }
+
+  /** Writes the open batch and the backlog now; the outcome says how it went. */
+  flushSync(): void {
+    // Closing a batch already tried the backlog; one failure reported once.
+    if (!this.closeBatch() && this.backlog.length > 0) this.writeBacklog();
+  }
+
+  /** Disarms the batch timer; what is still open stays unwritten. */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Moves the open batch to the backlog and tries to write it; false when there was nothing to close. */
+  private closeBatch(): boolean {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.open.length === 0) return false;
+    const batch = this.open;
+    this.open = [];
+    if (this.backlog.length === 0) this.backlog = batch;
+    else for (const p of batch) this.backlog.push(p);
+    this.writeBacklog();
+    return true;
+  }
+
+  private writeBacklog(): void {
+    if (this.backlog.length === 0) return;
+    const batch = this.backlog;
+    const blobs = new Map<string, Uint8Array>();
+    for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
+    try {
+      const ends = this.ending !== null && batch.some((p) => p.row.seq === this.ending!.seq);
+      this.store.appendBatch(this.run, this.storedHead, batch.map((p) => p.row), blobs, ends ? this.ending!.status : undefined);
+    } catch (e) {
+      this.outcome.failed(batch, e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e }));
+      return;
+    }
+    this.backlog = [];
+    this.storedHead = batch[batch.length - 1]!.row.seq;
+    this.outcome.committed(batch);
+  }
+}
