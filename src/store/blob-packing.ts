@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { mayDeflate } from './compressibility.js';
 import { BlobIntegrityError } from './store-errors.js';
 
 /**
@@ -18,7 +19,7 @@ const LEVEL = 1;
 const MIN_PACKED_SIZE = 128;
 
 export function packBlob(contents: Uint8Array): Uint8Array {
-  if (contents.byteLength < MIN_PACKED_SIZE) return contents;
+  if (contents.byteLength < MIN_PACKED_SIZE || !mayDeflate(contents)) return contents;
   const deflated = deflateRawSync(contents, { level: LEVEL });
   return deflated.byteLength <= contents.byteLength - (contents.byteLength >>> 3) ? deflated : contents;
 }

@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import { f32 } from '../../src/events/tensor.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { packBlob, unpackBlob } from '../../src/store/blob-packing.js';
+import { mayDeflate } from '../../src/store/compressibility.js';
 import { readEvents } from '../../src/store/event-reader.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
@@ -25,6 +26,31 @@ describe('blob packing', () => {
         assert.deepEqual(Buffer.from(unpackBlob(stored, contents.byteLength)!), Buffer.from(contents));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('asks deflate only where it can pay: not for noise, always for repeated rows and for skewed bytes', () => {
+    const noise = (seed: number, n: number): Uint8Array => {
+      const out = new Uint8Array(n);
+      for (let at = 0, i = 0; at < n; at += 32, i++) out.set(createHash('sha256').update(`${seed}:${i}`).digest().subarray(0, Math.min(32, n - at)), at);
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 512, max: 8192 }), fc.integer({ min: 16, max: 400 }), fc.integer({ min: 2, max: 8 }), (seed, n, rowBytes, copies) => {
+        const random = noise(seed, n);
+        assert.equal(mayDeflate(random), false, 'noise is not worth a deflate');
+        assert.equal(packBlob(random), random, 'and is stored raw');
+        // A batched tensor whose rows repeat (a state tiled per action): deflate's matches pay.
+        const row = noise(seed + 1, rowBytes * 4);
+        const tiled = new Uint8Array(row.length * copies);
+        for (let k = 0; k < copies; k++) tiled.set(row, k * row.length);
+        assert.equal(mayDeflate(tiled), true, `${copies} copies of a ${row.length}-byte row`);
+        if (tiled.length >= 128) assert.ok(packBlob(tiled).byteLength <= tiled.length - (tiled.length >>> 3), 'repeated rows are stored deflated');
+        // Few distinct byte values (one-hot floats, small integers): its Huffman codes pay.
+        const skewed = random.map((b) => (b < 16 ? b : 0));
+        assert.equal(mayDeflate(skewed), true);
+      }),
+      { numRuns: 200 },
     );
   });
 
