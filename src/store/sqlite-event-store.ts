@@ -4,6 +4,7 @@ import { verifiedContents } from './blob-packing.js';
 import { BlobCache } from './blob-cache.js';
 import type { FlightrecDatabase } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
+import { packedPageSql, unpackRows, type PackedPage } from './packed-rows.js';
 import { StoreWriteError } from './store-errors.js';
 import type { EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from './event-store.js';
 import { listAllRuns, runOrNotFound } from './run-queries.js';
@@ -150,10 +151,10 @@ export class SqliteEventStore implements EventStore {
       const compiled = pageQuery(this.db, conditions, limit).compile();
       // The values bound by position must be kysely's, in its order: checked once per shape.
       if (JSON.stringify(compiled.parameters) !== JSON.stringify(parameters)) throw new Error(`page query parameters out of order for shape ${shape}`);
-      stmt = this.sqlite.prepare(compiled.sql);
+      stmt = this.sqlite.prepare(packedPageSql(compiled.sql));
       if (this.pageStatements.size < 256) this.pageStatements.set(shape, stmt);
     }
-    return stmt.all(...parameters) as EventRow[];
+    return unpackRows(stmt.get(...parameters) as PackedPage);
   }
 
   /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
