@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { mayDeflate } from './compressibility.js';
 import { BlobIntegrityError } from './store-errors.js';
@@ -40,6 +40,6 @@ export function unpackBlob(stored: Uint8Array, size: number): Uint8Array | null 
 export function verifiedContents(hashHex: string, row: { bytes: Uint8Array; size: number } | undefined): Uint8Array {
   if (row === undefined) throw new BlobIntegrityError(hashHex, 'missing');
   const contents = unpackBlob(row.bytes, row.size);
-  if (contents === null || createHash('sha256').update(contents).digest('hex') !== hashHex) throw new BlobIntegrityError(hashHex, 'mismatch');
+  if (contents === null || hash('sha256', contents, 'hex') !== hashHex) throw new BlobIntegrityError(hashHex, 'mismatch');
   return contents;
 }

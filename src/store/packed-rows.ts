@@ -29,7 +29,9 @@ export interface PackedPage {
   hashes: Buffer | null;
 }
 
-type Cells = [number, number, number, string | null, string, number | null, number, number, number | null, number | null, number | null, string | null, string | null, number | null, number];
+/** A row's cells as the JSON holds them: the ENVELOPE columns' values, then the payload's length. */
+type Cells = [...CellsOf<typeof ENVELOPE>, number];
+type CellsOf<T extends readonly (keyof EventRow)[]> = { -readonly [K in keyof T]: EventRow[T[K]] };
 
 /** The rows of a packed page, in seq order. */
 export function unpackRows(page: PackedPage): EventRow[] {

@@ -48,6 +48,7 @@ export class SqliteBatchWriter {
   append(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>, status?: string): void {
     if (events.length === 0) return;
     const s = this.stmts;
+    const last = events[events.length - 1]!;
     // Deflated before the transaction: compressing need not hold the write lock.
     const packed = blobs.size === 0 ? [] : [...blobs].map(([hex, bytes]) => [Buffer.from(hex, 'hex'), bytes.byteLength, packBlob(bytes)] as const);
     const write = this.sqlite.transaction(() => {
@@ -79,7 +80,6 @@ export class SqliteBatchWriter {
       const spans = batchSpans(events);
       if (spans.decisions.length > 0) this.upsertDecisions.run(spanParams(run.pk, spans.decisions));
       if (spans.episodes.length > 0) this.upsertEpisodes.run(spanParams(run.pk, spans.episodes));
-      const last = events[events.length - 1]!;
       s.setHead.run(last.seq, last.hash, bytes, run.pk);
       if (status !== undefined) s.setStatus.run(status, run.pk);
     });
@@ -92,7 +92,7 @@ export class SqliteBatchWriter {
         const code = (e as { code?: string }).code ?? '';
         if (SQLITE_BUSY_CODES.has(code) && attempt < 20) continue;
         throw new StoreWriteError(
-          `could not store ${events.length} events of run ${run.id} (seq ${events[0]!.seq}..${last(events).seq}): ${(e as Error).message}; nothing of this batch was stored`,
+          `could not store ${events.length} events of run ${run.id} (seq ${events[0]!.seq}..${last.seq}): ${(e as Error).message}; nothing of this batch was stored`,
           { run: run.id, sqliteCode: code, firstSeq: events[0]!.seq, count: events.length },
           e,
         );
@@ -111,8 +111,4 @@ function spanParams(runPk: number, triples: readonly number[]): unknown[] {
     out[p++] = triples[i + 2];
   }
   return out;
-}
-
-function last<T>(a: readonly T[]): T {
-  return a[a.length - 1]!;
 }
