@@ -18,7 +18,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 export const overheadBenchmark: Benchmark = {
   name: 'overhead',
-  description: 'the same seeded training run with recording off and on, alternated; ratio of wall times',
+  description: 'the same seeded training run with recording off, on, and on with inline writes, rotated; ratio of wall times',
   async run(args) {
     const env = typeof args.flags.env === 'string' ? args.flags.env : 'gridworld';
     const episodes = intFlag(args, 'episodes', env === 'cartpole' ? 15 : 60);
@@ -32,6 +32,9 @@ export const overheadBenchmark: Benchmark = {
     const on: number[] = [];
     const offCpu: number[] = [];
     const onCpu: number[] = [];
+    // The same recording with batches written on the recording thread: what the writer thread saves.
+    const inline: number[] = [];
+    const inlineCpu: number[] = [];
     let events = 0;
     let bytes = 0;
     let decisions = 0;
@@ -39,7 +42,10 @@ export const overheadBenchmark: Benchmark = {
       // Warm-up: wasm compilation and JIT, not measured.
       await trainReferenceAgent({ env, episodes: 2, seed: 1, config });
       for (let r = 0; r < rounds; r++) {
-        for (const recording of r % 2 === 0 ? [false, true] : [true, false]) {
+        const order = ['off', 'thread', 'inline'] as const;
+        for (let k = 0; k < order.length; k++) {
+          const mode = order[(k + r) % order.length]!;
+          const recording = mode !== 'off';
           collectGarbage();
           const t0 = now();
           const c0 = threadCpuMs();
@@ -49,18 +55,18 @@ export const overheadBenchmark: Benchmark = {
             offCpu.push(threadCpuMs() - c0);
             continue;
           }
-          const file = join(dir, `on-${r}.db`);
+          const file = join(dir, `${mode}-${r}.db`);
           const recorder = await Recorder.open(file);
-          const run = await recorder.startRun({ env, seed: 1, config: { agent: config, episodes, env } });
+          const run = await recorder.startRun({ env, seed: 1, config: { agent: config, episodes, env }, writer: mode });
           await trainReferenceAgent({ env, episodes, seed: 1, config, recorder: new AgentRecorder(run) });
           await run.end('completed');
           events = run.seq;
           await recorder.close();
-          on.push(now() - t0);
-          onCpu.push(threadCpuMs() - c0);
+          (mode === 'thread' ? on : inline).push(now() - t0);
+          (mode === 'thread' ? onCpu : inlineCpu).push(threadCpuMs() - c0);
           bytes = statSync(file).size;
         }
-        args.log(`round ${r + 1}/${rounds}: off ${fixed(off[off.length - 1]! / 1000)} s, on ${fixed(on[on.length - 1]! / 1000)} s`);
+        args.log(`round ${r + 1}/${rounds}: off ${fixed(off[off.length - 1]! / 1000)} s, on ${fixed(on[on.length - 1]! / 1000)} s, inline ${fixed(inline[inline.length - 1]! / 1000)} s`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -68,11 +74,14 @@ export const overheadBenchmark: Benchmark = {
     const ratio = median(on) / median(off);
     // Main-thread CPU time: what recording costs the agent's thread, less exposed to other processes than wall time.
     const cpuRatio = median(onCpu) / median(offCpu);
+    const inlineRatio = median(inline) / median(off);
+    const inlineCpuRatio = median(inlineCpu) / median(offCpu);
     for (const line of table(['', 'median s', 'decisions/s'], [
       ['recording off', fixed(median(off) / 1000), fixed(decisions / (median(off) / 1000), 0)],
       ['recording on', fixed(median(on) / 1000), fixed(decisions / (median(on) / 1000), 0)],
+      ['on, writes inline', fixed(median(inline) / 1000), fixed(decisions / (median(inline) / 1000), 0)],
     ])) args.log(line);
-    args.log(`main-thread CPU ratio on/off ${fixed(cpuRatio, 3)}`);
+    args.log(`main-thread CPU ratio on/off ${fixed(cpuRatio, 3)}; inline ${fixed(inlineRatio, 3)} wall, ${fixed(inlineCpuRatio, 3)} CPU`);
     args.log(`ratio on/off ${fixed(ratio, 3)} (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'missed'}); ${events} events, ${fixed(bytes / events, 0)} bytes/event, ${fixed(events / decisions, 1)} events/decision`);
     return {
       env,
@@ -87,6 +96,9 @@ export const overheadBenchmark: Benchmark = {
       on_s: round(median(on) / 1000),
       ratio_on_vs_off: round(ratio),
       cpu_ratio_on_vs_off: round(cpuRatio),
+      inline_s: round(median(inline) / 1000),
+      ratio_inline_vs_off: round(inlineRatio),
+      cpu_ratio_inline_vs_off: round(inlineCpuRatio),
       target_met: ratio <= 1.1,
     };
   },

@@ -18,12 +18,19 @@ export interface BatchingOptions {
    */
   maxBufferedBytes: number;
   whenBufferFull: 'wait' | 'reject';
+  /**
+   * 'thread': closed batches are written by the store's writer thread while the agent goes on
+   * (SQLite files; a store without one writes inline). 'inline': on the recording thread, in the
+   * call that closes the batch, for writers that must see each batch stored before they return
+   * (an import inside one transaction).
+   */
+  writer: 'thread' | 'inline';
 }
 
 /** 256 MiB: a few full batches of large tensors, far below what a training process can spare. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
-export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, whenBufferFull: 'wait' };
+export const DEFAULT_BATCHING: BatchingOptions = { durability: 'batch', batchSize: 1000, batchMs: 50, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, whenBufferFull: 'wait', writer: 'thread' };
 
 /** Where an emitted event is (or will be) stored. `duplicate` when its id was already recorded and nothing was added. */
 export interface EventRef {

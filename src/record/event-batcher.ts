@@ -1,5 +1,5 @@
-import { FlightrecError } from '../errors/flightrec-error.js';
-import type { EventStore, PreparedEvent } from '../store/event-store.js';
+import type { FlightrecError } from '../errors/flightrec-error.js';
+import type { BatchSink, PreparedEvent } from '../store/event-store.js';
 import type { BatchingOptions } from './batching-options.js';
 
 /** What the batcher needs of a queued event. */
@@ -13,26 +13,33 @@ export interface Batched {
 export interface BatchOutcome<P> {
   /** Every event of `batch` is stored, in seq order. */
   committed(batch: readonly P[]): void;
-  /** The store refused `batch`, which stays in the backlog and is written again by the next flush. */
+  /** The store refused `batch`, which stays in the backlog and is written again when the next batch closes or by the next flush. */
   failed(batch: readonly P[], error: FlightrecError): void;
 }
 
 /**
  * Batches one run's events by count and time into all-or-nothing transactions: a plain array and
  * one timer per batch (an rxjs Subject and operator per event cost more than the rest of the
- * recorder). A batch whose write fails joins the backlog, and the next write tries all of it
- * again, so the store sees the run's events in seq order or not at all.
+ * recorder). A closed batch goes to the sink, which may store it on another thread; one write is
+ * in flight at a time, and what closes meanwhile waits in the backlog and goes as one write next.
+ * A batch whose write fails goes back to the front of the backlog, and the next write tries all
+ * of it again, so the store sees the run's events in seq order or not at all.
  */
 export class EventBatcher<P extends Batched> {
-  /** The batch being filled: written when it reaches batchSize, batchMs after its first event, or on flush. */
+  /** The batch being filled: closed when it reaches batchSize, batchMs after its first event, or on flush. */
   private open: P[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Closed, not yet written (or refused), in seq order. */
   private backlog: P[] = [];
+  /** The batch the sink is writing, until its done is called. */
+  private inFlight: readonly P[] | null = null;
+  /** Failures since the last flushSync began: a flush tries each batch once. */
+  private failures = 0;
   /** run.ended's seq and status: the batch that stores it also sets the run's status, in one transaction. */
   private ending: { seq: number; status: string } | null = null;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly sink: BatchSink,
     private readonly run: { pk: number; id: string },
     /** seq of the run's last stored event (-1 for a new run). */
     private storedHead: number,
@@ -40,7 +47,7 @@ export class EventBatcher<P extends Batched> {
     private readonly outcome: BatchOutcome<P>,
   ) {}
 
-  /** Adds to the open batch; a full batch is written now, a new one arms the batch timer (unref'd: an idle recorder keeps no process alive). */
+  /** Adds to the open batch; a full batch is closed now, a new one arms the batch timer (unref'd: an idle recorder keeps no process alive). */
   add(p: P): void {
     this.open.push(p);
     if (this.open.length >= this.options.batchSize) this.closeBatch();
@@ -55,10 +62,19 @@ export class EventBatcher<P extends Batched> {
     this.ending = { seq, status };
   }
 
-  /** Writes the open batch and the backlog now; the outcome says how it went. */
+  /**
+   * Writes the open batch and the backlog and returns once the sink has answered; the outcome
+   * says how it went. Each event is tried once: a batch refused while draining is not tried again
+   * by this flush.
+   */
   flushSync(): void {
-    // Closing a batch already tried the backlog; one failure reported once.
-    if (!this.closeBatch() && this.backlog.length > 0) this.writeBacklog();
+    this.failures = 0;
+    this.closeBatch();
+    this.sink.drainSync();
+    if (this.failures === 0 && this.backlog.length > 0) {
+      this.writeBacklog();
+      this.sink.drainSync();
+    }
   }
 
   /** Disarms the batch timer; what is still open stays unwritten. */
@@ -67,35 +83,42 @@ export class EventBatcher<P extends Batched> {
     this.timer = null;
   }
 
-  /** Moves the open batch to the backlog and tries to write it; false when there was nothing to close. */
-  private closeBatch(): boolean {
+  /** Moves the open batch to the backlog and writes it unless a write is in flight. */
+  private closeBatch(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.open.length === 0) return false;
+    if (this.open.length === 0) return;
     const batch = this.open;
     this.open = [];
     if (this.backlog.length === 0) this.backlog = batch;
     else for (const p of batch) this.backlog.push(p);
     this.writeBacklog();
-    return true;
   }
 
   private writeBacklog(): void {
-    if (this.backlog.length === 0) return;
+    if (this.inFlight !== null || this.backlog.length === 0) return;
     const batch = this.backlog;
+    this.backlog = [];
+    this.inFlight = batch;
     const blobs = new Map<string, Uint8Array>();
     for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
-    try {
-      const ends = this.ending !== null && batch.some((p) => p.row.seq === this.ending!.seq);
-      this.store.appendBatch(this.run, this.storedHead, batch.map((p) => p.row), blobs, ends ? this.ending!.status : undefined);
-    } catch (e) {
-      this.outcome.failed(batch, e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e }));
+    const ends = this.ending !== null && batch.some((p) => p.row.seq === this.ending!.seq);
+    this.sink.write(this.run, this.storedHead, batch.map((p) => p.row), blobs, ends ? this.ending!.status : undefined, (error) => this.settled(batch, error));
+  }
+
+  private settled(batch: readonly P[], error: FlightrecError | null): void {
+    this.inFlight = null;
+    if (error !== null) {
+      this.failures++;
+      this.backlog = this.backlog.length === 0 ? [...batch] : [...batch, ...this.backlog];
+      this.outcome.failed(batch, error);
       return;
     }
-    this.backlog = [];
     this.storedHead = batch[batch.length - 1]!.row.seq;
     this.outcome.committed(batch);
+    // What closed while this one was written goes now, as one write.
+    this.writeBacklog();
   }
 }

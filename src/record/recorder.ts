@@ -101,9 +101,11 @@ export class Recorder {
       blobThreshold: o.blobThreshold ?? DEFAULT_BATCHING.blobThreshold,
       maxBufferedBytes: o.maxBufferedBytes ?? DEFAULT_BATCHING.maxBufferedBytes,
       whenBufferFull: o.whenBufferFull ?? DEFAULT_BATCHING.whenBufferFull,
+      writer: o.writer ?? DEFAULT_BATCHING.writer,
     };
     if (!(options.maxBufferedBytes > 0)) throw new InvalidInputError(`maxBufferedBytes must be positive, got ${options.maxBufferedBytes}`, { field: 'maxBufferedBytes', value: options.maxBufferedBytes });
     if (options.whenBufferFull !== 'wait' && options.whenBufferFull !== 'reject') throw new InvalidInputError(`whenBufferFull must be 'wait' or 'reject', got ${String(options.whenBufferFull)}`, { field: 'whenBufferFull', value: options.whenBufferFull });
+    if (options.writer !== 'thread' && options.writer !== 'inline') throw new InvalidInputError(`writer must be 'thread' or 'inline', got ${String(options.writer)}`, { field: 'writer', value: options.writer });
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InvalidInputError(`batchSize must be a positive integer, got ${options.batchSize}`, { field: 'batchSize', value: options.batchSize });
     const run = new RecordingRun(this.store, pk, id, head, options, (r) => {
       this.runs.delete(r);

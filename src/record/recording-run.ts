@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { defaultEventId } from '../events/envelope.js';
 import type { FlightrecError } from '../errors/flightrec-error.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
-import type { EventStore } from '../store/event-store.js';
+import { inlineSink, type EventStore } from '../store/event-store.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
 import { PendingIds } from './pending-ids.js';
 import type { BatchingOptions, EventRef } from './batching-options.js';
@@ -47,7 +47,8 @@ export class RecordingRun {
   ) {
     this.chain = new RunChain(id, head, options.blobThreshold);
     this.pendingIds = PendingIds.of(store);
-    this.batcher = new EventBatcher<Pending>(store, { pk: runPk, id }, head.seq, options, {
+    const sink = options.writer === 'thread' ? (store.writeThread?.() ?? inlineSink(store)) : inlineSink(store);
+    this.batcher = new EventBatcher<Pending>(sink, { pk: runPk, id }, head.seq, options, {
       committed: (batch) => this.committed(batch),
       failed: (batch, err) => this.failed(batch, err),
     });

@@ -26,9 +26,10 @@ export interface IngestResult {
   status: string;
 }
 
-// One transaction per HTTP batch: the batch is written when the request is answered, never split by size or time.
+// One transaction per HTTP batch: the batch is written when the request is answered, never split by size or time, and on the
+// server's thread: the answer waits for the commit anyway, so the writer thread would only add a hop.
 // No buffer bound: a request's events are written together, and requests are bounded in size already.
-const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER, batchMs: 2 ** 31 - 1, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: Infinity } as const;
+const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER, batchMs: 2 ** 31 - 1, blobThreshold: DEFAULT_BLOB_THRESHOLD, maxBufferedBytes: Infinity, writer: 'inline' } as const;
 
 /**
  * Appends clients' batches to their runs. A batch names the seq of its first event (`from`), so

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { FlightrecError } from '../errors/flightrec-error.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import type { ChainedEnvelope } from './hash-chain.js';
 
@@ -40,6 +41,18 @@ export interface GlobalPage {
   rows: (EventRow & { run: string })[];
   /** Opaque: pass it back as `after` (null when nothing has been read yet). */
   next: string | null;
+}
+
+/**
+ * Where a recorder sends its closed batches: appendBatch's contract, but a write may finish
+ * later, on another thread. Writes of one run are posted one at a time, and each is stored
+ * whole or not at all.
+ */
+export interface BatchSink {
+  /** Starts storing the batch; `done` is called exactly once: with null once it is committed, or with the error that left nothing of it stored. */
+  write(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>, status: string | undefined, done: (error: FlightrecError | null) => void): void;
+  /** Returns once every write started has called its `done`, without the event loop (exit and signal handlers flush through it). */
+  drainSync(): void;
 }
 
 /** Which database holds the event log. */
@@ -111,5 +124,32 @@ export interface EventStore {
    */
   readGlobal(after: string | null, limit: number): Promise<GlobalPage>;
 
+  /**
+   * A sink that writes on a thread of its own, one per store, when this store has one (a SQLite
+   * file opened for writing); null when batches are best written by appendBatch here.
+   */
+  writeThread?(): BatchSink | null;
+
   close(): Promise<void>;
+}
+
+/** appendBatch as a BatchSink: each write is done before `write` returns. */
+export function inlineSink(store: Pick<EventStore, 'appendBatch'>): BatchSink {
+  return {
+    write(run, expectedHead, events, blobs, status, done) {
+      try {
+        store.appendBatch(run, expectedHead, events, blobs, status);
+      } catch (e) {
+        done(asWriteError(e));
+        return;
+      }
+      done(null);
+    },
+    drainSync() {},
+  };
+}
+
+/** A thrown write failure as the store's error (a driver's own error is wrapped, never passed on bare). */
+export function asWriteError(e: unknown): FlightrecError {
+  return e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e });
 }

@@ -6,7 +6,8 @@ import type { FlightrecDatabase } from './database-schema.js';
 import { openDatabase, type OpenOptions } from './open-database.js';
 import { packedPageSql, unpackRows, type PackedPage } from './packed-rows.js';
 import { StoreWriteError } from './store-errors.js';
-import type { EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from './event-store.js';
+import type { BatchSink, EventFilter, EventRow, EventStore, GlobalPage, NewRun, PreparedEvent, RunRow } from './event-store.js';
+import { SqliteWriteThread } from './sqlite-write-thread.js';
 import { listAllRuns, runOrNotFound } from './run-queries.js';
 import type { SeqSpan } from './event-spans.js';
 import { SqliteBatchWriter } from './sqlite-batch-writer.js';
@@ -26,6 +27,8 @@ export class SqliteEventStore implements EventStore {
   /** readPage's statements by page shape (one per combination of filters in use). */
   private readonly pageStatements = new Map<string, Database.Statement>();
   private closed = false;
+  /** Made on first use: a reader never starts one. */
+  private thread: SqliteWriteThread | null = null;
 
   private constructor(
     readonly path: string,
@@ -42,6 +45,7 @@ export class SqliteEventStore implements EventStore {
       decisionSpan: sqlite.prepare('select first_seq as first, last_seq as last from decision_spans where run_pk = ? and decision = ?'),
       episodeSpan: sqlite.prepare('select first_seq as first, last_seq as last from episode_spans where run_pk = ? and episode = ?'),
       blob: sqlite.prepare('select bytes, size from blobs where hash = ?'),
+      head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
       blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
       eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
@@ -105,6 +109,22 @@ export class SqliteEventStore implements EventStore {
     status?: string,
   ): void {
     this.batchWriter.append(run, expectedHead, events, blobs, status);
+  }
+
+  /**
+   * The store's writer thread (one per store, shared by its runs), or null where a thread cannot
+   * help: an in-memory database has no file a second connection could open, and a read-only or
+   * closed store writes nothing.
+   */
+  writeThread(): BatchSink | null {
+    if (this.thread !== null) return this.thread.threaded ? this.thread : null;
+    if (this.closed || !this.sqlite.open || this.sqlite.memory || this.sqlite.readonly) return null;
+    const busyTimeoutMs = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
+    this.thread = new SqliteWriteThread(this.path, busyTimeoutMs, {
+      appendBatch: (run, expectedHead, events, blobs, status) => this.batchWriter.append(run, expectedHead, events, blobs, status),
+      headSync: (runPk) => (this.stmts.head.get(runPk) as number | undefined) ?? -1,
+    });
+    return this.thread;
   }
 
   /** The chain hashes of a run's first `count` events, in seq order (what a seal's Merkle tree is built over). */
@@ -212,6 +232,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.thread?.close();
     await this.db.destroy();
   }
 }

@@ -68,8 +68,12 @@ async function main(): Promise<void> {
 
   let rec = await Recorder.open(db);
   let run: RecordingRun;
+  // The shared run's writers race for its head on purpose and resume from it after each refusal, on
+  // a newly opened store: a writer thread starting (tens of ms) between resuming and the first
+  // write would leave every resumed writer stale, so they write inline. The own runs use the thread.
+  const shared = { durability: 'commit', writer: 'inline' } as const;
   if (mode === 'own') run = await rec.startRun({ id: runId, durability: 'commit' });
-  else if (mode === 'shared') run = await rec.resumeRun(runId, { durability: 'commit' });
+  else if (mode === 'shared') run = await rec.resumeRun(runId, shared);
   else throw new Error(`unknown mode ${mode}`);
   await run.flush();
   process.stdout.write('ready\n');
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
       report.refusals++;
       await rec.store.close();
       rec = await Recorder.open(db);
-      run = await rec.resumeRun(runId, { durability: 'commit' });
+      run = await rec.resumeRun(runId, shared);
       report.resumes++;
     } else if (results.some((r) => r.error !== null)) break;
   }

@@ -75,3 +75,10 @@ export function decodeStoredPayload(raw: Database.Database, payload: Uint8Array)
     getBlob: (hash) => verifiedContents(Buffer.from(hash).toString('hex'), blob.get(Buffer.from(hash)) as { bytes: Uint8Array; size: number } | undefined),
   });
 }
+
+/**
+ * Batching options for tests that make the store's own connection refuse writes (`PRAGMA
+ * max_page_count`, `query_only`): those pragmas hold per connection, so these runs write on it
+ * instead of on the store's writer thread, which has a connection of its own.
+ */
+export const INLINE_WRITES = { writer: 'inline' } as const;

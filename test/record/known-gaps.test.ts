@@ -8,7 +8,7 @@ import { BufferFullError } from '../../src/record/recording-errors.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, criticEvaluated } from '../helpers/sample-events.js';
-import { integrityCheck, range, rawDatabase, SMALL_PAGES, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, range, rawDatabase, SMALL_PAGES, INLINE_WRITES, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -42,13 +42,13 @@ describe('writer-chosen ids shared by two runs of one process', () => {
   it('a second run buffering an id the first still buffers gets the first event as a duplicate; neither batch sticks', async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const a = await rec.startRun({ id: 'run-a', batchMs: 60_000 });
-    const b = await rec.startRun({ id: 'run-b', batchMs: 60_000 });
+    const a = await rec.startRun({ ...INLINE_WRITES, id: 'run-a', batchMs: 60_000 });
+    const b = await rec.startRun({ ...INLINE_WRITES, id: 'run-b', batchMs: 60_000 });
     const first = a.append(annotation(1, { id: 'shared' }));
     assert.deepEqual(b.append(annotation(2, { id: 'shared' })), { run: 'run-a', seq: first.seq, id: 'shared', duplicate: true });
     // Another recorder on the same file in this process shares the registry too.
     const rec2 = await Recorder.open(file, SMALL_PAGES);
-    const c = await rec2.startRun({ id: 'run-c', batchMs: 60_000 });
+    const c = await rec2.startRun({ ...INLINE_WRITES, id: 'run-c', batchMs: 60_000 });
     assert.deepEqual(c.append(annotation(3, { id: 'shared' })), { run: 'run-a', seq: first.seq, id: 'shared', duplicate: true });
     await b.flush();
     await a.flush();
@@ -72,7 +72,7 @@ describe("'commit' mode: a duplicate id", () => {
   it('resolves only once the original is committed, not while it is still queued', async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'dup', durability: 'commit', batchMs: 300, batchSize: 1000 });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'dup', durability: 'commit', batchMs: 300, batchSize: 1000 });
     await run.flush();
     const reader = rawDatabase(file);
     const storedNow = () => reader.prepare("select count(*) from events where id = 'ev'").pluck().get() as number;
@@ -92,7 +92,7 @@ describe("'commit' mode: a duplicate id", () => {
   it('is rejected with the original when the original cannot be written, and resolves after its retry commits', async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'dup-full', durability: 'commit' });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'dup-full', durability: 'commit' });
     await run.flush();
     fillDisk(rec, 0);
     const original = run.emit(criticEvaluated(1, { id: 'big', rows: 400 }));
@@ -114,7 +114,7 @@ describe('bounded buffered memory while the disk stays full', () => {
   it("whenBufferFull 'reject': emit and append refuse past the bound with BUFFER_FULL; every acknowledged event is written once space returns", async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'bounded', batchSize: 10, batchMs: 60_000, maxBufferedBytes: BOUND, whenBufferFull: 'reject' });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'bounded', batchSize: 10, batchMs: 60_000, maxBufferedBytes: BOUND, whenBufferFull: 'reject' });
     await run.flush();
     fillDisk(rec, 0);
     let acknowledged = 0;
@@ -147,7 +147,7 @@ describe('bounded buffered memory while the disk stays full', () => {
   it("whenBufferFull 'wait' (the default): emit waits while the disk is full and is written, in order, once it frees", async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'waiting', batchSize: 10, batchMs: 60_000, maxBufferedBytes: BOUND });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'waiting', batchSize: 10, batchMs: 60_000, maxBufferedBytes: BOUND });
     await run.flush();
     fillDisk(rec, 0);
     const taken: Promise<EventRef>[] = [];
@@ -172,7 +172,7 @@ describe('bounded buffered memory while the disk stays full', () => {
 
   it('the bound is validated', async () => {
     const rec = await Recorder.open(newFile(), SMALL_PAGES);
-    await assert.rejects(rec.startRun({ maxBufferedBytes: 0 }), (e: unknown) => e instanceof FlightrecError && e.code === 'INVALID_INPUT');
+    await assert.rejects(rec.startRun({ ...INLINE_WRITES, maxBufferedBytes: 0 }), (e: unknown) => e instanceof FlightrecError && e.code === 'INVALID_INPUT');
     await rec.close();
   });
 });

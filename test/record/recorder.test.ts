@@ -11,7 +11,7 @@ import { StoreWriteError } from '../../src/store/store-errors.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, componentUpdated, criticEvaluated } from '../helpers/sample-events.js';
-import { integrityCheck, range, rawDatabase, runRow, SMALL_PAGES, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, range, rawDatabase, runRow, SMALL_PAGES, INLINE_WRITES, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -282,7 +282,7 @@ describe('Recorder: write failures (disk full)', () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
     const BATCH = 20;
-    const run = await rec.startRun({ id: 'full', batchSize: BATCH, batchMs: 60_000 });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'full', batchSize: BATCH, batchMs: 60_000 });
     await run.flush(); // run.started alone: every later batch ends at seq ≡ 0 (mod BATCH)
     const committed: number[] = [];
     const errors: FlightrecError[] = [];
@@ -329,7 +329,7 @@ describe('Recorder: write failures (disk full)', () => {
   it("'commit' mode: emit rejects with STORE_WRITE_FAILED while the disk is full; the kept event is written once space returns", async () => {
     const file = newFile();
     const rec = await Recorder.open(file, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'full-commit', durability: 'commit' });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'full-commit', durability: 'commit' });
     await run.flush();
     fillDisk(rec, 2);
     let acknowledged = 0;
@@ -358,7 +358,7 @@ describe('Recorder: write failures (disk full)', () => {
   it('a read-only database refuses writes with STORE_WRITE_FAILED naming the run and seqs', async () => {
     const file = newFile();
     const rec = await Recorder.open(file);
-    const run = await rec.startRun({ id: 'ro' });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'ro' });
     await run.flush();
     sqliteOf(rec.store).pragma('query_only = 1');
     run.append(annotation(1));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sqliteOf } from '../helpers/sqlite-of.js';
 import { after, it } from 'node:test';
 import { Recorder } from '../../src/record/recorder.js';
-import { rawDatabase, SMALL_PAGES, tempDir } from '../helpers/temp-database.js';
+import { rawDatabase, SMALL_PAGES, INLINE_WRITES, tempDir } from '../helpers/temp-database.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -10,7 +10,7 @@ after(() => tmp.cleanup());
 it('run.ended and the run status are stored in one transaction: a failed end leaves neither, a retried one both', async () => {
   const file = tmp.file('end.db');
   const recorder = await Recorder.open(file, SMALL_PAGES);
-  const run = await recorder.startRun({ name: 'ending' });
+  const run = await recorder.startRun({ ...INLINE_WRITES, name: 'ending' });
   const big = new Float32Array(20000).map((_, i) => i); // a blob that will not fit
   await run.flush();
   const pages = sqliteOf(recorder.store).pragma('page_count', { simple: true }) as number;

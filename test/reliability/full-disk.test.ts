@@ -14,7 +14,7 @@ import { StoreWriteError } from '../../src/store/store-errors.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, componentUpdated, criticEvaluated, envStepped } from '../helpers/sample-events.js';
 import { prng } from '../helpers/sample-run.js';
-import { integrityCheck, range, rawDatabase, SMALL_PAGES, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { integrityCheck, range, rawDatabase, SMALL_PAGES, INLINE_WRITES, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 /**
  * Disk full at many points of a recording: `PRAGMA max_page_count` on the writer's own connection
@@ -74,7 +74,7 @@ describe('disk full while recording', () => {
       const file = tmp.file(`full-${durability}.db`);
       const rec = await Recorder.open(file, SMALL_PAGES);
       const BATCH = 16;
-      const run = await rec.startRun({ id: `full-${durability}`, durability, batchSize: BATCH, batchMs: durability === 'batch' ? 1e9 : 0 });
+      const run = await rec.startRun({ ...INLINE_WRITES, id: `full-${durability}`, durability, batchSize: BATCH, batchMs: durability === 'batch' ? 1e9 : 0 });
       await run.flush();
       const rand = prng(durability === 'batch' ? 41 : 42);
       const errors: FlightrecError[] = [];
@@ -160,7 +160,7 @@ describe('disk full while recording', () => {
     // Each run row takes room in the runs table; sooner or later creating one needs a new page.
     for (let k = 0; k < 500 && failure === undefined; k++) {
       try {
-        const run = await rec.startRun({ id: `start-${k}`, name: 'n'.repeat(150), batchSize: 1 });
+        const run = await rec.startRun({ ...INLINE_WRITES, id: `start-${k}`, name: 'n'.repeat(150), batchSize: 1 });
         started++;
         await run.flush().catch(() => undefined);
       } catch (e) {
@@ -187,7 +187,7 @@ describe('disk full while importing', () => {
   before(async () => {
     const source = tmp.file('import-source.db');
     const rec = await Recorder.open(source, SMALL_PAGES);
-    const run = await rec.startRun({ id: 'to-import', batchSize: 50 });
+    const run = await rec.startRun({ ...INLINE_WRITES, id: 'to-import', batchSize: 50 });
     const rand = prng(7);
     for (let i = 0; i < EVENTS; i++) run.append(mixedEvent(i, rand));
     await rec.close();

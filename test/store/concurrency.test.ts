@@ -7,7 +7,7 @@ import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { annotation, criticEvaluated } from '../helpers/sample-events.js';
 import { spawnHelper } from '../helpers/spawn-child.js';
-import { integrityCheck, range, rawDatabase, runRow, storedSeqs, tempDir } from '../helpers/temp-database.js';
+import { INLINE_WRITES, integrityCheck, range, rawDatabase, runRow, storedSeqs, tempDir } from '../helpers/temp-database.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -76,14 +76,15 @@ describe('several processes writing one database', () => {
   it('a second writer on the same run (resumeRun while the first still writes) gets RUN_HAS_ANOTHER_WRITER; nothing is corrupted', async () => {
     const file = tmp.file('same-run.db');
     const first = await Recorder.open(file);
-    const a = await first.startRun({ id: 'shared', batchSize: 10, batchMs: 1e9 });
+    // Inline: the test steps through which batch is stored when, and a writer thread stores them later.
+    const a = await first.startRun({ ...INLINE_WRITES, id: 'shared', batchSize: 10, batchMs: 1e9 });
     const aErrors: FlightrecError[] = [];
     a.errors$.subscribe((e) => aErrors.push(e));
     for (let i = 0; i < 25; i++) a.append(criticEvaluated(i)); // seq 0..25: 2 batches written, 6 events buffered
     assert.deepEqual(storedSeqs(file, 'shared'), range(20));
 
     const second = await Recorder.open(file);
-    const b = await second.resumeRun('shared', { batchSize: 10, batchMs: 1e9 });
+    const b = await second.resumeRun('shared', { ...INLINE_WRITES, batchSize: 10, batchMs: 1e9 });
     assert.equal(b.seq, 20, 'the second writer starts after the stored head');
     const bErrors: FlightrecError[] = [];
     b.errors$.subscribe((e) => bErrors.push(e));
@@ -111,7 +112,7 @@ describe('several processes writing one database', () => {
   it('the other way round: when the resumed writer commits first, the original writer is refused', async () => {
     const file = tmp.file('same-run-2.db');
     const first = await Recorder.open(file);
-    const a = await first.startRun({ id: 'shared2', batchSize: 5, batchMs: 1e9 });
+    const a = await first.startRun({ ...INLINE_WRITES, id: 'shared2', batchSize: 5, batchMs: 1e9 });
     for (let i = 0; i < 7; i++) a.append(criticEvaluated(i)); // seq 0..7: [0..4] written, 5..7 buffered
     const second = await Recorder.open(file);
     const b = await second.resumeRun('shared2');
