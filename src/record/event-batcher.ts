@@ -112,7 +112,7 @@ export class EventBatcher<P extends Batched> {
     this.inFlight = null;
     if (error !== null) {
       this.failures++;
-      this.backlog = this.backlog.length === 0 ? [...batch] : [...batch, ...this.backlog];
+      this.backlog = [...batch, ...this.backlog];
       this.outcome.failed(batch, error);
       return;
     }

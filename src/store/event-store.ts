@@ -150,6 +150,6 @@ export function inlineSink(store: Pick<EventStore, 'appendBatch'>): BatchSink {
 }
 
 /** A thrown write failure as the store's error (a driver's own error is wrapped, never passed on bare). */
-export function asWriteError(e: unknown): FlightrecError {
+function asWriteError(e: unknown): FlightrecError {
   return e instanceof FlightrecError ? e : new FlightrecError('STORE_WRITE_FAILED', String(e), {}, { cause: e });
 }

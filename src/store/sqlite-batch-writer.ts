@@ -39,6 +39,11 @@ export class SqliteBatchWriter {
     };
   }
 
+  /** The run's stored head seq (-1 when it has no events or no row). */
+  head(runPk: number): number {
+    return (this.stmts.head.get(runPk) as number | undefined) ?? -1;
+  }
+
   /**
    * Stores the batch, its blobs (content-addressed, so duplicates are free) and `status` in one
    * transaction, or nothing: ConcurrencyError when the stored head is not `expectedHead`,

@@ -45,7 +45,6 @@ export class SqliteEventStore implements EventStore {
       decisionSpan: sqlite.prepare('select first_seq as first, last_seq as last from decision_spans where run_pk = ? and decision = ?'),
       episodeSpan: sqlite.prepare('select first_seq as first, last_seq as last from episode_spans where run_pk = ? and episode = ?'),
       blob: sqlite.prepare('select bytes, size from blobs where hash = ?'),
-      head: sqlite.prepare('select head_seq from runs where pk = ?').pluck(),
       blobSize: sqlite.prepare('select size from blobs where hash = ?').pluck(),
       hashes: sqlite.prepare('select hash from events where run_pk = ? and seq < ? order by seq').pluck(),
       eventById: sqlite.prepare('select r.id as run, e.seq as seq, e.hash as hash from events e join runs r on r.pk = e.run_pk where e.id = ?'),
@@ -122,7 +121,7 @@ export class SqliteEventStore implements EventStore {
     const busyTimeoutMs = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
     this.thread = new SqliteWriteThread(this.path, busyTimeoutMs, {
       appendBatch: (run, expectedHead, events, blobs, status) => this.batchWriter.append(run, expectedHead, events, blobs, status),
-      headSync: (runPk) => (this.stmts.head.get(runPk) as number | undefined) ?? -1,
+      headSync: (runPk) => this.batchWriter.head(runPk),
     });
     return this.thread;
   }

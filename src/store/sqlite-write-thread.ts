@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { FlightrecError } from '../errors/flightrec-error.js';
-import { asWriteError, type BatchSink, type PreparedEvent } from './event-store.js';
+import { inlineSink, type BatchSink, type PreparedEvent } from './event-store.js';
 import { ConcurrencyError, StoreWriteError } from './store-errors.js';
 import { fromWireError, packBatch, type WriteAnswer, type WriteCall } from './sqlite-write-wire.js';
 
@@ -36,6 +36,7 @@ export class SqliteWriteThread implements BatchSink {
   private calls = 0;
   /** Why writes go inline now (the thread failed or was closed); null while the thread writes. */
   private gone: string | null = null;
+  private readonly inlineWrites: BatchSink;
 
   constructor(
     path: string,
@@ -44,6 +45,7 @@ export class SqliteWriteThread implements BatchSink {
     /** How long drainSync waits for one answer before it gives the thread up. */
     private readonly answerTimeoutMs = busyTimeoutMs + 90_000,
   ) {
+    this.inlineWrites = inlineSink(inline);
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(new URL('./sqlite-write-worker.js', import.meta.url), { workerData: { path, busyTimeoutMs, flag: this.flag, port: port2 }, transferList: [port2] });
     // Neither keeps a process alive by itself: the port is ref'd only while writes are unanswered.
@@ -159,12 +161,6 @@ export class SqliteWriteThread implements BatchSink {
   }
 
   private writeInline(w: Write): void {
-    try {
-      this.inline.appendBatch(w.run, w.expectedHead, w.events, w.blobs, w.status);
-    } catch (e) {
-      w.done(asWriteError(e));
-      return;
-    }
-    w.done(null);
+    this.inlineWrites.write(w.run, w.expectedHead, w.events, w.blobs, w.status, w.done);
   }
 }
