@@ -56,8 +56,15 @@ describe('the SQLite writer thread', () => {
     const rec = await Recorder.open(file);
     const run = await rec.startRun({ id: 'a', batchSize: 10, batchMs: 1e9 });
     await run.flush();
+    // Another connection holds the write lock, so the thread cannot commit before we look: an
+    // inline write would block this call instead, until the busy timeout.
+    const lock = rawDatabase(file);
+    lock.exec('begin immediate');
     for (let i = 0; i < 10; i++) run.append(criticEvaluated(i));
-    assert.deepEqual(storedSeqs(file, 'a'), [0], 'the full batch went to the thread, not into this call');
+    const seen = lock.prepare("select e.seq from events e join runs r on r.pk = e.run_pk where r.id = 'a' order by e.seq").pluck().all();
+    lock.exec('rollback');
+    lock.close();
+    assert.deepEqual(seen, [0], 'the full batch went to the thread, not into this call');
     await run.flush();
     assert.deepEqual(storedSeqs(file, 'a'), range(11));
     await rec.close();
