@@ -5,12 +5,10 @@ import { AgentRecorder } from '../src/record/agent-recorder.js';
 import { Recorder } from '../src/record/recorder.js';
 import type { Benchmark } from './benchmark.js';
 import { intFlag } from './benchmark.js';
-import { collectGarbage, fixed, now, round, table, threadCpuMs } from './bench-util.js';
+import { collectGarbage, fixed, gcMsBetween, median, now, round, table, threadCpuMs, trackGc, untrackGc } from './bench-util.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Recording on vs off: the same seeded training run of the reference agent (identical
@@ -35,12 +33,16 @@ export const overheadBenchmark: Benchmark = {
     // The same recording with batches written on the recording thread: what the writer thread saves.
     const inline: number[] = [];
     const inlineCpu: number[] = [];
+    // Main-thread GC pause per variant: on the MPPI agent it swings by seconds between identical
+    // seeded runs (bench/README.md), so a ratio is read beside it.
+    const gc = { off: [] as number[], thread: [] as number[], inline: [] as number[] };
     let events = 0;
     let bytes = 0;
     let decisions = 0;
     try {
       // Warm-up: wasm compilation and JIT, not measured.
       await trainReferenceAgent({ env, episodes: 2, seed: 1, config });
+      trackGc();
       for (let r = 0; r < rounds; r++) {
         const order = ['off', 'thread', 'inline'] as const;
         for (let k = 0; k < order.length; k++) {
@@ -53,6 +55,7 @@ export const overheadBenchmark: Benchmark = {
             decisions = (await trainReferenceAgent({ env, episodes, seed: 1, config })).decisions;
             off.push(now() - t0);
             offCpu.push(threadCpuMs() - c0);
+            gc.off.push(await gcMsBetween(t0, now()));
             continue;
           }
           const file = join(dir, `${mode}-${r}.db`);
@@ -64,11 +67,13 @@ export const overheadBenchmark: Benchmark = {
           await recorder.close();
           (mode === 'thread' ? on : inline).push(now() - t0);
           (mode === 'thread' ? onCpu : inlineCpu).push(threadCpuMs() - c0);
+          gc[mode].push(await gcMsBetween(t0, now()));
           bytes = statSync(file).size;
         }
-        args.log(`round ${r + 1}/${rounds}: off ${fixed(off[off.length - 1]! / 1000)} s, on ${fixed(on[on.length - 1]! / 1000)} s, inline ${fixed(inline[inline.length - 1]! / 1000)} s`);
+        args.log(`round ${r + 1}/${rounds}: off ${fixed(off[off.length - 1]! / 1000)} s, on ${fixed(on[on.length - 1]! / 1000)} s, inline ${fixed(inline[inline.length - 1]! / 1000)} s (GC ${fixed(gc.off[gc.off.length - 1]! / 1000)}, ${fixed(gc.thread[gc.thread.length - 1]! / 1000)}, ${fixed(gc.inline[gc.inline.length - 1]! / 1000)} s)`);
       }
     } finally {
+      untrackGc();
       rmSync(dir, { recursive: true, force: true });
     }
     const ratio = median(on) / median(off);
@@ -81,6 +86,7 @@ export const overheadBenchmark: Benchmark = {
       ['recording on', fixed(median(on) / 1000), fixed(decisions / (median(on) / 1000), 0)],
       ['on, writes inline', fixed(median(inline) / 1000), fixed(decisions / (median(inline) / 1000), 0)],
     ])) args.log(line);
+    args.log(`main-thread GC pauses, median: off ${fixed(median(gc.off) / 1000)} s, on ${fixed(median(gc.thread) / 1000)} s, inline ${fixed(median(gc.inline) / 1000)} s`);
     args.log(`main-thread CPU ratio on/off ${fixed(cpuRatio, 3)}; inline ${fixed(inlineRatio, 3)} wall, ${fixed(inlineCpuRatio, 3)} CPU`);
     args.log(`ratio on/off ${fixed(ratio, 3)} (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'missed'}); ${events} events, ${fixed(bytes / events, 0)} bytes/event, ${fixed(events / decisions, 1)} events/decision`);
     return {
@@ -99,6 +105,9 @@ export const overheadBenchmark: Benchmark = {
       inline_s: round(median(inline) / 1000),
       ratio_inline_vs_off: round(inlineRatio),
       cpu_ratio_inline_vs_off: round(inlineCpuRatio),
+      gc_off_s: round(median(gc.off) / 1000),
+      gc_on_s: round(median(gc.thread) / 1000),
+      gc_inline_s: round(median(gc.inline) / 1000),
       target_met: ratio <= 1.1,
     };
   },

@@ -94,6 +94,10 @@ export class EventBatcher<P extends Batched> {
     this.open = [];
     if (this.backlog.length === 0) this.backlog = batch;
     else for (const p of batch) this.backlog.push(p);
+    // A write that finished while the agent kept the event loop busy is settled here, and its
+    // settlement writes the backlog, this batch included; otherwise the thread would idle until
+    // the agent yields, and the backlog would grow into one late, large write.
+    if (this.inFlight !== null) this.sink.poll();
     this.writeBacklog();
   }
 

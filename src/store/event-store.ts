@@ -53,6 +53,11 @@ export interface BatchSink {
   write(run: { pk: number; id: string }, expectedHead: number, events: readonly PreparedEvent[], blobs: ReadonlyMap<string, Uint8Array>, status: string | undefined, done: (error: FlightrecError | null) => void): void;
   /** Returns once every write started has called its `done`, without the event loop (exit and signal handlers flush through it). */
   drainSync(): void;
+  /**
+   * Calls `done` for every write that has finished by now, without waiting and without the event
+   * loop: an agent whose loop never yields to it would otherwise see no write finish until the end.
+   */
+  poll(): void;
 }
 
 /** Which database holds the event log. */
@@ -146,6 +151,7 @@ export function inlineSink(store: Pick<EventStore, 'appendBatch'>): BatchSink {
       done(null);
     },
     drainSync() {},
+    poll() {},
   };
 }
 

@@ -93,6 +93,10 @@ export class SqliteWriteThread implements BatchSink {
     }
   }
 
+  poll(): void {
+    if (this.pending.size > 0 && this.gone === null) this.takeAnswers();
+  }
+
   /** Drains, ends the thread's connection and the thread; later writes go inline. */
   async close(): Promise<void> {
     if (this.gone !== null) return;

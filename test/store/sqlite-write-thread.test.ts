@@ -70,6 +70,28 @@ describe('the SQLite writer thread', () => {
     await rec.close();
   });
 
+  it('keeps writing while an agent never yields to the event loop: each closed batch settles the finished write and posts the next', async () => {
+    const file = tmp.file('busy.db');
+    const rec = await Recorder.open(file);
+    const run = await rec.startRun({ id: 'b', batchSize: 10, batchMs: 1e9 });
+    await run.flush();
+    const reader = rawDatabase(file);
+    const count = reader.prepare("select count(*) from events e join runs r on r.pk = e.run_pk where r.id = 'b'").pluck();
+    // Synchronous from here to the last assertion: no answer can arrive through the event loop.
+    const storedWithin = (n: number, ms: number): boolean => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) if ((count.get() as number) >= n) return true;
+      return false;
+    };
+    for (let i = 0; i < 10; i++) run.append(criticEvaluated(i));
+    assert.ok(storedWithin(11, 20_000), 'the first batch is stored by the thread');
+    for (let i = 10; i < 20; i++) run.append(criticEvaluated(i));
+    assert.ok(storedWithin(21, 20_000), 'the second batch was posted when it closed, not left for the event loop');
+    reader.close();
+    await rec.close();
+    assert.deepEqual(storedSeqs(file, 'b'), range(22));
+  });
+
   it('is one per file store, and none for an in-memory or read-only store', async () => {
     const store = await SqliteEventStore.open(tmp.file('one.db'));
     const memory = await SqliteEventStore.open(':memory:');
