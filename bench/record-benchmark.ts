@@ -111,9 +111,9 @@ async function measure(file: string, kind: 'sqlite' | 'file', write: () => Promi
 // ---------------------------------------------------------------------------------------------
 // Variants. Each writes all `events` to `file`, from opening it to closing it.
 
-async function flightrecBatch(events: readonly CriticEvent[], file: string): Promise<void> {
+async function flightrecBatch(events: readonly CriticEvent[], file: string, writer: 'thread' | 'inline' = 'thread'): Promise<void> {
   const recorder = await Recorder.open(file);
-  const run = await recorder.startRun({ id: RUN_ID });
+  const run = await recorder.startRun({ id: RUN_ID, writer });
   for (let i = 0; i < events.length; i++) run.append(events[i]);
   await run.close();
   await recorder.close();
@@ -318,10 +318,11 @@ async function measureStages(f: Fixture, file: string): Promise<Record<StageName
 
 // ---------------------------------------------------------------------------------------------
 
-type VariantName = 'flightrec' | 'flightrec_commit' | 'raw' | 'raw_schema' | 'jsonl';
+type VariantName = 'flightrec' | 'flightrec_inline' | 'flightrec_commit' | 'raw' | 'raw_schema' | 'jsonl';
 
 const LABELS: Record<VariantName, string> = {
   flightrec: 'flightrec Recorder (durability batch)',
+  flightrec_inline: "flightrec Recorder, writer 'inline'",
   flightrec_commit: "flightrec Recorder (durability 'commit')",
   raw: 'raw better-sqlite3, minimal table',
   raw_schema: 'raw INSERT into flightrec events schema',
@@ -356,11 +357,13 @@ export const recordBenchmark: Benchmark = {
       log(`record: ${int(n)} critic.evaluated events (float32[1,32] + float32[1]), ${rounds} rounds after a warm-up, medians`);
       log(`machine: ${m.cpus} × ${m.cpu}, node ${m.node}, tmp ${tmp.dir} (fixture built in ${fixed((now() - tGen) / 1000, 1)} s)`);
 
-      const variants: VariantName[] = ['flightrec', 'raw', 'raw_schema', 'jsonl', ...(withCommit ? (['flightrec_commit'] as const) : [])];
+      const variants: VariantName[] = ['flightrec', 'flightrec_inline', 'raw', 'raw_schema', 'jsonl', ...(withCommit ? (['flightrec_commit'] as const) : [])];
       const write = (v: VariantName, events: readonly CriticEvent[], file: string): Promise<void> => {
         switch (v) {
           case 'flightrec':
             return flightrecBatch(events, file);
+          case 'flightrec_inline':
+            return flightrecBatch(events, file, 'inline');
           case 'flightrec_commit':
             return flightrecCommit(events, file);
           case 'raw':
@@ -468,6 +471,9 @@ export const recordBenchmark: Benchmark = {
         bytes_ratio_vs_raw: round(bytesRatio),
         raw_schema_events_per_s: Math.round(eps('raw_schema')),
         raw_schema_bytes_per_event: round(bpe('raw_schema'), 1),
+        // The same recording with batches written on the recording thread (the writer thread's counterpart).
+        inline_events_per_s: Math.round(eps('flightrec_inline')),
+        inline_ratio_vs_raw: round(eps('flightrec_inline') / raw),
         jsonl_events_per_s: Math.round(eps('jsonl')),
         jsonl_bytes_per_event: round(bpe('jsonl'), 1),
         ...(withCommit ? { commit_events_per_s: Math.round(eps('flightrec_commit')), commit_bytes_per_event: round(bpe('flightrec_commit'), 1) } : {}),

@@ -9,6 +9,14 @@ export interface Batched {
   readonly blobs: Map<string, Uint8Array> | null;
 }
 
+/**
+ * A bound on one write's events. A producer faster than the writer thread (a tight loop of
+ * appends) would otherwise hand it one transaction of tens of thousands of rows: their pages spill
+ * out of SQLite's cache and their unpacked views cost the thread's GC, so that such a write took
+ * ~1.6× the time per row of 1,000-row writes (profiled, bench/README.md "record").
+ */
+const MAX_WRITE_EVENTS = 4096;
+
 /** Told how each write of the backlog ended, synchronously, before anything else is written. */
 export interface BatchOutcome<P> {
   /** Every event of `batch` is stored, in seq order. */
@@ -21,7 +29,8 @@ export interface BatchOutcome<P> {
  * Batches one run's events by count and time into all-or-nothing transactions: a plain array and
  * one timer per batch (an rxjs Subject and operator per event cost more than the rest of the
  * recorder). A closed batch goes to the sink, which may store it on another thread; one write is
- * in flight at a time, and what closes meanwhile waits in the backlog and goes as one write next.
+ * in flight at a time, and what closes meanwhile waits in the backlog and goes in the next writes,
+ * whole batches of up to MAX_WRITE_EVENTS events each.
  * A batch whose write fails goes back to the front of the backlog, and the next write tries all
  * of it again, so the store sees the run's events in seq order or not at all.
  */
@@ -29,8 +38,11 @@ export class EventBatcher<P extends Batched> {
   /** The batch being filled: closed when it reaches batchSize, batchMs after its first event, or on flush. */
   private open: P[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Closed, not yet written (or refused), in seq order. */
-  private backlog: P[] = [];
+  /**
+   * Closed, not yet written (or refused), in seq order: whole batches grouped into writes of at
+   * most MAX_WRITE_EVENTS events (or one batch, when a batch alone is larger).
+   */
+  private backlog: P[][] = [];
   /** The batch the sink is writing, until its done is called. */
   private inFlight: readonly P[] | null = null;
   /** Failures since the last flushSync began: a flush tries each batch once. */
@@ -71,7 +83,9 @@ export class EventBatcher<P extends Batched> {
     this.failures = 0;
     this.closeBatch();
     this.sink.drainSync();
-    if (this.failures === 0 && this.backlog.length > 0) {
+    // Each settled write posts the next, so one drain usually empties the backlog; a write that
+    // had failed before this flush is left there and goes now, once.
+    while (this.failures === 0 && this.backlog.length > 0 && this.inFlight === null) {
       this.writeBacklog();
       this.sink.drainSync();
     }
@@ -92,8 +106,9 @@ export class EventBatcher<P extends Batched> {
     if (this.open.length === 0) return;
     const batch = this.open;
     this.open = [];
-    if (this.backlog.length === 0) this.backlog = batch;
-    else for (const p of batch) this.backlog.push(p);
+    const last = this.backlog[this.backlog.length - 1];
+    if (last === undefined || last.length + batch.length > MAX_WRITE_EVENTS) this.backlog.push(batch);
+    else for (const p of batch) last.push(p);
     // A write that finished while the agent kept the event loop busy is settled here, and its
     // settlement writes the backlog, this batch included; otherwise the thread would idle until
     // the agent yields, and the backlog would grow into one late, large write.
@@ -102,9 +117,9 @@ export class EventBatcher<P extends Batched> {
   }
 
   private writeBacklog(): void {
-    if (this.inFlight !== null || this.backlog.length === 0) return;
-    const batch = this.backlog;
-    this.backlog = [];
+    if (this.inFlight !== null) return;
+    const batch = this.backlog.shift();
+    if (batch === undefined) return;
     this.inFlight = batch;
     const blobs = new Map<string, Uint8Array>();
     for (const p of batch) if (p.blobs !== null) for (const [k, v] of p.blobs) blobs.set(k, v);
@@ -116,7 +131,7 @@ export class EventBatcher<P extends Batched> {
     this.inFlight = null;
     if (error !== null) {
       this.failures++;
-      this.backlog = [...batch, ...this.backlog];
+      this.backlog.unshift([...batch]);
       this.outcome.failed(batch, error);
       return;
     }
