@@ -28,16 +28,14 @@ export class ComponentHistory {
 
   materialize(version: string, atSeq: number): void {
     if (atSeq > this.cursor) {
-      const events = this.store.componentHistorySync(this.runPk, this.live.name, this.cursor + 1, atSeq).map((r) => decodeRow(r, this.runId, this.store));
-      let from = 0;
-      for (let i = events.length - 1; i >= 0; i--) {
-        if (events[i]!.type === 'checkpoint.saved') {
-          loadRecordedCheckpoint(this.live, events[i] as RecordedEvent<'checkpoint.saved'>);
-          from = i + 1;
-          break;
-        }
+      const rows = this.store.componentHistorySync(this.runPk, this.live.name, this.cursor + 1, atSeq);
+      // Only the last checkpoint and the updates after it are decoded: nothing before it counts.
+      const last = rows.findLastIndex((r) => r.type === 'checkpoint.saved');
+      if (last >= 0) loadRecordedCheckpoint(this.live, decodeRow(rows[last]!, this.runId, this.store) as RecordedEvent<'checkpoint.saved'>);
+      for (const r of rows.slice(last + 1)) {
+        const e = decodeRow(r, this.runId, this.store);
+        if (e.type === 'component.updated') applyRecordedUpdate(this.live, e, BatchDeriver.forRun(this.store, this.runPk, this.runId));
       }
-      for (const e of events.slice(from)) if (e.type === 'component.updated') applyRecordedUpdate(this.live, e, BatchDeriver.forRun(this.store, this.runPk, this.runId));
       this.cursor = atSeq;
     }
     if (this.live.version() !== version) throw new VersionRebuildError(this.live.name, -1, atSeq, version, this.live.version());

@@ -86,7 +86,13 @@ async function findVersion(store: EventStore, ctx: RunContext, name: string, ver
     last = { version: to, seq: e.seq };
     if (seen.length < 3) seen.push(to);
   }
-  if (version === 'latest' && last !== null) return last;
+  if (version === 'latest' && last !== null) {
+    // A checkpoint saved after the last update holds the same version: materialising up to it
+    // loads that checkpoint instead of re-applying the updates since the one before.
+    const after = store.componentHistorySync(ctx.run.pk, name, last.seq + 1, Number.MAX_SAFE_INTEGER);
+    const checkpoint = after.findLast((r) => r.type === 'checkpoint.saved');
+    return checkpoint === undefined ? last : { version: last.version, seq: checkpoint.seq };
+  }
   if (version === initial && initial !== null) return { version, seq: 0 };
   throw new NotFoundError(`version of ${name} in run ${ctx.run.id}`, version, { hint: `versions look like ${initial ?? seen[0] ?? '0123456789abcdef'}; use @latest for the last one` });
 }

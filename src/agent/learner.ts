@@ -25,4 +25,10 @@ export interface Learner {
   observe(transition: Transition, sink: LearningSink): void;
   /** After an episode's last step. */
   endEpisode(terminated: boolean, sink: LearningSink): void;
+  /**
+   * After the last episode: save what a replay would otherwise rebuild update by update (the
+   * final parameters, when the last update was not checkpointed). Optional: a learner without it
+   * leaves the final version to be rebuilt from its last checkpoint.
+   */
+  finish?(sink: LearningSink): void;
 }

@@ -121,5 +121,6 @@ export async function runEpisodes(o: EpisodeLoopOptions): Promise<EpisodeLoopRes
     // Let the recorder's batch timer and signal handlers run between episodes.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  learner?.finish?.(sink);
   return { episodes, decisions, firstAction };
 }

@@ -26,13 +26,18 @@ async function withStore<T>(file: string, fn: (s: SqliteEventStore) => Promise<T
 }
 
 /** The role's component rebuilt at its latest recorded version (nearest checkpoint + recorded updates), as `flightrec checkpoint` does. */
-async function rebuildLatest(file: string, run: string, role: string): Promise<{ version: string; recorded: string }> {
+/**
+ * Rebuilds a role's last version by naming it, which re-applies every update since the last
+ * periodic checkpoint (`@latest` would load the checkpoint the learner saves at the end instead).
+ */
+async function rebuildLatest(file: string, run: string, role: string, spec?: string): Promise<{ version: string; recorded: string }> {
   return await withStore(file, async (s) => {
     const ctx = await loadRunContext(s, run);
-    const swap = await resolveSwap(s, ctx, parseSwap(`${role}=@latest`));
+    const name = ctx.started.payload.components.find((c) => c.role === role)!.name;
+    let recorded = '';
+    for await (const e of readEventsOfType(s, run, 'component.updated', { component: name })) recorded = e.payload.to_version;
+    const swap = await resolveSwap(s, ctx, parseSwap(`${role}=${spec ?? `@${recorded}`}`));
     try {
-      let recorded = '';
-      for await (const e of readEventsOfType(s, run, 'component.updated', { component: swap.component.name })) recorded = e.payload.to_version;
       return { version: swap.component.version(), recorded };
     } finally {
       swap.dispose();
@@ -88,6 +93,25 @@ describe('minibatches recorded by reference', () => {
       assert.equal(r.version, r.recorded);
     });
   }
+
+  it('@latest loads the checkpoint saved after the last update: no update is re-applied, so one tampered with is not read', async () => {
+    const copy = tmp.file('latest-from-checkpoint.db');
+    copyFileSync(db, copy);
+    const raw = rawDatabase(copy);
+    const finals = raw.prepare("select component, max(seq) as seq from events where type = 'checkpoint.saved' group by component").all() as { component: string; seq: number }[];
+    const lastUpdate = raw.prepare("select max(seq) from events where type = 'component.updated' and component = ?").pluck();
+    assert.equal(finals.length, 4);
+    for (const f of finals) assert.ok(f.seq > (lastUpdate.get(f.component) as number), `${f.component} is checkpointed after its last update`);
+    const seq = raw.prepare("select seq from events where type = 'component.targets' order by seq limit 1").pluck().get() as number;
+    editPayload(raw, seq, (p) => {
+      const t = p.targets as { data: Float32Array };
+      for (let i = 0; i < t.data.length; i++) t.data[i] = t.data[i]! + 1;
+    });
+    raw.close();
+    const r = await rebuildLatest(copy, run, 'critic', '@latest');
+    assert.equal(r.version, r.recorded);
+    await assert.rejects(rebuildLatest(copy, run, 'critic'), (e: Error & { code?: string }) => e.code === 'DERIVED_BATCH_MISMATCH');
+  });
 
   it('--verify reproduces every decision, deriving every update it re-applies', async () => {
     const r = await withStore(db, (s) => verifyReplay(s, run));

@@ -60,6 +60,11 @@ export class OnlineLearner implements Learner {
     for (const c of this.learned()) this.checkpoint(c, sink);
   }
 
+  /** Checkpoints each component whose last update was not: swapping in `@latest` then loads one checkpoint instead of re-training every update after the last one. */
+  finish(sink: LearningSink): void {
+    for (const c of this.learned()) if (c.updates % this.config.checkpointEvery !== 0) this.checkpoint(c, sink);
+  }
+
   private learned(): LearnedComponent[] {
     return [this.agent.worldModel, this.agent.reward, this.agent.critic, this.agent.actor];
   }
