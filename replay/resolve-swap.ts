@@ -90,7 +90,7 @@ async function findVersion(store: EventStore, ctx: RunContext, name: string, ver
     // A checkpoint saved after the last update holds the same version: materialising up to it
     // loads that checkpoint instead of re-applying the updates since the one before.
     const after = store.componentHistorySync(ctx.run.pk, name, last.seq + 1, Number.MAX_SAFE_INTEGER);
-    const checkpoint = after.findLast((r) => r.type === 'checkpoint.saved');
+    const checkpoint = after.findLast((r) => r.type === 'checkpoint.saved' && r.version === last.version);
     return checkpoint === undefined ? last : { version: last.version, seq: checkpoint.seq };
   }
   if (version === initial && initial !== null) return { version, seq: 0 };

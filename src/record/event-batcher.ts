@@ -76,8 +76,8 @@ export class EventBatcher<P extends Batched> {
 
   /**
    * Writes the open batch and the backlog and returns once the sink has answered; the outcome
-   * says how it went. Each event is tried once: a batch refused while draining is not tried again
-   * by this flush.
+   * says how it went. A batch refused while draining is not tried again by this flush (one refused
+   * just before it, and settled as it begins, is tried once more, as the next closed batch would).
    */
   flushSync(): void {
     this.failures = 0;
@@ -112,7 +112,7 @@ export class EventBatcher<P extends Batched> {
     // A write that finished while the agent kept the event loop busy is settled here, and its
     // settlement writes the backlog, this batch included; otherwise the thread would idle until
     // the agent yields, and the backlog would grow into one late, large write.
-    if (this.inFlight !== null) this.sink.poll();
+    if (this.inFlight !== null) this.sink.poll?.();
     this.writeBacklog();
   }
 

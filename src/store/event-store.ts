@@ -56,8 +56,9 @@ export interface BatchSink {
   /**
    * Calls `done` for every write that has finished by now, without waiting and without the event
    * loop: an agent whose loop never yields to it would otherwise see no write finish until the end.
+   * A sink whose writes are done before `write` returns needs none.
    */
-  poll(): void;
+  poll?(): void;
 }
 
 /** Which database holds the event log. */
@@ -151,7 +152,6 @@ export function inlineSink(store: Pick<EventStore, 'appendBatch'>): BatchSink {
       done(null);
     },
     drainSync() {},
-    poll() {},
   };
 }
 
