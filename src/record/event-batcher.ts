@@ -137,7 +137,7 @@ export class EventBatcher<P extends Batched> {
     }
     this.storedHead = batch[batch.length - 1]!.row.seq;
     this.outcome.committed(batch);
-    // What closed while this one was written goes now, as one write.
+    // What closed while this one was written goes now, as the next write.
     this.writeBacklog();
   }
 }

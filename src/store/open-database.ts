@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import type { FlightrecDatabase } from './database-schema.js';
 import { inspectSchema } from './inspect-schema.js';
+import { configureWriterConnection } from './writer-connection.js';
 import { NotFlightrecDatabaseError, PathIsDirectoryError, SchemaNeedsMigrationError, SchemaTooNewError, StoreOpenError } from './store-errors.js';
 
 export interface OpenedDatabase {
@@ -67,12 +68,10 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   let sqlite: Database.Database;
   try {
     sqlite = new Database(path);
-    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30000}`);
+    configureWriterConnection(sqlite, options.busyTimeoutMs ?? 30000);
     // Before WAL, which fixes the page size of a new file.
     sqlite.pragma(`page_size = ${pageSize}`);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.defaultSafeIntegers(false);
   } catch (e) {
     throw new StoreOpenError(path, e);
   }

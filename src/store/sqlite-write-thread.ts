@@ -87,9 +87,7 @@ export class SqliteWriteThread implements BatchSink {
         this.loseThread(`the writer thread did not answer within ${Math.round(this.answerTimeoutMs / 1000)} s`);
         break;
       }
-      // The flag only says "look again": cleared after waking, and raised after each post, so no answer is missed.
-      Atomics.wait(this.flag, 0, 0, Math.min(left, 50));
-      Atomics.store(this.flag, 0, 0);
+      this.waitForAnswer(Math.min(left, 50));
     }
   }
 
@@ -111,12 +109,18 @@ export class SqliteWriteThread implements BatchSink {
       if (got !== undefined && (got.message as WriteAnswer).n === n) break;
       if (got === undefined) {
         if (Date.now() > deadline) break;
-        Atomics.wait(this.flag, 0, 0, 50);
-        Atomics.store(this.flag, 0, 0);
+        this.waitForAnswer(50);
       }
     }
     this.port.close();
     await this.worker.terminate();
+  }
+
+  /** Blocks until the worker posts an answer, or `ms` pass. */
+  private waitForAnswer(ms: number): void {
+    // The flag only says "look again": cleared after waking, and raised after each post, so no answer is missed.
+    Atomics.wait(this.flag, 0, 0, ms);
+    Atomics.store(this.flag, 0, 0);
   }
 
   private takeAnswers(): void {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { SqliteBatchWriter } from './sqlite-batch-writer.js';
+import { configureWriterConnection } from './writer-connection.js';
 import { unpackBatch, wireError, type WriteAnswer, type WriteCall } from './sqlite-write-wire.js';
 
 /**
@@ -15,10 +16,8 @@ let sqlite: Database.Database;
 let writer: SqliteBatchWriter;
 try {
   sqlite = new Database(path, { fileMustExist: true });
-  // Per connection, as the store's own: the file is already WAL.
-  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.defaultSafeIntegers(false);
+  // The file is already WAL; the rest is per connection, as the store's own.
+  configureWriterConnection(sqlite, busyTimeoutMs);
   writer = new SqliteBatchWriter(sqlite);
 } catch (e) {
   // No connection, no thread: answer -1 tells the store to write on its own connection instead.
