@@ -83,16 +83,16 @@ function rawPass(file: string): Pass {
 }
 
 /** One whole decision by number through the reader, for `n` decisions spread over the run: µs each. */
-async function lookups(file: string, decisions: number, n: number): Promise<{ medianUs: number; p90Us: number; eventsPerDecision: number }> {
+export async function lookups(file: string, decisions: number, n: number, run = RUN): Promise<{ medianUs: number; p90Us: number; eventsPerDecision: number }> {
   const store = await SqliteEventStore.open(file);
   const us: number[] = [];
   let events = 0;
   // Warm the statement cache and the pages of the index's root once.
-  for await (const e of readEvents(store, RUN, { decision: 0 })) void e;
+  for await (const e of readEvents(store, run, { decision: 0 })) void e;
   for (let i = 0; i < n; i++) {
     const d = Math.floor(((i * 7919) % n) * (decisions / n));
     const t0 = now();
-    for await (const e of readEvents(store, RUN, { decision: d })) {
+    for await (const e of readEvents(store, run, { decision: d })) {
       void e;
       events++;
     }

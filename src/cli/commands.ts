@@ -2,6 +2,7 @@ import type { CliCommand } from './cli-command.js';
 import { auditCommand } from './commands/audit-command.js';
 import { blameCommand } from './commands/blame-command.js';
 import { checkpointCommand } from './commands/checkpoint-command.js';
+import { compactCommand } from './commands/compact-command.js';
 import { copyCommand } from './commands/copy-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { diffCommand } from './commands/diff-command.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   runsCommand,
   rmCommand,
+  compactCommand,
   eventsCommand,
   showCommand,
   statsCommand,

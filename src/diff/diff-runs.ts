@@ -103,8 +103,8 @@ async function componentRoles(side: DiffSide): Promise<Map<string, string>> {
 /** The decoded payload of the run's first event when it is run.started, else null. */
 async function runStarted(side: DiffSide): Promise<unknown> {
   const run = await side.store.getRun(side.run);
-  const first = await side.store.db.selectFrom('events').select(['type', 'payload']).where('run_pk', '=', run.pk).where('seq', '=', 0).executeTakeFirst();
-  if (first === undefined || first.type !== 'run.started') return null;
+  const [first] = await side.store.readBySeq(run.pk, 0, 1);
+  if (first === undefined || first.seq !== 0 || first.type !== 'run.started') return null;
   return decodeValue(first.payload, { getBlob: (h) => side.store.getBlob(h) });
 }
 

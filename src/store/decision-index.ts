@@ -21,7 +21,7 @@ function startedRows(store: EventStore, runPk: number) {
  * (run, type id, seq) index in seq order: a 1M-event run's ~60k decisions in one query.
  */
 export async function readDecisionIndex(store: EventStore, runPk: number): Promise<DecisionIndex> {
-  const rows = await startedRows(store, runPk).select(['seq', 'decision', 'episode', 'step']).orderBy('seq').execute();
+  const rows = store.segments?.has(runPk) ? store.segments.events(runPk, { types: [STARTED] }, -1, null, Infinity) : await startedRows(store, runPk).select(['seq', 'decision', 'episode', 'step']).orderBy('seq').execute();
   const out: DecisionIndex = { seq: new Array(rows.length), decision: new Array(rows.length), episode: new Array(rows.length), step: new Array(rows.length) };
   rows.forEach((r, i) => {
     out.seq[i] = r.seq;
@@ -49,6 +49,7 @@ export async function countDecisions(store: EventStore): Promise<Map<number, num
 export async function decisionAt(store: EventStore, runPk: number, episode: number, step: number): Promise<number | null> {
   const span = await store.db.selectFrom('episode_spans').select(['first_seq', 'last_seq']).where('run_pk', '=', runPk).where('episode', '=', episode).executeTakeFirst();
   if (span === undefined) return null;
+  if (store.segments?.has(runPk)) return store.segments.events(runPk, { types: [STARTED], episode, stepFrom: step, stepTo: step }, span.first_seq - 1, span.last_seq, 1)[0]?.decision ?? null;
   const row = await startedRows(store, runPk)
     .select('decision')
     .where('seq', '>=', span.first_seq)
@@ -72,6 +73,7 @@ export async function neighbourDecisions(store: EventStore, runPk: number, decis
 /** Each recorded change of a component's version (component.updated), from the envelope columns: seq order. */
 export async function readVersionChanges(store: EventStore, runPk: number): Promise<{ seq: number; component: string | null; version: string | null }[]> {
   const type = 'component.updated';
+  if (store.segments?.has(runPk)) return store.segments.events(runPk, { types: [type] }, -1, null, Infinity).map((e) => ({ seq: e.seq, component: e.component, version: e.version }));
   return await store.db
     .selectFrom('events')
     .select(['seq', 'component', 'version'])

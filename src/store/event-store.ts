@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import type { EventsTable, FlightrecDatabase, RunsTable } from './database-schema.js';
 import type { ChainedEnvelope } from './hash-chain.js';
+import type { EventSegments } from './event-segments.js';
 
 export type RunRow = Selectable<RunsTable>;
 export type EventRow = Selectable<EventsTable>;
@@ -135,6 +136,13 @@ export interface EventStore {
    * file opened for writing); null when batches are best written by appendBatch here.
    */
   writeThread?(): BatchSink | null;
+
+  /**
+   * Compacted runs' events (SQLite's, src/store/compact-run.ts). A compacted run has no rows in the
+   * events table, so a reader that queries the table itself asks here first; a store without
+   * compaction has none.
+   */
+  readonly segments?: EventSegments;
 
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS } from '../../migrations/index.js';
+import { MIGRATIONS, READER_OPTIONAL_MIGRATIONS } from '../../migrations/index.js';
 import { FlightrecError, InvalidInputError } from '../errors/flightrec-error.js';
 import type { FlightrecDatabase } from './database-schema.js';
 import { inspectSchema } from './inspect-schema.js';
@@ -69,8 +69,11 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   try {
     sqlite = new Database(path);
     configureWriterConnection(sqlite, options.busyTimeoutMs ?? 30000);
-    // Before WAL, which fixes the page size of a new file.
+    // Before WAL, which fixes the page size of a new file. Then incremental auto-vacuum, which
+    // only a new file can take (set first, it would fix the default page size): it lets compaction
+    // give the pages it frees back to the filesystem.
     sqlite.pragma(`page_size = ${pageSize}`);
+    if (!exists || statSync(path).size === 0) sqlite.pragma('auto_vacuum = INCREMENTAL');
     sqlite.pragma('journal_mode = WAL');
   } catch (e) {
     throw new StoreOpenError(path, e);
@@ -159,7 +162,8 @@ function refuseUnusable(state: ReturnType<typeof inspectSchema>, path: string, r
     return;
   }
   if (state.unknown.length > 0) throw new SchemaTooNewError(path, state.unknown);
-  if (reader && state.pending.length > 0) throw new SchemaNeedsMigrationError(path, state.pending);
+  const needed = state.pending.filter((n) => !READER_OPTIONAL_MIGRATIONS.has(n));
+  if (reader && needed.length > 0) throw new SchemaNeedsMigrationError(path, needed);
 }
 
 async function migrate(db: Kysely<FlightrecDatabase>, path: string): Promise<string[]> {

@@ -52,6 +52,18 @@ function packedColumns(kind: StoreKind, TYPE_LIST: string) {
  * order or bytes would be an error, not a misread.
  */
 export async function* readRawEvents(store: EventStore, runPk: number, types: readonly string[], options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
+  if (store.segments?.has(runPk)) {
+    // A compacted run: a page per segment, the payloads views of its inflated bytes.
+    for (const page of store.segments.raw(runPk, types)) {
+      if (stats !== undefined) {
+        stats.pages++;
+        stats.rows += page.length;
+        stats.bytes += page.reduce((n, e) => n + e.end - e.start, 0);
+      }
+      yield page;
+    }
+    return;
+  }
   const { list: TYPE_LIST, at: TYPE_AT } = typeList(types);
   const maxRows = options.maxRows ?? 4096;
   const targetBytes = options.targetBytes ?? 256 * 1024;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { EventSegments } from './event-segments.js';
 import { eventTypeId } from './event-type-id.js';
 import { PgSyncBridge } from './postgres/pg-sync-bridge.js';
 import { isPostgresUrl, redactUrl } from './postgres/pg-types.js';
@@ -23,11 +24,21 @@ export function readRunStatusSync(path: string, runId: string): RunStatusSync | 
     if (run === undefined) return undefined;
     const d = db.prepare('select max(decision) as d from decision_spans where run_pk = ?').get(run.pk) as { d: number | null };
     const e = db.prepare('select count(*) as n from events where run_pk = ? and type_id = ? and type = ?').get(run.pk, eventTypeId('episode.ended'), 'episode.ended') as { n: number };
-    return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes: e.n };
+    const episodes = e.n === 0 && run.head_seq >= 0 && isCompacted(db, run.pk) ? new EventSegments(db).events(run.pk, { types: ['episode.ended'] }, -1, null, Infinity).length : e.n;
+    return { status: run.status, events: run.head_seq + 1, decisions: d.d === null ? 0 : d.d + 1, episodes };
   } catch {
     return undefined;
   } finally {
     db?.close();
+  }
+}
+
+/** True when the run's events are in segments; false too for a file from before segments existed. */
+function isCompacted(db: Database.Database, runPk: number): boolean {
+  try {
+    return db.prepare('select 1 from event_segments where run_pk = ? limit 1').get(runPk) !== undefined;
+  } catch {
+    return false;
   }
 }
 

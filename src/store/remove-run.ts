@@ -64,14 +64,19 @@ export async function removeRun(store: EventStore, runId: string, options: { for
   try {
     const mine = new Set<string>();
     for (const r of sqlite.prepare('select payload from events where run_pk = ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) refs(r.payload, mine, null);
+    for (const p of store.segments.payloads(row.pk)) refs(p, mine, null);
     const elsewhere = new Set<string>();
     if (mine.size > 0) {
       // Stop reading once every blob of the run is known to be used elsewhere.
       let shared = 0;
       const found = new Set<string>();
-      for (const r of sqlite.prepare('select payload from events where run_pk != ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) {
+      const others = function* (): Generator<Uint8Array> {
+        for (const r of sqlite.prepare('select payload from events where run_pk != ?').iterate(row.pk) as Iterable<{ payload: Uint8Array }>) yield r.payload;
+        for (const pk of sqlite.prepare('select distinct run_pk from event_segments where run_pk != ?').pluck().all(row.pk) as number[]) yield* store.segments.payloads(pk);
+      };
+      for (const payload of others()) {
         found.clear();
-        refs(r.payload, found, mine);
+        refs(payload, found, mine);
         for (const h of found) {
           if (mine.has(h) && !elsewhere.has(h)) shared++;
           elsewhere.add(h);
@@ -79,7 +84,9 @@ export async function removeRun(store: EventStore, runId: string, options: { for
         if (shared === mine.size) break;
       }
     }
-    const events = sqlite.prepare('delete from events where run_pk = ?').run(row.pk).changes;
+    const events = sqlite.prepare('delete from events where run_pk = ?').run(row.pk).changes + (store.segments.has(row.pk) ? row.head_seq + 1 : 0);
+    sqlite.prepare('delete from event_segments where run_pk = ?').run(row.pk);
+    sqlite.prepare('delete from segment_event_ids where run_pk = ?').run(row.pk);
     sqlite.prepare('delete from decision_spans where run_pk = ?').run(row.pk);
     sqlite.prepare('delete from episode_spans where run_pk = ?').run(row.pk);
     sqlite.prepare('delete from runs where pk = ?').run(row.pk);

@@ -30,6 +30,6 @@ export async function runEventsOfType<T extends EventType>(store: EventStore, ru
     };
     statements.set(store.sqlite, s);
   }
-  const rows = (options.first ? s.first : s.all).all(run.pk, eventTypeId(type), type) as EventRow[];
+  const rows = store.segments.has(run.pk) ? store.segments.rows(run.pk, { types: [type] }, -1, null, options.first ? 1 : Infinity) : ((options.first ? s.first : s.all).all(run.pk, eventTypeId(type), type) as EventRow[]);
   return rows.map((row) => decodeRow(row, run.id, store) as RecordedEvent<T>);
 }

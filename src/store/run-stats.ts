@@ -25,6 +25,8 @@ export interface RunStats {
   blobs: number;
   bytes_per_decision: number | null;
   types: TypeStats[];
+  /** For a compacted run (`flightrec compact`): its segments and their stored (deflated) bytes, which replace the payloads' rows; null otherwise. */
+  compacted: { segments: number; bytes: number; bytes_per_decision: number | null } | null;
 }
 
 const PAGE = 2000;
@@ -73,5 +75,7 @@ export async function runStats(store: EventStore, runId: string): Promise<RunSta
   for (const t of types) t.bytes_per_decision = perDecision(t.payload_bytes + t.blob_bytes);
   const payload = types.reduce((n, t) => n + t.payload_bytes, 0);
   const blobs = types.reduce((n, t) => n + t.blob_bytes, 0);
-  return { run: runId, events, decisions, payload_bytes: payload, blob_bytes: blobs, blobs: seen.size, bytes_per_decision: perDecision(payload + blobs), types };
+  const stored = store.segments?.has(run.pk) ? store.segments.stored(run.pk) : null;
+  const compacted = stored === null ? null : { ...stored, bytes_per_decision: perDecision(stored.bytes) };
+  return { run: runId, events, decisions, payload_bytes: payload, blob_bytes: blobs, blobs: seen.size, bytes_per_decision: perDecision(payload + blobs), types, compacted };
 }

@@ -24,6 +24,8 @@ export class SqliteBatchWriter {
   private readonly upsertDecisions: ChunkedInsert;
   private readonly upsertEpisodes: ChunkedInsert;
   private readonly stmts;
+  /** Prepared on the first append: a reader's store, which may lack migration 0003's table, never appends. */
+  private compacted: Database.Statement | undefined;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insertEvents = new ChunkedInsert(sqlite, INSERT_EVENT, 15);
@@ -59,6 +61,8 @@ export class SqliteBatchWriter {
     const write = this.sqlite.transaction(() => {
       const head = s.head.get(run.pk) as number | undefined;
       if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
+      // A compacted run's events are segments; rows appended after them would be a second, unchained log.
+      if ((this.compacted ??= this.sqlite.prepare('select 1 from event_segments where run_pk = ? limit 1').pluck()).get(run.pk) !== undefined) throw new StoreWriteError(`run ${run.id} is compacted: its events are read-only; nothing was stored`, { run: run.id }, null);
       for (const [hash, size, stored] of packed) s.insertBlob.run(hash, size, stored);
       const params: unknown[] = new Array(events.length * 15);
       let bytes = 0;

@@ -12,6 +12,7 @@ import { listAllRuns, runOrNotFound } from './run-queries.js';
 import type { SeqSpan } from './event-spans.js';
 import { SqliteBatchWriter } from './sqlite-batch-writer.js';
 import { eventTypeId } from './event-type-id.js';
+import { EventSegments } from './event-segments.js';
 import { pageConditions, pageParameters, pageQuery, pageShape, seqWindow } from './page-query.js';
 
 /**
@@ -29,6 +30,8 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   /** Made on first use: a reader never starts one. */
   private thread: SqliteWriteThread | null = null;
+  /** Compacted runs' events (src/store/compact-run.ts): each read below asks it first whether its run is one. */
+  readonly segments: EventSegments;
 
   private constructor(
     readonly path: string,
@@ -36,6 +39,7 @@ export class SqliteEventStore implements EventStore {
     readonly db: Kysely<FlightrecDatabase>,
   ) {
     this.batchWriter = new SqliteBatchWriter(sqlite);
+    this.segments = new EventSegments(sqlite);
     this.stmts = {
       runById: sqlite.prepare('select * from runs where id = ?'),
       // The (run, type id, seq) index, one range per type, merged in seq order.
@@ -128,12 +132,13 @@ export class SqliteEventStore implements EventStore {
 
   /** The chain hashes of a run's first `count` events, in seq order (what a seal's Merkle tree is built over). */
   readHashes(runPk: number, count: number): Uint8Array[] {
+    if (this.segments.has(runPk)) return this.segments.rows(runPk, {}, -1, count - 1, count).map((r) => r.hash);
     return (this.stmts.hashes.all(runPk, count) as Buffer[]).map((b) => new Uint8Array(b));
   }
 
   /** Where an event with this writer-chosen id is stored, if anywhere. */
   findEventById(id: string): { run: string; seq: number; hash: Uint8Array } | undefined {
-    return this.stmts.eventById.get(id) as { run: string; seq: number; hash: Uint8Array } | undefined;
+    return (this.stmts.eventById.get(id) as { run: string; seq: number; hash: Uint8Array } | undefined) ?? this.segments.findById(id);
   }
 
   /** A blob's stored size by sha256 without reading it; undefined when it is missing. */
@@ -159,6 +164,7 @@ export class SqliteEventStore implements EventStore {
   async readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]> {
     const window = await seqWindow(filter, afterSeq, (key, value) => (key === 'decision' ? this.stmts.decisionSpan : this.stmts.episodeSpan).get(runPk, value) as SeqSpan | undefined);
     if (window === null) return [];
+    if (this.segments.has(runPk)) return this.segments.rows(runPk, filter, window.after, window.to, limit);
     // kysely builds and compiles the query once per shape (which filters are set): the statement
     // is prepared once and bound with the page's values directly, because compiling (~35 µs) and
     // kysely's execution path cost more than a small read itself (a decision is ~17 rows).
@@ -178,6 +184,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
   async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
+    if (this.segments.has(runPk)) return this.segments.rows(runPk, {}, fromSeq - 1, null, limit);
     return await this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
   }
 
@@ -187,10 +194,12 @@ export class SqliteEventStore implements EventStore {
    * await. Bounded by the range the caller asks for.
    */
   componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[] {
+    if (this.segments.has(runPk)) return this.segments.rows(runPk, { component, types: ['component.updated', 'checkpoint.saved'] }, seqFrom - 1, seqTo, Number.MAX_SAFE_INTEGER);
     return this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[];
   }
 
   eventsOfTypesSync(runPk: number, types: readonly string[], seqFrom: number, seqTo: number, limit: number): EventRow[] {
+    if (this.segments.has(runPk)) return this.segments.rows(runPk, { types }, seqFrom - 1, seqTo, limit);
     // One statement per number of types; unary + keeps SQLite on the (run, seq) index.
     const key = `types:${types.length}`;
     let stmt = this.pageStatements.get(key);
@@ -222,7 +231,10 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** SQLite has one writer at a time and pos grows with each commit, so pos alone is the position. */
+  /**
+   * SQLite has one writer at a time and pos grows with each commit, so pos alone is the position.
+   * It follows the events table: a compacted run's events, which have no position, are not in it.
+   */
   async readGlobal(after: string | null, limit: number): Promise<GlobalPage> {
     const rows = await this.db.selectFrom('events as e').innerJoin('runs as r', 'r.pk', 'e.run_pk').selectAll('e').select('r.id as run').where('e.pos', '>', after === null ? 0 : Number(after)).orderBy('e.pos').limit(limit).execute();
     return { rows, next: rows.length > 0 ? String(rows[rows.length - 1]!.pos) : after };

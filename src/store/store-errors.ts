@@ -70,3 +70,10 @@ export class PathIsDirectoryError extends FlightrecError {
     super('PATH_IS_A_DIRECTORY', `${path} is a directory, not ${what}`, { path, hint: `name a file, e.g. ${example}` });
   }
 }
+
+/** A run's stored events are not the chain they claim to be (edited, truncated or damaged); `flightrec verify` names the first bad event. */
+export class ChainBrokenError extends FlightrecError {
+  constructor(run: string, seq: number, problem: string) {
+    super('CHAIN_BROKEN', `run ${run}: event seq ${seq} ${problem}; nothing was changed`, { run, seq, problem });
+  }
+}

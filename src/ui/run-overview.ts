@@ -26,6 +26,8 @@ export class RunOverview {
   foldedTo = -1;
   /** Per row type, the global position (`pos`) of the last row folded. */
   private readonly after: Record<Cursor, number> = { decision: -1, change: -1, episode: -1 };
+  /** The same cursors by seq, for a compacted run (its events have no pos). */
+  private readonly afterSeq: Record<Cursor, number> = { decision: -1, change: -1, episode: -1 };
   /** Changes seen before any decision: they count from the run's first decision. */
   private pending: { component: string; version: string | null }[] = [];
 
@@ -116,12 +118,22 @@ export class RunOverview {
   /** One type's rows of the run after the cursor and up to `head`, a page at a time; the cursor moves as pages are read. */
   private async *pages(store: EventStore, runPk: number, cursor: Cursor, head: number) {
     for (;;) {
+      if (store.segments?.has(runPk)) {
+        const rows = store.segments.rows(runPk, { types: [TYPES[cursor]] }, this.afterSeq[cursor], head, PAGE);
+        if (rows.length === 0) return;
+        this.afterSeq[cursor] = rows[rows.length - 1]!.seq;
+        yield rows;
+        if (rows.length < PAGE) return;
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
       // pos is the append order, so within one run it is seq order: the (run, type) index walks
       // it without a sort, where `order by seq` made SQLite scan the run's every row.
       const q = store.db.selectFrom('events').where('run_pk', '=', runPk).where('type', '=', TYPES[cursor]).where('pos', '>', this.after[cursor]).where('seq', '<=', head);
       const rows = await (cursor === 'episode' ? q.selectAll() : q.select(['pos', 'seq', 'decision', 'episode', 'step', 'component', 'version'])).orderBy('pos').limit(PAGE).execute();
       if (rows.length === 0) return;
       this.after[cursor] = rows[rows.length - 1]!.pos;
+      this.afterSeq[cursor] = rows[rows.length - 1]!.seq;
       yield rows;
       if (rows.length < PAGE) return;
       // better-sqlite3 answers synchronously: between pages, let other requests in.

@@ -89,7 +89,7 @@ describe('migration 0002 on a database with data', () => {
       for (const r of rows) insert.run(r);
     });
     await db.destroy();
-    assert.deepEqual(await migrateDatabase(file), { applied: ['0002-projections-and-type-ids'], schema: Object.keys(MIGRATIONS) });
+    assert.deepEqual(await migrateDatabase(file), { applied: ['0002-projections-and-type-ids', '0003-event-segments'], schema: Object.keys(MIGRATIONS) });
     const raw = new Database(file, { readonly: true });
     const indexes = raw.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'events' and name not like 'sqlite_%' order by name").pluck().all();
     assert.deepEqual(indexes, ['events_id', 'events_run_seq', 'events_run_type_id']);
@@ -118,7 +118,7 @@ describe('migration 0002 on a database with data', () => {
           s.schema,
         );
         await db.destroy();
-        assert.deepEqual((await migrateDatabase(s.url)).applied, ['0002-projections-and-type-ids']);
+        assert.deepEqual((await migrateDatabase(s.url)).applied, ['0002-projections-and-type-ids', '0003-event-segments']);
         const store = await openStore(s.url, { readonly: true });
         try {
           await checkMigrated(store, events);

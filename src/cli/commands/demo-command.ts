@@ -8,6 +8,10 @@ import { newRunId } from '../../record/recorder.js';
 import { interruptedRunReport } from '../interrupted-run-report.js';
 import { onInterrupt } from '../on-interrupt.js';
 import { startProgress } from '../terminal-progress.js';
+import { statSync } from 'node:fs';
+import { compactRun } from '../../store/compact-run.js';
+import { isPostgresUrl } from '../../store/postgres/pg-types.js';
+import { withStore } from './with-store.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 
 const DEFAULT_EPISODES = { gridworld: 150, cartpole: 60, pendulum: 15 } as const;
@@ -17,6 +21,7 @@ const DemoOptions = GlobalOptions.extend({
   episodes: IntOption('--episodes').pipe(z.int().min(1).max(100000)).optional(),
   seed: IntOption('--seed').pipe(z.int().min(0).max(2 ** 32 - 1)).default(1),
   planner: PlannerKind.optional(),
+  compact: z.boolean().default(true),
 });
 
 /** Mean of the last tenth of episodes (at least one): "where training ended", less noisy than the last episode alone. */
@@ -37,6 +42,7 @@ export const demoCommand: CliCommand = {
       .option('--episodes <n>', `episodes to train (default: gridworld ${DEFAULT_EPISODES.gridworld}, cartpole ${DEFAULT_EPISODES.cartpole}, pendulum ${DEFAULT_EPISODES.pendulum})`)
       .option('--seed <n>', 'seed of every random draw', '1')
       .option('--planner <kind>', 'beam or mcts on the discrete environments (default beam), mppi on the pendulum (its default)')
+      .option('--no-compact', 'keep the run one row per event instead of compacting it once recorded (SQLite)')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(DemoOptions, cmd.optsWithGlobals());
@@ -66,6 +72,9 @@ export const demoCommand: CliCommand = {
             bar?.stop();
             withdraw();
           }
+          // Compacted once recorded, as `flightrec compact` would: the demo's file is what a newcomer measures.
+          const compacted = o.compact && !isPostgresUrl(o.db) ? await withStore(o.db, (store) => compactRun(store, result.run), { mustExist: true }) : null;
+          const fileBytes = isPostgresUrl(o.db) ? null : statSync(o.db).size;
           const summary = {
             run: result.run,
             db: o.db,
@@ -76,6 +85,8 @@ export const demoCommand: CliCommand = {
             events: result.events,
             final_reward_return: finalMean(result.summaries, (e) => e.return),
             final_performance_return: finalMean(result.summaries, (e) => e.performanceReturn),
+            compacted_segments: compacted?.segments ?? null,
+            file_bytes: fileBytes,
           };
           if (o.json) {
             printJson(summary);
@@ -86,6 +97,7 @@ export const demoCommand: CliCommand = {
           print(`recorded run ${summary.run} into ${dbShown(o.db)}`);
           print(`  env ${summary.env}, backend ${summary.backend}`);
           print(`  ${summary.episodes} episodes, ${summary.decisions} decisions, ${summary.events} events`);
+          if (fileBytes !== null) print(`  ${compacted === null ? 'stored' : `compacted into ${compacted.segments} segments`}: the file holds ${(fileBytes / 1024 / 1024).toFixed(1)} MB, ${(fileBytes / 1024 / Math.max(1, summary.decisions)).toFixed(1)} KB per decision`);
           print(`  final reward return      ${fmt(summary.final_reward_return)}   (mean of the last tenth of episodes)`);
           print(`  final performance return ${fmt(summary.final_performance_return)}`);
           print('');

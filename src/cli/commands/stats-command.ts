@@ -38,5 +38,6 @@ function formatStats(s: RunStats): string[] {
     ...formatTable(['TYPE', 'EVENTS', 'PAYLOADS', 'BLOB REFS', 'BLOBS (first use)', 'PER DECISION'], rows, [1, 2, 3, 4, 5]),
     '',
     'bytes are encoded payloads and blob contents; indexes and row overhead are not counted',
+    ...(s.compacted === null ? [] : [`compacted: the payloads are stored in ${s.compacted.segments} deflated segments of ${bytes(s.compacted.bytes)} with their envelopes (${perDecision(s.compacted.bytes_per_decision)} per decision, blobs apart)`]),
   ];
 }

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely } from 'kysely';
-import { MIGRATIONS } from '../../../migrations/index.js';
+import { MIGRATIONS, READER_OPTIONAL_MIGRATIONS } from '../../../migrations/index.js';
 import { FlightrecError } from '../../errors/flightrec-error.js';
 import type { FlightrecDatabase } from '../database-schema.js';
 import { NotFlightrecDatabaseError, SchemaNeedsMigrationError, SchemaTooNewError, StoreOpenError } from '../store-errors.js';
@@ -25,7 +25,8 @@ export async function migratePostgres(db: Kysely<FlightrecDatabase>, location: s
   const pending = Object.keys(MIGRATIONS).filter((n) => !applied.includes(n));
   if (reader) {
     if (applied.length === 0) throw new NotFlightrecDatabaseError(location, 'it is empty (no flightrec tables yet)');
-    if (pending.length > 0) throw new SchemaNeedsMigrationError(location, pending);
+    const needed = pending.filter((n) => !READER_OPTIONAL_MIGRATIONS.has(n));
+    if (needed.length > 0) throw new SchemaNeedsMigrationError(location, needed);
     return [];
   }
   if (pending.length === 0) return [];

@@ -1,0 +1,183 @@
+import type Database from 'better-sqlite3';
+import type { EventFilter, EventRow } from './event-store.js';
+import { eventTypeId } from './event-type-id.js';
+import { chainHash } from './hash-chain.js';
+import type { RawEvent } from './raw-event.js';
+import { decodeSegment, type DecodedSegment, type SegmentEvent } from './segment-codec.js';
+
+/** A segment row as stored (migrations/0003-event-segments.ts). */
+interface SegmentRow {
+  first_seq: number;
+  last_seq: number;
+  types: string;
+  prev_hash: Uint8Array;
+  last_hash: Uint8Array;
+  bytes: Uint8Array;
+}
+
+/** A decoded segment with its events as rows, hashes recomputed. */
+interface ReadSegment {
+  decoded: DecodedSegment;
+  rows: EventRow[];
+}
+
+/** Segments decoded lately: pages of a reader rarely end on a segment's boundary, so the next page starts in the same one. */
+const CACHED_SEGMENTS = 8;
+
+/**
+ * Reads a compacted run's events from its segments, as the rows the events table would have
+ * given. A run is compacted whole (src/store/compact-run.ts): it has rows or segments, never both,
+ * so a reader asks `has` once and takes one path.
+ *
+ * Hashes are recomputed on read, chained from the segment's `prev_hash`, and the segment's last
+ * event carries the stored `last_hash`: for an intact segment the two are equal, and an edited one
+ * shows up to verification as a broken link at or before its last event, as an edited row would
+ * at its own seq. A compacted event has no global position: its `pos` is 0.
+ */
+export class EventSegments {
+  private readonly stmts;
+  private readonly cache = new Map<string, ReadSegment>();
+  /** False for a file a reader opened without migration 0003 (READER_OPTIONAL_MIGRATIONS): it has no compacted run. */
+  private readonly present: boolean;
+
+  constructor(sqlite: Database.Database) {
+    this.present = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'event_segments'").get() !== undefined;
+    const table = this.present ? 'event_segments' : '(select 0 as run_pk, 0 as first_seq, 0 as last_seq, \'\' as types, x\'\' as prev_hash, x\'\' as last_hash, x\'\' as bytes where 0)';
+    const ids = this.present ? 'segment_event_ids' : '(select \'\' as id, 0 as run_pk, 0 as seq where 0)';
+    this.stmts = {
+      has: sqlite.prepare(`select 1 from ${table} where run_pk = ? limit 1`).pluck(),
+      runId: sqlite.prepare('select id from runs where pk = ?').pluck(),
+      startOf: sqlite.prepare(`select max(first_seq) from ${table} where run_pk = ? and first_seq <= ?`).pluck(),
+      range: sqlite.prepare(`select first_seq, last_seq, types, prev_hash, last_hash, bytes from ${table} where run_pk = ? and first_seq >= ? and first_seq <= ? order by first_seq limit 16`),
+      count: sqlite.prepare(`select count(*) from ${table} where run_pk = ?`).pluck(),
+      stored: sqlite.prepare(`select count(*) as segments, sum(length(bytes)) as bytes from ${table} where run_pk = ?`),
+      idOf: sqlite.prepare(`select r.id as run, s.run_pk as run_pk, s.seq as seq from ${ids} s join runs r on r.pk = s.run_pk where s.id = ?`),
+    };
+  }
+
+  /** True when the run's events are in segments. */
+  has(runPk: number): boolean {
+    return this.present && this.stmts.has.get(runPk) !== undefined;
+  }
+
+  /** How many segments hold the run's events. */
+  count(runPk: number): number {
+    return this.stmts.count.get(runPk) as number;
+  }
+
+  /** The run's segments and the bytes they hold (deflated, as stored). */
+  stored(runPk: number): { segments: number; bytes: number } {
+    const r = this.stmts.stored.get(runPk) as { segments: number; bytes: number | null };
+    return { segments: r.segments, bytes: r.bytes ?? 0 };
+  }
+
+  /**
+   * The run's events matching `filter` with seq in (after, to], in seq order, at most `limit`.
+   * Segments that hold none of the filter's types are not decoded.
+   */
+  rows(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number): EventRow[] {
+    return this.collect(runPk, filter, after, to, limit, (s) => this.read(runPk, s).rows);
+  }
+
+  /** As `rows`, without hashes (no sha256 per event): for readers of envelope columns and payloads only. */
+  events(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number): SegmentEvent[] {
+    return this.collect(runPk, filter, after, to, limit, (s) => this.decodedOnly(runPk, s).events);
+  }
+
+  private collect<T extends SegmentEvent>(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number, of: (s: SegmentRow) => readonly T[]): T[] {
+    const out: T[] = [];
+    if (limit <= 0) return out;
+    const match = rowFilter(filter);
+    for (const s of this.segments(runPk, after + 1, to ?? Number.MAX_SAFE_INTEGER, filter.types)) {
+      for (const e of of(s)) {
+        if (e.seq <= after || (to !== null && e.seq > to) || !match(e)) continue;
+        out.push(e);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** The run's events of `types` as raw events (payloads still encoded), a page per segment, without hashing. */
+  *raw(runPk: number, types: readonly string[]): Generator<RawEvent[]> {
+    const wanted = new Set(types);
+    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, types)) {
+      const d = this.decodedOnly(runPk, s);
+      const page: RawEvent[] = [];
+      d.events.forEach((e, i) => {
+        if (wanted.has(e.type)) page.push({ seq: e.seq, type: e.type, v: e.v, episode: e.episode, step: e.step, decision: e.decision, page: d.buffer, start: d.start[i]!, end: d.end[i]! });
+      });
+      if (page.length > 0) yield page;
+    }
+  }
+
+  /** Every payload of the run, without hashing (the blob sweep of `rm` reads them for references). */
+  *payloads(runPk: number): Generator<Uint8Array> {
+    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) for (const e of decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1).events) yield e.payload;
+  }
+
+  /** Where a writer-chosen event id of a compacted run is, with its hash. */
+  findById(id: string): { run: string; seq: number; hash: Uint8Array } | undefined {
+    const at = this.stmts.idOf.get(id) as { run: string; run_pk: number; seq: number } | undefined;
+    if (at === undefined) return undefined;
+    const [row] = this.rows(at.run_pk, {}, at.seq - 1, at.seq, 1);
+    return row === undefined ? undefined : { run: at.run, seq: at.seq, hash: row.hash };
+  }
+
+  /** The segments of the run that may hold events in [from, to] of one of `types` (any type when undefined). */
+  private *segments(runPk: number, from: number, to: number, types: readonly string[] | undefined): Generator<SegmentRow> {
+    const start = (this.stmts.startOf.get(runPk, from) as number | null) ?? from;
+    const ids = types?.map((t) => `,${eventTypeId(t)},`);
+    // Sixteen at a time, each batch read whole: a generator left suspended between segments (two
+    // runs diffed side by side) must not hold the statement open, which would make it busy for the next.
+    for (let next = start; ; ) {
+      const batch = this.stmts.range.all(runPk, next, to) as SegmentRow[];
+      for (const s of batch) {
+        if (s.last_seq < from) continue;
+        if (ids !== undefined && !ids.some((id) => s.types.includes(id))) continue;
+        yield s;
+      }
+      if (batch.length < 16) return;
+      next = batch[batch.length - 1]!.last_seq + 1;
+    }
+  }
+
+  private key(runPk: number, s: SegmentRow): string {
+    return `${runPk}:${s.first_seq}:${Buffer.from(s.last_hash).toString('hex')}`;
+  }
+
+  private decodedOnly(runPk: number, s: SegmentRow): DecodedSegment {
+    return this.cache.get(this.key(runPk, s))?.decoded ?? decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1);
+  }
+
+  private read(runPk: number, s: SegmentRow): ReadSegment {
+    const key = this.key(runPk, s);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const decoded = decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1);
+    const run = this.stmts.runId.get(runPk) as string;
+    let previous = s.prev_hash;
+    const last = decoded.events.length - 1;
+    const rows = decoded.events.map((e, i): EventRow => {
+      const computed = chainHash(previous, { run, ...e }, e.payload);
+      previous = computed;
+      return { ...e, pos: 0, run_pk: runPk, type_id: eventTypeId(e.type), hash: i === last ? new Uint8Array(s.last_hash) : computed };
+    });
+    const out = { decoded, rows };
+    if (this.cache.size >= CACHED_SEGMENTS) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, out);
+    return out;
+  }
+}
+
+/** The filter's conditions other than seq, on one row. */
+function rowFilter(f: EventFilter): (r: SegmentEvent) => boolean {
+  const types = f.types === undefined ? null : new Set(f.types);
+  return (r) =>
+    (types === null || types.has(r.type)) &&
+    (f.episode === undefined || r.episode === f.episode) &&
+    (f.stepFrom === undefined || (r.step !== null && r.step >= f.stepFrom)) &&
+    (f.stepTo === undefined || (r.step !== null && r.step <= f.stepTo)) &&
+    (f.decision === undefined || r.decision === f.decision) &&
+    (f.component === undefined || r.component === f.component);
+}
