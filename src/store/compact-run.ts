@@ -58,18 +58,20 @@ export async function compactRun(store: EventStore, runId: string): Promise<Comp
   let segmentBytes = 0;
   try {
     let pending: EventRow[] = [];
+    let hashes: Uint8Array[] = [];
     let pendingBytes = 0;
     let previous: Uint8Array = GENESIS_HASH;
     let segmentPrev: Uint8Array = GENESIS_HASH;
     const flush = () => {
       if (pending.length === 0) return;
-      const bytes = encodeSegment(pending);
+      const bytes = encodeSegment(pending, hashes);
       const types = `,${[...new Set(pending.map((e) => eventTypeId(e.type)))].join(',')},`;
       insert.run(row.pk, pending[0]!.seq, pending.at(-1)!.seq, types, segmentPrev, previous, bytes);
       segments++;
       segmentBytes += bytes.byteLength;
       segmentPrev = previous;
       pending = [];
+      hashes = [];
       pendingBytes = 0;
     };
     for (let after = -1; ; ) {
@@ -81,6 +83,7 @@ export async function compactRun(store: EventStore, runId: string): Promise<Comp
         previous = computed;
         if (e.id !== null) insertId.run(e.id, row.pk, e.seq);
         pending.push(e);
+        hashes.push(computed);
         pendingBytes += e.payload.byteLength;
         rowBytes += e.payload.byteLength + e.hash.byteLength;
         events++;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventFilter, EventRow } from './event-store.js';
 import { eventTypeId } from './event-type-id.js';
-import { chainHash } from './hash-chain.js';
+import { chainHashOf } from './hash-chain.js';
 import type { RawEvent } from './raw-event.js';
 import { decodeSegment, type DecodedSegment, type SegmentEvent } from './segment-codec.js';
 
@@ -15,10 +15,48 @@ interface SegmentRow {
   bytes: Uint8Array;
 }
 
-/** A decoded segment with its events as rows, hashes recomputed. */
-interface ReadSegment {
-  decoded: DecodedSegment;
-  rows: EventRow[];
+/**
+ * A decoded segment whose events become rows one by one, as readers ask for them: a decision read
+ * by number makes the rows of its ~15 events, not the segment's 256, and recomputes only the hashes
+ * from the checkpoint before each.
+ */
+class ReadSegment {
+  private readonly rows: (EventRow | undefined)[];
+  private readonly hashes: (Uint8Array | undefined)[];
+
+  constructor(
+    readonly decoded: DecodedSegment,
+    private readonly run: string,
+    private readonly runPk: number,
+    private readonly s: SegmentRow,
+  ) {
+    const n = decoded.events.length;
+    this.rows = new Array<EventRow | undefined>(n);
+    this.hashes = new Array<Uint8Array | undefined>(n);
+    for (const [i, h] of decoded.checkpoints) this.hashes[i] = new Uint8Array(h);
+    this.hashes[n - 1] = new Uint8Array(s.last_hash);
+  }
+
+  row(i: number): EventRow {
+    let r = this.rows[i];
+    if (r === undefined) {
+      const e = this.decoded.events[i]!;
+      r = this.rows[i] = { pos: 0, run_pk: this.runPk, seq: e.seq, id: e.id, type: e.type, type_id: eventTypeId(e.type), v: e.v, t: e.t, episode: e.episode, step: e.step, decision: e.decision, component: e.component, version: e.version, parent: e.parent, payload: e.payload, hash: this.hash(i) };
+    }
+    return r;
+  }
+
+  /** The stored hash where there is one (a checkpoint, the last event); else recomputed from the nearest one before. */
+  private hash(i: number): Uint8Array {
+    let j = i;
+    while (j >= 0 && this.hashes[j] === undefined) j--;
+    let previous = j < 0 ? this.s.prev_hash : this.hashes[j]!;
+    for (let k = j + 1; k <= i; k++) {
+      const e = this.decoded.events[k]!;
+      previous = this.hashes[k] = chainHashOf(previous, this.run, e, e.payload);
+    }
+    return this.hashes[i]!;
+  }
 }
 
 /** Segments decoded lately: pages of a reader rarely end on a segment's boundary, so the next page starts in the same one. */
@@ -29,10 +67,11 @@ const CACHED_SEGMENTS = 8;
  * given. A run is compacted whole (src/store/compact-run.ts): it has rows or segments, never both,
  * so a reader asks `has` once and takes one path.
  *
- * Hashes are recomputed on read, chained from the segment's `prev_hash`, and the segment's last
- * event carries the stored `last_hash`: for an intact segment the two are equal, and an edited one
- * shows up to verification as a broken link at or before its last event, as an edited row would
- * at its own seq. A compacted event has no global position: its `pos` is 0.
+ * Hashes are recomputed on read from the nearest stored one before (the segment's `prev_hash`, or
+ * a checkpoint of every 16th event), and an event whose hash is stored (a checkpoint, the last)
+ * carries the stored hash. For an intact segment the two are equal; an edited one shows up to
+ * verification as a broken link at the next stored hash, within 16 events of the edit, as an
+ * edited row would at its own seq. A compacted event has no global position: its `pos` is 0.
  */
 export class EventSegments {
   private readonly stmts;
@@ -76,22 +115,32 @@ export class EventSegments {
    * Segments that hold none of the filter's types are not decoded.
    */
   rows(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number): EventRow[] {
-    return this.collect(runPk, filter, after, to, limit, (s) => this.read(runPk, s).rows);
+    return this.collect(runPk, filter, after, to, limit, (s) => {
+      const read = this.read(runPk, s);
+      return { events: read.decoded.events, pick: (i) => read.row(i) };
+    });
   }
 
   /** As `rows`, without hashes (no sha256 per event): for readers of envelope columns and payloads only. */
   events(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number): SegmentEvent[] {
-    return this.collect(runPk, filter, after, to, limit, (s) => this.decodedOnly(runPk, s).events);
+    return this.collect(runPk, filter, after, to, limit, (s) => {
+      const events = this.decodedOnly(runPk, s).events;
+      return { events, pick: (i) => events[i]! };
+    });
   }
 
-  private collect<T extends SegmentEvent>(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number, of: (s: SegmentRow) => readonly T[]): T[] {
+  private collect<T>(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number, of: (s: SegmentRow) => { events: readonly SegmentEvent[]; pick: (i: number) => T }): T[] {
     const out: T[] = [];
     if (limit <= 0) return out;
     const match = rowFilter(filter);
     for (const s of this.segments(runPk, after + 1, to ?? Number.MAX_SAFE_INTEGER, filter.types)) {
-      for (const e of of(s)) {
-        if (e.seq <= after || (to !== null && e.seq > to) || !match(e)) continue;
-        out.push(e);
+      const { events, pick } = of(s);
+      // Seqs are consecutive within a segment: start at the first past `after`.
+      for (let i = Math.max(0, after + 1 - s.first_seq); i < events.length; i++) {
+        const e = events[i]!;
+        if (to !== null && e.seq > to) return out;
+        if (!match(e)) continue;
+        out.push(pick(i));
         if (out.length >= limit) return out;
       }
     }
@@ -154,16 +203,7 @@ export class EventSegments {
     const key = this.key(runPk, s);
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
-    const decoded = decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1);
-    const run = this.stmts.runId.get(runPk) as string;
-    let previous = s.prev_hash;
-    const last = decoded.events.length - 1;
-    const rows = decoded.events.map((e, i): EventRow => {
-      const computed = chainHash(previous, { run, ...e }, e.payload);
-      previous = computed;
-      return { ...e, pos: 0, run_pk: runPk, type_id: eventTypeId(e.type), hash: i === last ? new Uint8Array(s.last_hash) : computed };
-    });
-    const out = { decoded, rows };
+    const out = new ReadSegment(decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1), this.stmts.runId.get(runPk) as string, runPk, s);
     if (this.cache.size >= CACHED_SEGMENTS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, out);
     return out;

@@ -12,7 +12,7 @@ import type { EventFilter, EventRow, PreparedEvent } from '../../src/store/event
 import { openStore } from '../../src/store/open-store.js';
 import { readRawEvents } from '../../src/store/read-raw-events.js';
 import { runEventsOfType } from '../../src/store/run-events-of-type.js';
-import { decodeSegment, encodeSegment, SegmentCorruptError, type SegmentEvent } from '../../src/store/segment-codec.js';
+import { decodeSegment, encodeSegment, HASH_CHECKPOINT_EVERY, SegmentCorruptError, type SegmentEvent } from '../../src/store/segment-codec.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
@@ -51,12 +51,18 @@ describe('segment codec', () => {
     });
   const segment = fc.tuple(fc.nat({ max: 10 ** 9 }), fc.integer({ min: 1, max: 40 })).chain(([first, n]) => fc.tuple(...Array.from({ length: n }, (_, i) => event(first + i))));
 
-  it('decodes to the events it was encoded from, every column and payload byte (fast-check)', () => {
+  /** Distinct stand-ins for chain hashes: event i's is 32 bytes of (i + seed) mod 256. */
+  const hashesOf = (events: readonly unknown[], seed = 0) => events.map((_, i) => new Uint8Array(32).fill((i + seed) % 256));
+
+  it('decodes to the events it was encoded from, every column and payload byte, and the hash after every 16th event but the last (fast-check)', () => {
     fc.assert(
-      fc.property(segment, (events) => {
-        const d = decodeSegment(encodeSegment(events), events[0]!.seq, events.length);
+      fc.property(segment, fc.nat(255), (events, seed) => {
+        const hashes = hashesOf(events, seed);
+        const d = decodeSegment(encodeSegment(events, hashes), events[0]!.seq, events.length);
         assert.deepEqual(d.events.map((e) => ({ ...e, payload: Buffer.from(e.payload) })), events.map((e) => ({ ...e })));
         events.forEach((e, i) => assert.deepEqual(d.buffer.subarray(d.start[i], d.end[i]), e.payload));
+        const want = hashes.flatMap((h, i) => ((i + 1) % HASH_CHECKPOINT_EVERY === 0 && i < events.length - 1 ? [[i, Buffer.from(h)]] : []));
+        assert.deepEqual([...d.checkpoints].map(([i, h]) => [i, Buffer.from(h)]), want);
       }),
     );
   });
@@ -64,7 +70,7 @@ describe('segment codec', () => {
   it('refuses bytes that are not the segment asked for: another count or first seq, truncated or flipped (fast-check)', () => {
     fc.assert(
       fc.property(segment, fc.nat(), (events, cut) => {
-        const bytes = encodeSegment(events);
+        const bytes = encodeSegment(events, hashesOf(events));
         const first = events[0]!.seq;
         assert.throws(() => decodeSegment(bytes, first, events.length + 1), SegmentCorruptError);
         assert.throws(() => decodeSegment(bytes, first + 1, events.length), SegmentCorruptError);
@@ -75,7 +81,7 @@ describe('segment codec', () => {
 
   it('refuses events whose seqs are not consecutive', () => {
     const e: SegmentEvent = { seq: 3, id: null, type: 'x', v: 1, t: 0, episode: null, step: null, decision: null, component: null, version: null, parent: null, payload: Buffer.alloc(1) };
-    assert.throws(() => encodeSegment([e, { ...e, seq: 5 }]), /consecutive: seq 5/);
+    assert.throws(() => encodeSegment([e, { ...e, seq: 5 }], hashesOf([e, e])), /consecutive: seq 5/);
   });
 });
 
@@ -243,7 +249,7 @@ describe('a compacted run', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 
-  it('an edited segment fails verification within that segment', async () => {
+  it('an edited segment fails verification within 16 events of the edit', async () => {
     const copy = tmp.file('edited.db');
     copyFileSync(compacted, copy);
     const raw = rawDatabase(copy);
@@ -251,11 +257,13 @@ describe('a compacted run', () => {
     const d = decodeSegment(seg.bytes, seg.first_seq, seg.last_seq - seg.first_seq + 1);
     const events = d.events.map((e) => ({ ...e }));
     events[5] = { ...events[5]!, t: events[5]!.t + 1 };
-    raw.prepare('update event_segments set bytes = ? where rowid = ?').run(encodeSegment(events), seg.rowid);
+    // Re-encoded with its stored checkpoints, as an editor who cannot recompute the chain would.
+    const hashes = events.map((_, i) => d.checkpoints.get(i) ?? new Uint8Array(32));
+    raw.prepare('update event_segments set bytes = ? where rowid = ?').run(encodeSegment(events, hashes), seg.rowid);
     raw.close();
     const v = await withStore(copy, (s) => verifyChain(s, run));
     assert.equal(v.ok, false);
-    assert.ok(v.first_bad_seq !== null && v.first_bad_seq >= seg.first_seq + 5 && v.first_bad_seq <= seg.last_seq, `${v.first_bad_seq} in ${seg.first_seq}..${seg.last_seq}: ${v.problem}`);
+    assert.ok(v.first_bad_seq !== null && v.first_bad_seq >= seg.first_seq + 5 && v.first_bad_seq <= seg.first_seq + 15, `${v.first_bad_seq} in ${seg.first_seq}..${seg.last_seq}: ${v.problem}`);
   });
 });
 
@@ -273,7 +281,8 @@ describe('compacting', () => {
     const c = flightrec(tmp.dir, '--db', db, 'compact');
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stdout, /run fx: \d+ events into 1 segments/);
-    assert.deepEqual(await withStore(db, (s) => s.findEventById('fx-note')), before);
+    const found = await withStore(db, (s) => s.findEventById('fx-note'));
+    assert.deepEqual({ ...found, hash: Buffer.from(found!.hash) }, { ...before, hash: Buffer.from(before!.hash) });
     const again = flightrec(tmp.dir, '--db', db, 'export', 'fx');
     assert.equal(again.stdout, exported.stdout);
     assert.match(flightrec(tmp.dir, '--db', db, 'compact').stdout, /nothing to compact/);

@@ -73,7 +73,8 @@ export const demoCommand: CliCommand = {
             withdraw();
           }
           // Compacted once recorded, as `flightrec compact` would: the demo's file is what a newcomer measures.
-          const compacted = o.compact && !isPostgresUrl(o.db) ? await withStore(o.db, (store) => compactRun(store, result.run), { mustExist: true }) : null;
+          // Without compaction the open still matters: its close checkpoints the WAL, so the file's size is the database's.
+          const compacted = isPostgresUrl(o.db) ? null : await withStore(o.db, async (store) => (o.compact ? await compactRun(store, result.run) : null), { mustExist: true });
           const fileBytes = isPostgresUrl(o.db) ? null : statSync(o.db).size;
           const summary = {
             run: result.run,
