@@ -52,6 +52,8 @@ export async function compactRun(store: EventStore, runId: string): Promise<Comp
   } catch (e) {
     throw new StoreWriteError(`could not compact run ${runId}: ${(e as Error).message}; nothing was changed`, { run: runId }, e);
   }
+  // The head as of the write lock: a writer may have appended since the run was looked up.
+  const head = sqlite.prepare('select head_seq, head_hash from runs where pk = ?').get(row.pk) as { head_seq: number; head_hash: Uint8Array | null };
   let events = 0;
   let segments = 0;
   let rowBytes = 0;
@@ -93,8 +95,8 @@ export async function compactRun(store: EventStore, runId: string): Promise<Comp
       after = rows.at(-1)!.seq;
     }
     flush();
-    if (events !== row.head_seq + 1) throw new ChainBrokenError(runId, events, `the run's head says ${row.head_seq + 1} events but ${events} are stored`);
-    if (events > 0 && (row.head_hash === null || Buffer.compare(previous, row.head_hash) !== 0)) throw new ChainBrokenError(runId, events - 1, "its hash is not the run's recorded head");
+    if (events !== head.head_seq + 1) throw new ChainBrokenError(runId, events, `the run's head says ${head.head_seq + 1} events but ${events} are stored`);
+    if (events > 0 && (head.head_hash === null || Buffer.compare(previous, head.head_hash) !== 0)) throw new ChainBrokenError(runId, events - 1, "its hash is not the run's recorded head");
     sqlite.prepare('delete from events where run_pk = ?').run(row.pk);
     sqlite.exec('COMMIT');
   } catch (e) {

@@ -91,6 +91,7 @@ export class EventSegments {
       count: sqlite.prepare(`select count(*) from ${table} where run_pk = ?`).pluck(),
       stored: sqlite.prepare(`select count(*) as segments, sum(length(bytes)) as bytes from ${table} where run_pk = ?`),
       idOf: sqlite.prepare(`select r.id as run, s.run_pk as run_pk, s.seq as seq from ${ids} s join runs r on r.pk = s.run_pk where s.id = ?`),
+      idsOf: sqlite.prepare(`select id, seq from ${ids} where run_pk = ?`),
     };
   }
 
@@ -129,9 +130,12 @@ export class EventSegments {
     });
   }
 
-  private collect<T>(runPk: number, filter: EventFilter, after: number, to: number | null, limit: number, of: (s: SegmentRow) => { events: readonly SegmentEvent[]; pick: (i: number) => T }): T[] {
+  private collect<T>(runPk: number, given: EventFilter, after: number, to: number | null, limit: number, of: (s: SegmentRow) => { events: readonly SegmentEvent[]; pick: (i: number) => T }): T[] {
     const out: T[] = [];
     if (limit <= 0) return out;
+    // An empty type list filters nothing, as on the events table's pages (page-query.ts).
+    const { types, ...rest } = given;
+    const filter: EventFilter = types === undefined || types.length === 0 ? rest : given;
     const match = rowFilter(filter);
     for (const s of this.segments(runPk, after + 1, to ?? Number.MAX_SAFE_INTEGER, filter.types)) {
       const { events, pick } = of(s);
@@ -147,14 +151,14 @@ export class EventSegments {
     return out;
   }
 
-  /** The run's events of `types` as raw events (payloads still encoded), a page per segment, without hashing. */
-  *raw(runPk: number, types: readonly string[]): Generator<RawEvent[]> {
+  /** The run's events of `types` with seq past `after` as raw events (payloads still encoded), a page per segment, without hashing. */
+  *raw(runPk: number, types: readonly string[], after = -1): Generator<RawEvent[]> {
     const wanted = new Set(types);
-    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, types)) {
+    for (const s of this.segments(runPk, after + 1, Number.MAX_SAFE_INTEGER, types)) {
       const d = this.decodedOnly(runPk, s);
       const page: RawEvent[] = [];
       d.events.forEach((e, i) => {
-        if (wanted.has(e.type)) page.push({ seq: e.seq, type: e.type, v: e.v, episode: e.episode, step: e.step, decision: e.decision, page: d.buffer, start: d.start[i]!, end: d.end[i]! });
+        if (e.seq > after && wanted.has(e.type)) page.push({ seq: e.seq, type: e.type, v: e.v, episode: e.episode, step: e.step, decision: e.decision, page: d.buffer, start: d.start[i]!, end: d.end[i]! });
       });
       if (page.length > 0) yield page;
     }
@@ -163,6 +167,33 @@ export class EventSegments {
   /** Every payload of the run, without hashing (the blob sweep of `rm` reads them for references). */
   *payloads(runPk: number): Generator<Uint8Array> {
     for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) for (const e of decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1).events) yield e.payload;
+  }
+
+  /**
+   * The first of the run's segments whose derived columns do not match its events, or null: the
+   * type ids `types` lists (a read by type skips a segment that does not list the type, so a
+   * narrowed list hides events) and the writer-chosen ids in `segment_event_ids` (which the
+   * recorder's duplicate check trusts). Neither is covered by the chain; `verify` calls this.
+   */
+  check(runPk: number): { seq: number; problem: string } | null {
+    const ids = new Map((this.stmts.idsOf.all(runPk) as { id: string; seq: number }[]).map((r) => [r.id, r.seq]));
+    let held = 0;
+    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) {
+      const events = this.decodedOnly(runPk, s).events;
+      const want = `,${[...new Set(events.map((e) => eventTypeId(e.type)))].join(',')},`;
+      const listed = new Set(s.types.split(',').filter((t) => t !== ''));
+      const actual = new Set(want.split(',').filter((t) => t !== ''));
+      if (listed.size !== actual.size || [...actual].some((t) => !listed.has(t))) {
+        return { seq: s.first_seq, problem: `the compacted segment from seq ${s.first_seq} lists type ids ${s.types} but holds ${want}, so reads by type would miss or misplace its events` };
+      }
+      for (const e of events) {
+        if (e.id === null) continue;
+        held++;
+        if (ids.get(e.id) !== e.seq) return { seq: e.seq, problem: `event seq ${e.seq}: its id ${JSON.stringify(e.id)} is not indexed at that seq in segment_event_ids, so a lookup by id would miss it` };
+      }
+    }
+    if (ids.size !== held) return { seq: 0, problem: `segment_event_ids holds ${ids.size} ids for this run, its events ${held}` };
+    return null;
   }
 
   /** Where a writer-chosen event id of a compacted run is, with its hash. */

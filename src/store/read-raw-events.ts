@@ -52,9 +52,10 @@ function packedColumns(kind: StoreKind, TYPE_LIST: string) {
  * order or bytes would be an error, not a misread.
  */
 export async function* readRawEvents(store: EventStore, runPk: number, types: readonly string[], options: RawReadOptions = {}, stats?: RawReadStats): AsyncGenerator<RawEvent[]> {
-  if (store.segments?.has(runPk)) {
-    // A compacted run: a page per segment, the payloads views of its inflated bytes.
-    for (const page of store.segments.raw(runPk, types)) {
+  const segments = store.segments;
+  /** A compacted run: a page per segment, the payloads views of its inflated bytes. */
+  const fromSegments = function* (after: number): Generator<RawEvent[]> {
+    for (const page of segments!.raw(runPk, types, after)) {
       if (stats !== undefined) {
         stats.pages++;
         stats.rows += page.length;
@@ -62,6 +63,9 @@ export async function* readRawEvents(store: EventStore, runPk: number, types: re
       }
       yield page;
     }
+  };
+  if (segments?.has(runPk)) {
+    yield* fromSegments(-1);
     return;
   }
   const { list: TYPE_LIST, at: TYPE_AT } = typeList(types);
@@ -84,7 +88,11 @@ export async function* readRawEvents(store: EventStore, runPk: number, types: re
       .select(packedColumns(store.kind, TYPE_LIST))
       .executeTakeFirstOrThrow();
     const n = Number(packed.n);
-    if (n === 0) return;
+    // A short page is the run's end, unless another process compacted the run since: then the rest is in segments.
+    if (n === 0) {
+      if (segments?.has(runPk)) yield* fromSegments(after);
+      return;
+    }
     const events = unpack(n, packed.payloads, packed.columns ?? '', TYPE_AT);
     if (stats !== undefined) {
       stats.pages++;
@@ -92,8 +100,11 @@ export async function* readRawEvents(store: EventStore, runPk: number, types: re
       stats.bytes += packed.payloads?.byteLength ?? 0;
     }
     yield events;
-    if (n < rows) return;
     after = events[n - 1]!.seq;
+    if (n < rows) {
+      if (segments?.has(runPk)) yield* fromSegments(after);
+      return;
+    }
     const bytes = packed.payloads?.byteLength ?? 0;
     rows = Math.max(1, Math.min(maxRows, bytes === 0 ? maxRows : Math.floor((rows * targetBytes) / bytes)));
   }

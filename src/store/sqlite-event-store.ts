@@ -132,8 +132,10 @@ export class SqliteEventStore implements EventStore {
 
   /** The chain hashes of a run's first `count` events, in seq order (what a seal's Merkle tree is built over). */
   readHashes(runPk: number, count: number): Uint8Array[] {
-    if (this.segments.has(runPk)) return this.segments.rows(runPk, {}, -1, count - 1, count).map((r) => r.hash);
-    return (this.stmts.hashes.all(runPk, count) as Buffer[]).map((b) => new Uint8Array(b));
+    const segmented = () => this.segments.rows(runPk, {}, -1, count - 1, count).map((r) => r.hash);
+    if (this.segments.has(runPk)) return segmented();
+    const hashes = (this.stmts.hashes.all(runPk, count) as Buffer[]).map((b) => new Uint8Array(b));
+    return hashes.length < count && this.segments.has(runPk) ? segmented() : hashes;
   }
 
   /** Where an event with this writer-chosen id is stored, if anywhere. */
@@ -164,7 +166,8 @@ export class SqliteEventStore implements EventStore {
   async readPage(runPk: number, filter: EventFilter, afterSeq: number, limit: number): Promise<EventRow[]> {
     const window = await seqWindow(filter, afterSeq, (key, value) => (key === 'decision' ? this.stmts.decisionSpan : this.stmts.episodeSpan).get(runPk, value) as SeqSpan | undefined);
     if (window === null) return [];
-    if (this.segments.has(runPk)) return this.segments.rows(runPk, filter, window.after, window.to, limit);
+    const segmented = () => this.segments.rows(runPk, filter, window.after, window.to, limit);
+    if (this.segments.has(runPk)) return segmented();
     // kysely builds and compiles the query once per shape (which filters are set): the statement
     // is prepared once and bound with the page's values directly, because compiling (~35 µs) and
     // kysely's execution path cost more than a small read itself (a decision is ~17 rows).
@@ -179,13 +182,24 @@ export class SqliteEventStore implements EventStore {
       stmt = this.sqlite.prepare(packedPageSql(compiled.sql));
       if (this.pageStatements.size < 256) this.pageStatements.set(shape, stmt);
     }
-    return unpackRows(stmt.get(...parameters) as PackedPage);
+    return this.unlessCompacted(runPk, unpackRows(stmt.get(...parameters) as PackedPage), limit, segmented);
+  }
+
+  /**
+   * `rows` read from the events table, or, when they are fewer than asked for and the run is
+   * compacted by now, the same read from its segments: another process may have compacted the
+   * run between the check and the query, which then found no rows (one statement reads one
+   * snapshot, so it found all of them or none).
+   */
+  private unlessCompacted(runPk: number, rows: EventRow[], limit: number, segmented: () => EventRow[]): EventRow[] {
+    return rows.length < limit && this.segments.has(runPk) ? segmented() : rows;
   }
 
   /** Rows of a run in seq order from `fromSeq` (verification reads by seq, not by position). */
   async readBySeq(runPk: number, fromSeq: number, limit: number): Promise<EventRow[]> {
-    if (this.segments.has(runPk)) return this.segments.rows(runPk, {}, fromSeq - 1, null, limit);
-    return await this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
+    const segmented = () => this.segments.rows(runPk, {}, fromSeq - 1, null, limit);
+    if (this.segments.has(runPk)) return segmented();
+    return this.unlessCompacted(runPk, await this.db.selectFrom('events').selectAll().where('run_pk', '=', runPk).where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute(), limit, segmented);
   }
 
   /**
@@ -194,12 +208,14 @@ export class SqliteEventStore implements EventStore {
    * await. Bounded by the range the caller asks for.
    */
   componentHistorySync(runPk: number, component: string, seqFrom: number, seqTo: number): EventRow[] {
-    if (this.segments.has(runPk)) return this.segments.rows(runPk, { component, types: ['component.updated', 'checkpoint.saved'] }, seqFrom - 1, seqTo, Number.MAX_SAFE_INTEGER);
-    return this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[];
+    const segmented = () => this.segments.rows(runPk, { component, types: ['component.updated', 'checkpoint.saved'] }, seqFrom - 1, seqTo, Number.MAX_SAFE_INTEGER);
+    if (this.segments.has(runPk)) return segmented();
+    return this.unlessCompacted(runPk, this.stmts.history.all(runPk, component, seqFrom, seqTo) as EventRow[], Number.MAX_SAFE_INTEGER, segmented);
   }
 
   eventsOfTypesSync(runPk: number, types: readonly string[], seqFrom: number, seqTo: number, limit: number): EventRow[] {
-    if (this.segments.has(runPk)) return this.segments.rows(runPk, { types }, seqFrom - 1, seqTo, limit);
+    const segmented = () => this.segments.rows(runPk, { types }, seqFrom - 1, seqTo, limit);
+    if (this.segments.has(runPk)) return segmented();
     // One statement per number of types; unary + keeps SQLite on the (run, seq) index.
     const key = `types:${types.length}`;
     let stmt = this.pageStatements.get(key);
@@ -207,7 +223,7 @@ export class SqliteEventStore implements EventStore {
       stmt = this.sqlite.prepare(`select * from events where run_pk = ? and seq between ? and ? and +type in (${types.map(() => '?').join(', ')}) order by seq limit ?`);
       this.pageStatements.set(key, stmt);
     }
-    return stmt.all(runPk, seqFrom, seqTo, ...types, limit) as EventRow[];
+    return this.unlessCompacted(runPk, stmt.all(runPk, seqFrom, seqTo, ...types, limit) as EventRow[], limit, segmented);
   }
 
   get location(): string {

@@ -1,4 +1,5 @@
 import { decodeValue } from '../events/payload-codec.js';
+import { SegmentCorruptError } from './segment-codec.js';
 import { isKnownEventType, validatePayload } from '../events/registry.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
@@ -58,7 +59,14 @@ export async function verifyChain(store: EventStore, runId: string, seal?: RunSe
   const spans = new SpanTally();
   let beyondHead = false;
   while (!beyondHead) {
-    const rows = await store.readBySeq(run.pk, expected, 2000);
+    let rows;
+    try {
+      rows = await store.readBySeq(run.pk, expected, 2000);
+    } catch (e) {
+      // A compacted segment that does not decode is a finding about this run, not a failure of the check.
+      if (e instanceof SegmentCorruptError) return report(Number(e.details['seq']), e.message);
+      throw e;
+    }
     for (const row of rows) {
       if (row.seq < expected) return report(row.seq, `event seq ${row.seq} is stored more than once`);
       if (expected > run.head_seq) {
@@ -96,6 +104,9 @@ export async function verifyChain(store: EventStore, runId: string, seal?: RunSe
   }
   const projection = await checkSpans(store, run.pk, spans, run.head_seq);
   if (projection !== null) return report(projection.seq, projection.problem);
+  // A compacted run's derived columns: the type ids each segment says it holds, and its events' ids.
+  const segments = store.segments?.has(run.pk) ? store.segments.check(run.pk) : null;
+  if (segments !== null) return report(segments.seq, segments.problem);
   if (seal !== undefined) {
     if (seal.events > expected) return report(expected, `the seal covers ${seal.events} events but only ${expected} are stored (tail missing)`);
     const sealedHash = await hashAt(store, run.pk, seal.events - 1);

@@ -143,6 +143,7 @@ describe('a compacted run', () => {
         { component: 'critic' },
         { seqFrom: 500, seqTo: 900, types: ['env.stepped', 'actor.chose'] },
         { decision: 999999 },
+        { types: [] },
       ];
       for (const f of filters) {
         for (const [after, limit] of [[-1, 10000], [600, 7]] as const) {
@@ -247,6 +248,54 @@ describe('a compacted run', () => {
     raw.close();
     const v = flightrec(tmp.dir, '--db', compacted, 'verify', run);
     assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('a read that another process compacts under it goes on from the segments', async () => {
+    const copy = tmp.file('racing.db');
+    copyFileSync(original, copy);
+    const reader = await SqliteEventStore.open(copy, { readonly: true });
+    try {
+      const pk = (await reader.getRun(run)).pk;
+      const seqs: number[] = [];
+      let compacted = false;
+      for await (const page of readRawEvents(reader, pk, decisionEventTypes(), { maxRows: 64, targetBytes: 1 })) {
+        seqs.push(...page.map((e) => e.seq));
+        if (!compacted) {
+          await withStore(copy, (s) => compactRun(s, run));
+          compacted = true;
+        }
+      }
+      const want: number[] = [];
+      for await (const page of readRawEvents(reader, pk, decisionEventTypes())) want.push(...page.map((e) => e.seq));
+      assert.ok(want.length > 1000);
+      assert.deepEqual(seqs, want);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('verify checks what the chain does not cover: the type ids a segment lists, the ids index, and bytes that do not decode', async () => {
+    const edit = async (name: string, sql: string) => {
+      const copy = tmp.file(name);
+      copyFileSync(compacted, copy);
+      const raw = rawDatabase(copy);
+      raw.exec(sql);
+      raw.close();
+      return await withStore(copy, (s) => verifyChain(s, run));
+    };
+    const second = 'select first_seq from event_segments order by first_seq limit 1 offset 1';
+    const first = rawDatabase(compacted).prepare(second).pluck().get() as number;
+    const types = await edit('types.db', `update event_segments set types = ',1,' where first_seq = (${second})`);
+    assert.equal(types.ok, false);
+    assert.equal(types.first_bad_seq, first);
+    assert.match(types.problem ?? '', /lists type ids ,1, but holds/);
+    const bytes = await edit('bytes.db', `update event_segments set bytes = x'00' where first_seq = (${second})`);
+    assert.equal(bytes.ok, false);
+    assert.equal(bytes.first_bad_seq, first);
+    assert.match(bytes.problem ?? '', /does not inflate/);
+    const ids = await edit('ids.db', `insert into segment_event_ids (id, run_pk, seq) values ('stray', (select pk from runs where id = '${run}'), 3)`);
+    assert.equal(ids.ok, false);
+    assert.match(ids.problem ?? '', /segment_event_ids holds 1 ids for this run, its events 0/);
   });
 
   it('an edited segment fails verification within 16 events of the edit', async () => {
