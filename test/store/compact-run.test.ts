@@ -338,6 +338,8 @@ describe('compacting', () => {
     const stats = JSON.parse(flightrec(tmp.dir, '--db', db, 'stats', 'fx', '--json').stdout) as { compacted: { segments: number; bytes: number } | null; payload_bytes: number };
     assert.equal(stats.compacted?.segments, 1);
     assert.ok(stats.compacted.bytes > 0, JSON.stringify(stats.compacted));
+    const runs = JSON.parse(flightrec(tmp.dir, '--db', db, 'runs', '--bytes', '--json').stdout) as { id: string; bytes: { compacted_per_decision: number | null } }[];
+    assert.ok(runs.find((r) => r.id === 'fx')!.bytes.compacted_per_decision! > 0);
   });
 
   it('a seal written before compaction still verifies after it, and proves an event', async () => {

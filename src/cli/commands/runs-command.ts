@@ -15,10 +15,12 @@ import { formatBytes } from '../../text/format-bytes.js';
 interface RunBytes {
   per_decision: number | null;
   by_type: Record<string, number | null>;
+  /** For a compacted run, the bytes its segments hold per decision (envelopes and payloads, deflated; blobs apart); null otherwise. */
+  compacted_per_decision: number | null;
 }
 
 function bytesPerDecision(s: RunStats): RunBytes {
-  return { per_decision: s.bytes_per_decision, by_type: Object.fromEntries(s.types.map((t) => [t.type, t.bytes_per_decision])) };
+  return { per_decision: s.bytes_per_decision, by_type: Object.fromEntries(s.types.map((t) => [t.type, t.bytes_per_decision])), compacted_per_decision: s.compacted?.bytes_per_decision ?? null };
 }
 
 function bytesCells(b: RunBytes): string[] {
@@ -26,7 +28,7 @@ function bytesCells(b: RunBytes): string[] {
   const largest = Object.entries(b.by_type)
     .slice(0, LARGEST_TYPES)
     .map(([type, n]) => `${type} ${formatBytes(n ?? 0)}`);
-  return [formatBytes(b.per_decision), largest.join(', ')];
+  return [formatBytes(b.per_decision) + (b.compacted_per_decision === null ? '' : ` (payloads compacted into ${formatBytes(b.compacted_per_decision)})`), largest.join(', ')];
 }
 
 const RunsOptions = GlobalOptions.extend({
