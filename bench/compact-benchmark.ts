@@ -6,12 +6,13 @@
  * alternate the order; medians are reported, and each ratio is compacted over rows from the same
  * process.
  *
- * Flags: --episodes N (150, the demo's), --seed N (1), --rounds N (3), --lookups N (300).
+ * Flags: --episodes N (150, the demo's), --seed N (1), --rounds N (3), --lookups N (300),
+ * --segment-events N (events per segment, default compact-run.ts's SEGMENT_EVENTS).
  */
 import { copyFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { recordReferenceTraining } from '../src/harness/reference-training.js';
-import { compactRun } from '../src/store/compact-run.js';
+import { compactRun, SEGMENT_EVENTS } from '../src/store/compact-run.js';
 import { readEvents } from '../src/store/event-reader.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { verifyChain } from '../src/store/verify-chain.js';
@@ -55,6 +56,7 @@ export const compactBenchmark: Benchmark = {
     const seed = intFlag(args, 'seed', 1);
     const rounds = intFlag(args, 'rounds', 3);
     const n = intFlag(args, 'lookups', 300);
+    const segmentEvents = intFlag(args, 'segment-events', SEGMENT_EVENTS);
     const log = args.log;
     const tmp = tempDir('flightrec-bench-compact');
     try {
@@ -69,7 +71,7 @@ export const compactBenchmark: Benchmark = {
       copyFileSync(rows, compacted);
       const store = await SqliteEventStore.open(compacted, { mustExist: true });
       t0 = now();
-      const c = await compactRun(store, recorded.run);
+      const c = await compactRun(store, recorded.run, { segmentEvents });
       const compactMs = now() - t0;
       await store.close();
       const compactedBytes = sqliteBytes(compacted);
@@ -102,7 +104,7 @@ export const compactBenchmark: Benchmark = {
           ['one decision by number, median (µs)', fixed(lookRows.medianUs, 0), fixed(lookCompacted.medianUs, 0), fixed(lookCompacted.medianUs / lookRows.medianUs, 3)],
         ],
       )) log(line);
-      log(`compaction: ${int(c.events)} events into ${int(c.segments)} segments in ${fixed(compactMs, 0)} ms (${fixed((compactMs * 1000) / c.events, 1)} µs per event)`);
+      log(`compaction: ${int(c.events)} events into ${int(c.segments)} segments of up to ${segmentEvents} in ${fixed(compactMs, 0)} ms (${fixed((compactMs * 1000) / c.events, 1)} µs per event)`);
       log(`load average (1 min) before/after: ${fixed(load0, 2)} / ${fixed(load1, 2)} on ${m.cpus} cores`);
       const met = perDecision(compactedBytes) <= TARGET_BYTES_PER_DECISION;
       log(`target ≤ ${TARGET_BYTES_PER_DECISION} bytes per decision: ${int(Math.round(perDecision(compactedBytes)))} compacted (${int(Math.round(perDecision(rowBytes)))} row by row) → ${met ? 'MET' : 'NOT MET'}`);
@@ -115,6 +117,7 @@ export const compactBenchmark: Benchmark = {
         events: recorded.events,
         decisions: recorded.decisions,
         segments: c.segments,
+        segment_events: segmentEvents,
         rows_file_bytes: rowBytes,
         compacted_file_bytes: compactedBytes,
         rows_bytes_per_decision: Math.round(perDecision(rowBytes)),

@@ -37,7 +37,9 @@ const PAGE = 4096;
  * chain look whole. A run still recording is refused (its writer appends rows), as is a store that
  * is not SQLite: PostgreSQL compresses large values itself.
  */
-export async function compactRun(store: EventStore, runId: string): Promise<CompactResult> {
+export async function compactRun(store: EventStore, runId: string, options: { segmentEvents?: number } = {}): Promise<CompactResult> {
+  const perSegment = options.segmentEvents ?? SEGMENT_EVENTS;
+  if (!Number.isInteger(perSegment) || perSegment < 1 || perSegment > 65536) throw new InvalidInputError(`segmentEvents must be an integer from 1 to 65536, got ${String(perSegment)}`, { field: 'segmentEvents', value: perSegment });
   if (!(store instanceof SqliteEventStore)) throw new InvalidInputError(`compact works on SQLite stores only; ${store.location} is ${store.kind}, which compresses large values itself`, { field: '--db', value: store.location });
   const row = await store.getRun(runId);
   if ((await runLiveness(store, row)).status === 'recording') throw new InvalidInputError(`run ${runId} is still recording; it can be compacted once it has ended`, { field: 'run', value: runId });
@@ -89,7 +91,7 @@ export async function compactRun(store: EventStore, runId: string): Promise<Comp
         pendingBytes += e.payload.byteLength;
         rowBytes += e.payload.byteLength + e.hash.byteLength;
         events++;
-        if (pending.length >= SEGMENT_EVENTS || pendingBytes >= SEGMENT_PAYLOAD_BYTES) flush();
+        if (pending.length >= perSegment || pendingBytes >= SEGMENT_PAYLOAD_BYTES) flush();
       }
       if (rows.length < PAGE) break;
       after = rows.at(-1)!.seq;
