@@ -98,7 +98,7 @@ export const demoCommand: CliCommand = {
           print(`recorded run ${summary.run} into ${dbShown(o.db)}`);
           print(`  env ${summary.env}, backend ${summary.backend}`);
           print(`  ${summary.episodes} episodes, ${summary.decisions} decisions, ${summary.events} events`);
-          if (fileBytes !== null) print(`  ${compacted === null ? 'stored' : `compacted into ${compacted.segments} segments`}: the file holds ${(fileBytes / 1024 / 1024).toFixed(1)} MB, ${(fileBytes / 1024 / Math.max(1, summary.decisions)).toFixed(1)} KB per decision`);
+          if (fileBytes !== null) print(`  ${compacted === null ? 'stored' : `compacted into ${compacted.segments} segments`}: the file holds ${(fileBytes / 1e6).toFixed(1)} MB, ${Math.round(fileBytes / Math.max(1, summary.decisions)).toLocaleString('en-US')} bytes per decision`);
           print(`  final reward return      ${fmt(summary.final_reward_return)}   (mean of the last tenth of episodes)`);
           print(`  final performance return ${fmt(summary.final_performance_return)}`);
           print('');
