@@ -298,6 +298,22 @@ describe('a compacted run', () => {
     assert.match(ids.problem ?? '', /segment_event_ids holds 1 ids for this run, its events 0/);
   });
 
+  it('replay --compact writes its derived run compacted; with --verify it is refused with exit 2', async () => {
+    const copy = tmp.file('replay-compact.db');
+    copyFileSync(original, copy);
+    const r = flightrec(tmp.dir, '--db', copy, 'replay', run, '--swap', 'critic=@latest', '--compact', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { derived_run: string; compacted: { segments: number } };
+    assert.ok(report.compacted.segments > 0);
+    await withStore(copy, async (s) => {
+      assert.equal(s.segments.has((await s.getRun(report.derived_run)).pk), true);
+      assert.equal((await verifyChain(s, report.derived_run)).ok, true);
+    });
+    const bad = flightrec(tmp.dir, '--db', copy, 'replay', run, '--verify', '--compact');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--compact compacts the derived run/);
+  });
+
   it('an edited segment fails verification within 16 events of the edit', async () => {
     const copy = tmp.file('edited.db');
     copyFileSync(compacted, copy);

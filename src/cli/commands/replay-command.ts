@@ -31,6 +31,7 @@ const ReplayOptions = GlobalOptions.extend({
   set: z.array(z.string()).default([]),
   episodes: EpisodeRange.optional(),
   closedLoop: z.boolean().default(false),
+  compact: z.boolean().default(false),
   from: IntOption('--from').pipe(z.int().nonnegative()).optional(),
   steps: IntOption('--steps').pipe(z.int().positive()).optional(),
   agent: z.string().min(1).optional(),
@@ -52,6 +53,7 @@ export const replayCommand: CliCommand = {
       .option('--set <component.setting=value>', 'override a planner setting, e.g. planner.horizon=3 (repeatable)', collect)
       .option('--episodes <A..B>', 'only decisions of these episodes')
       .option('--closed-loop', 'continue the environment from --from <decision> with the modified agent')
+      .option('--compact', 'compact the derived run once written, as `npx flightrec compact` does (SQLite)')
       .option('--from <decision>', 'decision to continue from (with --closed-loop)')
       .option('--steps <n>', 'with --closed-loop, stop after n steps (default: the end of the episode)')
       .option('--agent <factory>', "the agent factory to rebuild the run's agent with, instead of the one it recorded: module:<path>, python:<module>:<function> or flightrec/reference")
@@ -62,10 +64,20 @@ export const replayCommand: CliCommand = {
           const swaps = o.swap.map(parseSwap);
           const settings = parseSettings(o.set);
           if (o.verify && (swaps.length > 0 || o.set.length > 0 || o.closedLoop)) throw new InvalidInputError('--verify reproduces the run as recorded; it cannot be combined with --swap, --set or --closed-loop', { field: '--verify' });
+          if (o.compact && o.verify) throw new InvalidInputError('--compact compacts the derived run a counterfactual writes; --verify writes none', { field: '--compact', value: true });
           if (o.closedLoop !== (o.from !== undefined)) throw new InvalidInputError('--closed-loop and --from <decision> go together', { field: o.closedLoop ? '--from' : '--closed-loop' });
           const agentOption = o.agent === undefined ? {} : { agent: o.agent };
           // --verify only reads; the counterfactuals record a derived run.
           return await withStore(o.db, async (store) => {
+            // Refused before the replay runs, not after it wrote the derived run.
+            if (o.compact && store.kind !== 'sqlite') throw new InvalidInputError(`--compact works on SQLite stores only; ${store.location} is ${store.kind}, which compresses large values itself`, { field: '--compact', value: store.location });
+            /** The derived run compacted when asked: its segments, for the report. */
+            const compactDerived = async (run: string): Promise<{ segments: number; segment_bytes: number } | null> => {
+              if (!o.compact) return null;
+              const { compactRun } = await import('../../store/compact-run.js');
+              const c = await compactRun(store, run);
+              return { segments: c.segments, segment_bytes: c.segment_bytes };
+            };
             const names = actionNamesOf((await store.getRun(runId)).env);
             const act = (a: unknown) => actionLabel(a, names);
             const { decisionsInRange } = await import('../../../replay/decisions-in-range.js');
@@ -100,9 +112,11 @@ export const replayCommand: CliCommand = {
               const derivedId = newRunId();
               const withdraw = onInterrupt(interruptedRunReport({ db: o.db, run: derivedId, source: runId }));
               const r = await closedLoop(store, runId, { ...agentOption, runId: derivedId, from: o.from!, swaps, plannerSettings: settings, ...(o.steps ? { maxSteps: o.steps } : {}) }).finally(withdraw);
-              if (o.json) printJson(r);
+              const compacted = await compactDerived(r.derived_run);
+              if (o.json) printJson({ ...r, compacted });
               else {
                 print(`closed-loop replay of ${r.source_run} from decision ${r.from_decision} (episode ${r.episode}, step ${r.start_step}) → run ${r.derived_run}`);
+                if (compacted !== null) print(`  compacted into ${compacted.segments} segments (${compacted.segment_bytes} bytes)`);
                 print(`  ${r.steps} steps, ended by ${r.ended_by}; reward return ${r.reward_return.toFixed(3)} (recorded run: ${r.source_reward_return.toFixed(3)} over ${r.source_steps} steps)`);
                 if (r.performance_return !== null) print(`  performance return ${r.performance_return.toFixed(3)} (recorded run: ${(r.source_performance_return ?? 0).toFixed(3)})`);
                 print(`  first action ${act(r.first_action)} (recorded ${act(r.source_first_action)}); components frozen at the versions of decision ${r.from_decision}, no learning`);
@@ -120,9 +134,11 @@ export const replayCommand: CliCommand = {
               bar.stop();
               withdraw();
             }
-            if (o.json) printJson(r);
+            const compacted = await compactDerived(r.derived_run);
+            if (o.json) printJson({ ...r, compacted });
             else {
               print(`open-loop replay of ${r.source_run} → derived run ${r.derived_run}`);
+              if (compacted !== null) print(`  compacted into ${compacted.segments} segments (${compacted.segment_bytes} bytes)`);
               print(`  ${r.decisions} decisions re-decided; ${r.flipped} flipped (flip rate ${(100 * r.flip_rate).toFixed(2)}%); mean |Δ value| ${r.mean_abs_delta_value === null ? 'n/a' : r.mean_abs_delta_value.toFixed(4)}`);
               if (r.most_changed.length > 0) {
                 print('  most changed decisions:');
