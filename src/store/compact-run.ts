@@ -1,9 +1,8 @@
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { EventRow, EventStore } from './event-store.js';
-import { eventTypeId } from './event-type-id.js';
-import { chainHash, GENESIS_HASH } from './hash-chain.js';
+import { chainHashOf, GENESIS_HASH } from './hash-chain.js';
 import { runLiveness } from './run-liveness.js';
-import { encodeSegment } from './segment-codec.js';
+import { encodeSegment, segmentTypes } from './segment-codec.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import { ChainBrokenError, StoreWriteError } from './store-errors.js';
 
@@ -69,8 +68,7 @@ export async function compactRun(store: EventStore, runId: string, options: { se
     const flush = () => {
       if (pending.length === 0) return;
       const bytes = encodeSegment(pending, hashes);
-      const types = `,${[...new Set(pending.map((e) => eventTypeId(e.type)))].join(',')},`;
-      insert.run(row.pk, pending[0]!.seq, pending.at(-1)!.seq, types, segmentPrev, previous, bytes);
+      insert.run(row.pk, pending[0]!.seq, pending.at(-1)!.seq, segmentTypes(pending), segmentPrev, previous, bytes);
       segments++;
       segmentBytes += bytes.byteLength;
       segmentPrev = previous;
@@ -82,7 +80,7 @@ export async function compactRun(store: EventStore, runId: string, options: { se
       const rows = page.all(row.pk, after, PAGE) as EventRow[];
       for (const e of rows) {
         if (e.seq !== events) throw new ChainBrokenError(runId, e.seq, `expected seq ${events}: the stored seqs have a gap`);
-        const computed = chainHash(previous, { run: runId, ...e }, e.payload);
+        const computed = chainHashOf(previous, runId, e, e.payload);
         if (Buffer.compare(computed, e.hash) !== 0) throw new ChainBrokenError(runId, e.seq, 'its stored hash is not the chain hash of its contents (run `flightrec verify`)');
         previous = computed;
         if (e.id !== null) insertId.run(e.id, row.pk, e.seq);

@@ -3,7 +3,7 @@ import type { EventFilter, EventRow } from './event-store.js';
 import { eventTypeId } from './event-type-id.js';
 import { chainHashOf } from './hash-chain.js';
 import type { RawEvent } from './raw-event.js';
-import { decodeSegment, type DecodedSegment, type SegmentEvent } from './segment-codec.js';
+import { decodeSegment, segmentTypes, type DecodedSegment, type SegmentEvent } from './segment-codec.js';
 
 /** A segment row as stored (migrations/0003-event-segments.ts). */
 interface SegmentRow {
@@ -65,7 +65,8 @@ const CACHED_SEGMENTS = 8;
 /**
  * Reads a compacted run's events from its segments, as the rows the events table would have
  * given. A run is compacted whole (src/store/compact-run.ts): it has rows or segments, never both,
- * so a reader asks `has` once and takes one path.
+ * so a reader asks `has` and takes one path, and asks again when a read of rows comes back short
+ * (another process may have compacted the run in between).
  *
  * Hashes are recomputed on read from the nearest stored one before (the segment's `prev_hash`, or
  * a checkpoint of every 16th event), and an event whose hash is stored (a checkpoint, the last)
@@ -166,7 +167,7 @@ export class EventSegments {
 
   /** Every payload of the run, without hashing (the blob sweep of `rm` reads them for references). */
   *payloads(runPk: number): Generator<Uint8Array> {
-    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) for (const e of decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1).events) yield e.payload;
+    for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) for (const e of this.decodedOnly(runPk, s).events) yield e.payload;
   }
 
   /**
@@ -180,9 +181,9 @@ export class EventSegments {
     let held = 0;
     for (const s of this.segments(runPk, 0, Number.MAX_SAFE_INTEGER, undefined)) {
       const events = this.decodedOnly(runPk, s).events;
-      const want = `,${[...new Set(events.map((e) => eventTypeId(e.type)))].join(',')},`;
-      const listed = new Set(s.types.split(',').filter((t) => t !== ''));
-      const actual = new Set(want.split(',').filter((t) => t !== ''));
+      const want = segmentTypes(events);
+      const listed = new Set(s.types.split(','));
+      const actual = new Set(want.split(','));
       if (listed.size !== actual.size || [...actual].some((t) => !listed.has(t))) {
         return { seq: s.first_seq, problem: `the compacted segment from seq ${s.first_seq} lists type ids ${s.types} but holds ${want}, so reads by type would miss or misplace its events` };
       }
@@ -227,18 +228,22 @@ export class EventSegments {
   }
 
   private decodedOnly(runPk: number, s: SegmentRow): DecodedSegment {
-    return this.cache.get(this.key(runPk, s))?.decoded ?? decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1);
+    return this.cache.get(this.key(runPk, s))?.decoded ?? decode(s);
   }
 
   private read(runPk: number, s: SegmentRow): ReadSegment {
     const key = this.key(runPk, s);
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
-    const out = new ReadSegment(decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1), this.stmts.runId.get(runPk) as string, runPk, s);
+    const out = new ReadSegment(decode(s), this.stmts.runId.get(runPk) as string, runPk, s);
     if (this.cache.size >= CACHED_SEGMENTS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, out);
     return out;
   }
+}
+
+function decode(s: SegmentRow): DecodedSegment {
+  return decodeSegment(s.bytes, s.first_seq, s.last_seq - s.first_seq + 1);
 }
 
 /** The filter's conditions other than seq, on one row. */

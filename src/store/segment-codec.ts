@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeValue, encodeValue } from '../events/payload-codec.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
 import type { EventRow } from './event-store.js';
+import { eventTypeId } from './event-type-id.js';
 
 /** The columns of an event a segment keeps: everything the chain covers, and the payload. */
 export type SegmentEvent = Pick<EventRow, 'seq' | 'id' | 'type' | 'v' | 't' | 'episode' | 'step' | 'decision' | 'component' | 'version' | 'parent' | 'payload'>;
@@ -74,6 +75,11 @@ export function encodeSegment(events: readonly SegmentEvent[], hashes: readonly 
   length.writeUInt32LE(header.byteLength);
   const checkpoints = checkpointIndices(events.length).map((i) => hashes[i]!);
   return deflateRawSync(Buffer.concat([length, header, ...checkpoints, ...events.map((e) => e.payload)]), { level: LEVEL });
+}
+
+/** The `types` column of a segment holding `events`: the type ids it holds, as `,id,id,` (reads by type match `,id,` in it). */
+export function segmentTypes(events: readonly Pick<SegmentEvent, 'type'>[]): string {
+  return `,${[...new Set(events.map((e) => eventTypeId(e.type)))].join(',')},`;
 }
 
 /** The segment's events; SegmentCorruptError when the bytes do not inflate to a well-formed segment of `count` events from `firstSeq`. */
