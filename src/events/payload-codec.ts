@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { isTensor, type Tensor } from './tensor.js';
 import { tensorBytes } from './tensor-codec.js';
 import { DTYPE_CODE, PayloadCodecError, TAG_NULL, TAG_FALSE, TAG_TRUE, TAG_INT, TAG_FLOAT, TAG_STRING, TAG_ARRAY, TAG_OBJECT, TAG_TENSOR, TAG_TENSOR_BLOB, type EncodeOptions } from './payload-format.js';
@@ -187,7 +187,17 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
   if (Array.isArray(v)) {
     w.byte(TAG_ARRAY);
     w.uvarint(v.length);
+    // An element one level past the limit is refused by writeValue, never written here.
+    const shallow = depth < 64;
     for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      // Lists of seqs and ids are most of what arrays hold: small non-negative integers skip the
+      // path bookkeeping and the dispatch (the same bytes writeValue gives them; -0 goes the long way).
+      if (shallow && typeof x === 'number' && x >= 1 && x < INT_LIMIT && Number.isInteger(x)) {
+        w.byte(TAG_INT);
+        w.uvarint(x * 2);
+        continue;
+      }
       path.push(i);
       if (v[i] === undefined) throw new PayloadCodecError(`undefined array element at ${pathText(path)}`, { path: pathText(path) });
       writeValue(w, v[i], o, depth + 1, path);
@@ -224,6 +234,17 @@ function writeValue(w: Writer, v: unknown, o: EncodeOptions, depth: number, path
   }
 }
 
+/**
+ * sha256 of a blob's bytes. The one-shot hash as a latin1 ('binary') string, turned into bytes here, costs
+ * half of a Hash object's update and digest on the few-hundred-byte tensors most blobs are.
+ */
+function sha256Bytes(bytes: Uint8Array): Uint8Array {
+  const s = oneShotHash('sha256', bytes, 'binary');
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: PathStack): void {
   const code = DTYPE_CODE.get(t.dtype);
   if (code === undefined) throw new PayloadCodecError(`unknown tensor dtype ${String(t.dtype)} at ${pathText(path)}`, { path: pathText(path), dtype: t.dtype });
@@ -236,7 +257,7 @@ function writeTensor(w: Writer, t: Tensor, o: EncodeOptions, path: PathStack): v
   if (toBlob) {
     let hash = o.knownBlobs?.get(t.data, bytes);
     if (hash === undefined) {
-      hash = createHash('sha256').update(bytes).digest();
+      hash = sha256Bytes(bytes);
       const stored = o.putBlob!(hash, bytes);
       o.knownBlobs?.set(t.data, hash, stored ?? bytes.slice());
     }

@@ -12,10 +12,12 @@ export const DEFAULT_BLOB_THRESHOLD = 256;
 /** The blob sink of the call in progress (prepareEvent is synchronous, so one options object serves every call). */
 const NO_SINK = { set: (): void => undefined };
 let blobSink: { set(hashHex: string, bytes: Uint8Array): unknown } = NO_SINK;
+/** The arena of the call in progress: a blob's copy is a range of it, like the row's payload, not an ArrayBuffer of its own. */
+let blobArena: RowArena | null = null;
 const encodeOptions: EncodeOptions & { knownBlobs?: KnownBlobs } = {
   blobThreshold: DEFAULT_BLOB_THRESHOLD,
   putBlob: (h, bytes) => {
-    const copy = bytes.slice();
+    const copy = arenaCopy(blobArena, bytes);
     blobSink.set(Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex'), copy);
     return copy;
   },
@@ -55,6 +57,7 @@ export function prepareEvent(
     hash: EMPTY,
   };
   blobSink = blobs;
+  blobArena = arena;
   encodeOptions.blobThreshold = blobThreshold;
   if (knownBlobs === undefined) delete encodeOptions.knownBlobs;
   else encodeOptions.knownBlobs = knownBlobs;
@@ -74,7 +77,16 @@ export function prepareEvent(
     return row;
   } finally {
     blobSink = NO_SINK;
+    blobArena = null;
   }
+}
+
+function arenaCopy(arena: RowArena | null, bytes: Uint8Array): Uint8Array {
+  if (arena === null) return bytes.slice();
+  const at = arena.reserve(bytes.byteLength);
+  const chunk = arena.chunk;
+  chunk.set(bytes, at);
+  return new Uint8Array(chunk.buffer, chunk.byteOffset + at, bytes.byteLength);
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
