@@ -26,6 +26,7 @@ export class SqliteBatchWriter {
   private readonly stmts;
   /** Prepared on the first append: a reader's store, which may lack migration 0003's table, never appends. */
   private compacted: Database.Statement | undefined;
+  private compactedId: Database.Statement | undefined;
 
   constructor(private readonly sqlite: Database.Database) {
     this.insertEvents = new ChunkedInsert(sqlite, INSERT_EVENT, 15);
@@ -63,6 +64,13 @@ export class SqliteBatchWriter {
       if (head !== expectedHead) throw new ConcurrencyError(run.id, expectedHead, head ?? -1);
       // A compacted run's events are segments; rows appended after them would be a second, unchained log.
       if ((this.compacted ??= this.sqlite.prepare('select 1 from event_segments where run_pk = ? limit 1').pluck()).get(run.pk) !== undefined) throw new StoreWriteError(`run ${run.id} is compacted: its events are read-only; nothing was stored`, { run: run.id }, null);
+      // The unique index on events.id does not see the ids compacted runs hold; a copy or import
+      // that reused one would store it twice, and a later compaction would fail on it.
+      for (const e of events) {
+        if (e.id === null) continue;
+        const held = (this.compactedId ??= this.sqlite.prepare('select r.id as run, x.seq from segment_event_ids x join runs r on r.pk = x.run_pk where x.id = ?')).get(e.id) as { run: string; seq: number } | undefined;
+        if (held !== undefined) throw new Error(`event id ${JSON.stringify(e.id)} (seq ${e.seq}) is already the id of event seq ${held.seq} of compacted run ${held.run}`);
+      }
       for (const [hash, size, stored] of packed) s.insertBlob.run(hash, size, stored);
       const params: unknown[] = new Array(events.length * 15);
       let bytes = 0;

@@ -15,6 +15,7 @@ import { runEventsOfType } from '../../src/store/run-events-of-type.js';
 import { decodeSegment, encodeSegment, HASH_CHECKPOINT_EVERY, SegmentCorruptError, type SegmentEvent } from '../../src/store/segment-codec.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { verifyChain } from '../../src/store/verify-chain.js';
+import { Recorder } from '../../src/record/recorder.js';
 import { verifyReplay } from '../../replay/verify-replay.js';
 import { recordFixture } from '../cli/record-fixture.js';
 import { flightrec } from '../cli/run-cli.js';
@@ -356,6 +357,30 @@ describe('compacting', () => {
     assert.ok(stats.compacted.bytes > 0, JSON.stringify(stats.compacted));
     const runs = JSON.parse(flightrec(tmp.dir, '--db', db, 'runs', '--bytes', '--json').stdout) as { id: string; bytes: { compacted_per_decision: number | null } }[];
     assert.ok(runs.find((r) => r.id === 'fx')!.bytes.compacted_per_decision! > 0);
+  });
+
+  it('copy refuses an event whose id a compacted run of the target holds, naming the id and the run; the compacted run is unchanged', async () => {
+    const target = tmp.file('copy-target.db');
+    await recordFixture(target, 'fx', { decisions: 3 });
+    assert.equal(flightrec(tmp.dir, '--db', target, 'compact').code, 0);
+    const source = tmp.file('copy-source.db');
+    const recorder = await Recorder.open(source);
+    const other = await recorder.startRun({ id: 'other', env: 'gridworld' });
+    other.append({ type: 'annotation', id: 'fx-note', payload: { target: 0, label: 'reused', note: null, author: 'test' } });
+    await other.end('completed');
+    await recorder.close();
+    const r = flightrec(tmp.dir, 'copy', source, target, '--run', 'other');
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /event id "fx-note" \(seq 1\) is already the id of event seq \d+ of compacted run fx/);
+    await withStore(target, async (s) => {
+      const found = await s.findEventById('fx-note');
+      assert.equal(found?.run, 'fx');
+      assert.equal((await verifyChain(s, 'fx')).ok, true);
+      const copied = await s.findRun('other');
+      assert.ok(copied === undefined || copied.head_seq === -1, `nothing of run other's batch is stored (head ${copied?.head_seq})`);
+    });
+    // The id is still held once, so compacting everything again has nothing to trip on.
+    assert.equal(flightrec(tmp.dir, '--db', target, 'compact').code, 0);
   });
 
   it('a seal written before compaction still verifies after it, and proves an event', async () => {
