@@ -102,10 +102,13 @@ export class Recorder {
       maxBufferedBytes: o.maxBufferedBytes ?? DEFAULT_BATCHING.maxBufferedBytes,
       whenBufferFull: o.whenBufferFull ?? DEFAULT_BATCHING.whenBufferFull,
       writer: o.writer ?? DEFAULT_BATCHING.writer,
+      compact: o.compact ?? DEFAULT_BATCHING.compact,
     };
     if (!(options.maxBufferedBytes > 0)) throw new InvalidInputError(`maxBufferedBytes must be positive, got ${options.maxBufferedBytes}`, { field: 'maxBufferedBytes', value: options.maxBufferedBytes });
     if (options.whenBufferFull !== 'wait' && options.whenBufferFull !== 'reject') throw new InvalidInputError(`whenBufferFull must be 'wait' or 'reject', got ${String(options.whenBufferFull)}`, { field: 'whenBufferFull', value: options.whenBufferFull });
     if (options.writer !== 'thread' && options.writer !== 'inline') throw new InvalidInputError(`writer must be 'thread' or 'inline', got ${String(options.writer)}`, { field: 'writer', value: options.writer });
+    if (typeof options.compact !== 'boolean') throw new InvalidInputError(`compact must be true or false, got ${String(options.compact)}`, { field: 'compact', value: options.compact });
+    if (options.compact && this.store.kind !== 'sqlite') throw new InvalidInputError(`compact works on SQLite stores only; ${this.store.location} is ${this.store.kind}, which compresses large values itself`, { field: 'compact', value: options.compact });
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InvalidInputError(`batchSize must be a positive integer, got ${options.batchSize}`, { field: 'batchSize', value: options.batchSize });
     const run = new RecordingRun(this.store, pk, id, head, options, (r) => {
       this.runs.delete(r);

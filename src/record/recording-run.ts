@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { defaultEventId } from '../events/envelope.js';
-import type { FlightrecError } from '../errors/flightrec-error.js';
+import { FlightrecError } from '../errors/flightrec-error.js';
+import { StoreWriteError } from '../store/store-errors.js';
 import { parseEventInput, type EventInput, type RecordedEvent } from '../events/registry.js';
 import { inlineSink, type EventStore } from '../store/event-store.js';
 import { storedEnvelope } from '../store/stored-envelope.js';
@@ -11,6 +12,7 @@ import { EventBatcher, type Batched } from './event-batcher.js';
 import { BufferAdmission } from './buffer-admission.js';
 import { RunChain } from './run-chain.js';
 import { untilCommitted, type CommitCallbacks } from './until-committed.js';
+import { compactRun, type CompactResult } from '../store/compact-run.js';
 
 interface Pending extends Batched {
   input: EventInput;
@@ -36,6 +38,8 @@ export class RecordingRun {
   private readonly chain: RunChain;
   private lastError: FlightrecError | null = null;
   private state: 'open' | 'ended' | 'closed' = 'open';
+  /** With `compact`, how compacting the ended run went: its result, or why it failed (the run then stays as rows). Null before the run ends, or without `compact`. */
+  compaction: { ok: true; result: CompactResult } | { ok: false; error: FlightrecError } | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -197,6 +201,16 @@ export class RecordingRun {
     if (this.state === 'open') this.queueEnded({ type: 'run.ended', ...envelope, payload: { status, reason, episodes: counts.episodes ?? null, decisions: counts.decisions ?? null } }, status);
     await this.flush();
     this.finish();
+    if (this.options.compact) await this.compact();
+  }
+
+  /** The run is ended and stored whatever happens here: a compaction that fails changes nothing, and says why. */
+  private async compact(): Promise<void> {
+    try {
+      this.compaction = { ok: true, result: await compactRun(this.store, this.id) };
+    } catch (e) {
+      this.compaction = { ok: false, error: e instanceof FlightrecError ? e : new StoreWriteError(`could not compact run ${this.id}: ${e instanceof Error ? e.message : String(e)}; nothing was changed`, { run: this.id }, e) };
+    }
   }
 
   /** Ends the run as 'completed' if it was not ended, and releases it. Rejects when buffered events could not be written. */

@@ -27,6 +27,8 @@ export interface ServeOptions {
   maxLineBytes?: number;
   /** Seconds a 429 asks the client to wait. */
   retryAfterSeconds?: number;
+  /** Compact each run when its client ends it (SQLite; the ending batch's answer waits for it). */
+  compact?: boolean;
 }
 
 export const SERVE_DEFAULTS = { maxQueue: 64, maxBodyBytes: 64 * 1024 * 1024, maxLineBytes: 16 * 1024 * 1024, retryAfterSeconds: 1 } as const;
@@ -50,7 +52,7 @@ export class FlightrecServer {
     private readonly http: Server,
   ) {
     this.queue = new IngestQueue(options.maxQueue ?? SERVE_DEFAULTS.maxQueue);
-    this.writer = new IngestWriter(options.store);
+    this.writer = new IngestWriter(options.store, { compact: options.compact ?? false });
     this.limits = {
       maxBodyBytes: options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes,
       maxInflatedBytes: options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes,

@@ -24,6 +24,8 @@ export interface IngestResult {
   /** seq of the run's last stored event; the next batch starts at head + 1. */
   head: number;
   status: string;
+  /** On the batch that ended the run, with `serve --compact`: the segments it was compacted into, or why it was not (it then stays as rows). */
+  compacted?: { segments: number } | { error: string };
 }
 
 // One transaction per HTTP batch: the batch is written when the request is answered, never split by size or time, and on the
@@ -42,7 +44,10 @@ const WRITE_OPTIONS = { durability: 'batch', batchSize: Number.MAX_SAFE_INTEGER,
 export class IngestWriter {
   private readonly writers = new Map<string, RecordingRun>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: { compact: boolean } = { compact: false },
+  ) {}
 
   async append(runId: string, from: number, lines: readonly IngestLine[]): Promise<IngestResult> {
     if (!RUN_ID.test(runId)) throw new HttpError(400, 'INVALID_BATCH', `invalid run id ${JSON.stringify(runId)}: 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit`, { field: 'run', received: runId });
@@ -75,7 +80,10 @@ export class IngestWriter {
       throw e;
     }
     const after = await this.store.getRun(runId);
-    return { run: runId, from, stored: fresh.length, duplicates, head: after.head_seq, status: after.status };
+    const result: IngestResult = { run: runId, from, stored: fresh.length, duplicates, head: after.head_seq, status: after.status };
+    const c = writer.compaction;
+    if (c !== null) result.compacted = c.ok ? { segments: c.result.segments } : { error: c.error.message };
+    return result;
   }
 
   /** Writes what is queued and lets go of every run, leaving them 'recording'. */
@@ -94,7 +102,7 @@ export class IngestWriter {
 
   private attach(row: RunRow): RecordingRun {
     const hash = row.head_hash === null ? GENESIS_HASH : new Uint8Array(row.head_hash);
-    const writer = new RecordingRun(this.store, row.pk, row.id, { seq: row.head_seq, hash }, { ...DEFAULT_BATCHING, ...WRITE_OPTIONS }, () => undefined);
+    const writer = new RecordingRun(this.store, row.pk, row.id, { seq: row.head_seq, hash }, { ...DEFAULT_BATCHING, ...WRITE_OPTIONS, compact: this.options.compact }, () => undefined);
     this.writers.set(row.id, writer);
     return writer;
   }

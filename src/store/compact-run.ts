@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors/flightrec-error.js';
 import type { EventRow, EventStore } from './event-store.js';
-import { chainHashOf, GENESIS_HASH } from './hash-chain.js';
+import { chainHashOf, GENESIS_HASH, unchainable } from './hash-chain.js';
 import { runLiveness } from './run-liveness.js';
 import { encodeSegment, segmentTypes } from './segment-codec.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
@@ -80,6 +80,8 @@ export async function compactRun(store: EventStore, runId: string, options: { se
       const rows = page.all(row.pk, after, PAGE) as EventRow[];
       for (const e of rows) {
         if (e.seq !== events) throw new ChainBrokenError(runId, e.seq, `expected seq ${events}: the stored seqs have a gap`);
+        const altered = unchainable(e);
+        if (altered !== null) throw new ChainBrokenError(runId, e.seq, altered);
         const computed = chainHashOf(previous, runId, e, e.payload);
         if (Buffer.compare(computed, e.hash) !== 0) throw new ChainBrokenError(runId, e.seq, 'its stored hash is not the chain hash of its contents (run `flightrec verify`)');
         previous = computed;

@@ -1,7 +1,7 @@
 import { FlightrecError } from '../errors/flightrec-error.js';
 import { decodeValue } from '../events/payload-codec.js';
 import type { EventStore, PreparedEvent } from './event-store.js';
-import { chainHash, GENESIS_HASH } from './hash-chain.js';
+import { chainHash, GENESIS_HASH, unchainable } from './hash-chain.js';
 import { verifyChain } from './verify-chain.js';
 
 /** What copying one run did. */
@@ -68,6 +68,8 @@ async function copyRun(from: EventStore, to: EventStore, id: string): Promise<Co
       for (const row of rows) {
         if (row.seq > src.head_seq) break;
         if (row.seq !== have + 1 + batch.length) throw new FlightrecError('CHAIN_BROKEN', `run ${id} in ${from.location}: event seq ${have + 1 + batch.length} is missing; nothing of it was copied`, { run: id, seq: have + 1 + batch.length });
+        const altered = unchainable(row);
+        if (altered !== null) throw new FlightrecError('CHAIN_BROKEN', `run ${id} in ${from.location}: event seq ${row.seq} ${altered}; nothing of it was copied`, { run: id, seq: row.seq });
         const envelope = { run: id, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent };
         const hash = chainHash(previous, envelope, row.payload);
         if (!Buffer.from(hash).equals(Buffer.from(row.hash))) throw new FlightrecError('CHAIN_BROKEN', `run ${id} in ${from.location}: event seq ${row.seq} does not match its hash; nothing of it was copied`, { run: id, seq: row.seq });

@@ -41,3 +41,16 @@ export function chainHashOf(previous: Uint8Array, run: string, e: Omit<ChainedEn
   // One-shot crypto.hash over one buffer is ~40% cheaper than createHash().update()x3 for events this small.
   return hash('sha256', Buffer.concat([previous, encodeValue(envelopeTupleOf(run, e)), payload]), 'buffer');
 }
+
+/**
+ * Why a stored row cannot be chained: a column that SQL edited into another type (`payload ||
+ * x'00'` makes text). Null when payload and hash are both bytes. Checked before hashing, so that
+ * such an edit is a finding of verify, copy and compact, not a crash.
+ */
+export function unchainable(row: { payload: unknown; hash: unknown }): string | null {
+  for (const column of ['payload', 'hash'] as const) {
+    const v = row[column];
+    if (!(v instanceof Uint8Array)) return `has its ${column} stored as ${v === null ? 'null' : typeof v === 'string' ? 'text' : typeof v}, not bytes (altered)`;
+  }
+  return null;
+}

@@ -2,7 +2,7 @@ import { decodeValue } from '../events/payload-codec.js';
 import { SegmentCorruptError } from './segment-codec.js';
 import { isKnownEventType, validatePayload } from '../events/registry.js';
 import { FlightrecError } from '../errors/flightrec-error.js';
-import { chainHash, GENESIS_HASH } from './hash-chain.js';
+import { chainHash, GENESIS_HASH, unchainable } from './hash-chain.js';
 import type { SeqSpan } from './event-spans.js';
 import type { EventStore } from './event-store.js';
 import { eventTypeId } from './event-type-id.js';
@@ -74,6 +74,8 @@ export async function verifyChain(store: EventStore, runId: string, seal?: RunSe
         break;
       }
       if (row.seq !== expected) return report(expected, `event seq ${expected} is missing (next stored seq is ${row.seq})`);
+      const altered = unchainable(row);
+      if (altered !== null) return report(expected, `event seq ${expected} ${altered}`);
       const hash = chainHash(prev, { run: runId, seq: row.seq, id: row.id, type: row.type, v: row.v, t: row.t, episode: row.episode, step: row.step, decision: row.decision, component: row.component, version: row.version, parent: row.parent }, row.payload);
       if (!Buffer.from(hash).equals(Buffer.from(row.hash))) return report(expected, `event seq ${expected} does not match its hash (altered, swapped or inserted)`);
       if (row.type_id !== eventTypeId(row.type)) return report(expected, `event seq ${expected}: type_id ${String(row.type_id)} is not the id of type ${row.type} (${eventTypeId(row.type)}), so reads by type would miss it`);

@@ -380,6 +380,28 @@ describe('tampering with a recorded database', () => {
     for (const f of [truncated, rewritten, sealed]) assert.equal(integrityCheck(f), 'ok');
   });
 
+  it("a blob column SQL turned into text (payload || x'00', a hash cast to text) is a finding of verify, compact and copy, not a crash", async () => {
+    for (const [column, edit] of [['payload', "payload = payload || x'00'"], ['hash', 'hash = cast(hash as text)']] as const) {
+      const file = tmp.file(`text-${column}.db`);
+      fs.copyFileSync(pristine, file);
+      const db = rawDatabase(file);
+      db.prepare(`update events set ${edit} where run_pk = ? and seq = 40`).run(pk);
+      db.close();
+      const altered = new RegExp(`event seq 40 has its ${column} stored as text, not bytes \\(altered\\)`);
+      const verify = await runCli(['--db', file, 'verify', RUN]);
+      assert.equal(verify.code, 1, verify.stderr);
+      assert.match(verify.stdout, altered);
+      const compact = await runCli(['--db', file, 'compact', RUN]);
+      assert.equal(compact.code, 2, compact.stderr);
+      assert.match(compact.stderr, /CHAIN_BROKEN/);
+      assert.match(compact.stderr, altered);
+      const copy = await runCli(['copy', file, tmp.file(`text-${column}-copy.db`), '--run', RUN]);
+      assert.notEqual(copy.code, 0);
+      assert.match(copy.stderr, altered);
+      assert.doesNotMatch(`${verify.stderr}${compact.stderr}${copy.stderr}`, /internal error/);
+    }
+  });
+
   it('what a seal cannot catch: events appended after the seal with a correctly extended chain', async () => {
     // Documented limit (docs/guarantees.md): a seal proves a prefix; later events are not covered by it.
     const file = tmp.file('extended.db');

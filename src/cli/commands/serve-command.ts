@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { FlightrecServer, SERVE_DEFAULTS } from '../../serve/flightrec-server.js';
 import { ServerAccess } from '../../serve/server-access.js';
+import { InvalidInputError } from '../../errors/flightrec-error.js';
 import type { EventStore } from '../../store/event-store.js';
 import { openStore } from '../../store/open-store.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -13,6 +14,7 @@ const SERVER = serverOptions(7878);
 const Options = GlobalOptions.extend({
   ...SERVER.schema,
   maxQueue: IntOption('max-queue').pipe(z.int().min(1).max(100_000)).default(SERVE_DEFAULTS.maxQueue),
+  compact: z.boolean().default(false),
 });
 
 /** `flightrec serve`: the HTTP ingest and read API, until SIGTERM or SIGINT (which drain the queue first). */
@@ -21,14 +23,19 @@ export const serveCommand: CliCommand = {
   register(program, run) {
     SERVER.declare(program.command('serve').description('serve the database over HTTP: record runs from Python (or any language) and read them as JSON'))
       .option('--max-queue <n>', 'batches queued before the server answers 429 Retry-After', String(SERVE_DEFAULTS.maxQueue))
+      .option('--compact', 'compact each run into segments when its client ends it (SQLite only; see `flightrec compact`)')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, cmd.optsWithGlobals());
           const access = ServerAccess.resolve({ host: o.host, token: o.token });
           const store = await openStore(o.db);
+          if (o.compact && store.kind !== 'sqlite') {
+            await store.close();
+            throw new InvalidInputError(`--compact works on SQLite stores only; ${dbShown(o.db)} is ${store.kind}, which compresses large values itself`, { field: '--compact', value: dbShown(o.db) });
+          }
           let server: FlightrecServer;
           try {
-            server = await FlightrecServer.start({ store, access, port: o.port, maxQueue: o.maxQueue });
+            server = await FlightrecServer.start({ store, access, port: o.port, maxQueue: o.maxQueue, compact: o.compact });
           } catch (e) {
             await store.close();
             throw e;
