@@ -23,7 +23,7 @@ export const serveCommand: CliCommand = {
   register(program, run) {
     SERVER.declare(program.command('serve').description('serve the database over HTTP: record runs from Python (or any language) and read them as JSON'))
       .option('--max-queue <n>', 'batches queued before the server answers 429 Retry-After', String(SERVE_DEFAULTS.maxQueue))
-      .option('--compact', 'compact each run into segments when its client ends it (SQLite only; see `flightrec compact`)')
+      .option('--compact', 'compact each run into segments when its client ends it (SQLite only; see `npx flightrec compact`)')
       .action((_opts: unknown, cmd: Command) =>
         run(async () => {
           const o = parseOptions(Options, cmd.optsWithGlobals());
