@@ -66,6 +66,9 @@ class Run:
         self._recovered = recovered
         self.error = None
         self.acked = -1
+        # With `flightrec serve --compact`: the server's answer to the batch that ended the run,
+        # {"segments": n}, or {"error": message} when it could not compact it (it stays as rows).
+        self.compacted = None
 
     @property
     def seq(self):
@@ -313,6 +316,8 @@ class Recorder:
             if result is None:
                 return
             head = result["head"]
+            if "compacted" in result:
+                run.compacted = result["compacted"]
             with self._lock:
                 dropped = 0
                 while run._pending and run._pending[0][0] <= head:

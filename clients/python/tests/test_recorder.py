@@ -50,8 +50,25 @@ class RecorderAgainstServeTest(unittest.TestCase):
             self.assertEqual(started["agent"], "python:my_agent:make_agent")
             self.assertEqual(started["cwd"], os.getcwd())
             self.assertEqual(started["discount"], 0.9)
+            self.assertIsNone(run.compacted)
         finally:
             server.stop()
+
+    def test_a_server_started_with_compact_compacts_each_run_its_client_ends(self):
+        db = os.path.join(self.tmp, "c.db")
+        server = Server(db, extra=("--compact",))
+        try:
+            with Recorder(server.url, spool_dir=self.spool) as rec:
+                run = train(rec, episodes=2)
+            self.assertEqual(run.compacted, {"segments": math.ceil(run.seq / 256)})
+            self.assertEqual(len(read_events(server.url, run.id)), run.seq)
+        finally:
+            server.stop()
+        code, out, err = flightrec(db, "--json", "stats", run.id)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["compacted"]["segments"], run.compacted["segments"])
+        code, out, err = flightrec(db, "verify", run.id)
+        self.assertEqual(code, 0, out + err)
 
     def test_an_agent_is_recorded_whole_and_tensors_come_back_bit_for_bit(self):
         server = Server(os.path.join(self.tmp, "a.db"))
