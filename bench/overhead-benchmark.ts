@@ -200,7 +200,8 @@ function stageSink(stage: Stage): EventSink {
     append(event) {
       if (stage !== 'calls') parseEventInput(event);
       if (stage === 'chain') chain.next(event as EventInput);
-      return { run: 'stages', seq: seq++, id: `stages:${seq}`, duplicate: false };
+      const at = seq++;
+      return { run: 'stages', seq: at, id: `stages:${at}`, duplicate: false };
     },
   };
 }

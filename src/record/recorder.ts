@@ -9,6 +9,7 @@ import type { Json } from '../events/common-schemas.js';
 import { trackForExit, untrackForExit } from './exit-flush.js';
 import { DEFAULT_BATCHING, type BatchingOptions } from './batching-options.js';
 import { RecordingRun } from './recording-run.js';
+import { requireCompactable } from '../store/compact-run.js';
 
 /** What a run records about itself in run.started. */
 export interface RunStart extends Partial<BatchingOptions> {
@@ -108,7 +109,7 @@ export class Recorder {
     if (options.whenBufferFull !== 'wait' && options.whenBufferFull !== 'reject') throw new InvalidInputError(`whenBufferFull must be 'wait' or 'reject', got ${String(options.whenBufferFull)}`, { field: 'whenBufferFull', value: options.whenBufferFull });
     if (options.writer !== 'thread' && options.writer !== 'inline') throw new InvalidInputError(`writer must be 'thread' or 'inline', got ${String(options.writer)}`, { field: 'writer', value: options.writer });
     if (typeof options.compact !== 'boolean') throw new InvalidInputError(`compact must be true or false, got ${String(options.compact)}`, { field: 'compact', value: options.compact });
-    if (options.compact && this.store.kind !== 'sqlite') throw new InvalidInputError(`compact works on SQLite stores only; ${this.store.location} is ${this.store.kind}, which compresses large values itself`, { field: 'compact', value: options.compact });
+    if (options.compact) requireCompactable(this.store, 'compact', 'compact', true);
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InvalidInputError(`batchSize must be a positive integer, got ${options.batchSize}`, { field: 'batchSize', value: options.batchSize });
     const run = new RecordingRun(this.store, pk, id, head, options, (r) => {
       this.runs.delete(r);

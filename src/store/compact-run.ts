@@ -29,6 +29,14 @@ export const SEGMENT_PAYLOAD_BYTES = 96 * 1024;
 const PAGE = 4096;
 
 /**
+ * Refuses a store compaction does not work on, before anything is written: `option` is what the
+ * caller was asked for (`compact`, `--compact`), `field` and `value` what the error names.
+ */
+export function requireCompactable(store: EventStore, option: string, field: string, value: unknown = store.location): asserts store is SqliteEventStore {
+  if (!(store instanceof SqliteEventStore)) throw new InvalidInputError(`${option} works on SQLite stores only; ${store.location} is ${store.kind}, which compresses large values itself`, { field, value });
+}
+
+/**
  * Moves an ended run's events out of the events table into segments (src/store/segment-codec.ts),
  * in one transaction: afterwards the run reads, verifies, diffs and replays as before, from a
  * fraction of the bytes. Before anything moves, every event's hash is recomputed and compared with
@@ -39,7 +47,7 @@ const PAGE = 4096;
 export async function compactRun(store: EventStore, runId: string, options: { segmentEvents?: number } = {}): Promise<CompactResult> {
   const perSegment = options.segmentEvents ?? SEGMENT_EVENTS;
   if (!Number.isInteger(perSegment) || perSegment < 1 || perSegment > 65536) throw new InvalidInputError(`segmentEvents must be an integer from 1 to 65536, got ${String(perSegment)}`, { field: 'segmentEvents', value: perSegment });
-  if (!(store instanceof SqliteEventStore)) throw new InvalidInputError(`compact works on SQLite stores only; ${store.location} is ${store.kind}, which compresses large values itself`, { field: '--db', value: store.location });
+  requireCompactable(store, 'compact', '--db');
   const row = await store.getRun(runId);
   if ((await runLiveness(store, row)).status === 'recording') throw new InvalidInputError(`run ${runId} is still recording; it can be compacted once it has ended`, { field: 'run', value: runId });
   const sqlite = store.sqlite;

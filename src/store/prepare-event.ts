@@ -13,7 +13,8 @@ export const DEFAULT_BLOB_THRESHOLD = 256;
 const NO_SINK = { set: (): void => undefined };
 let blobSink: { set(hashHex: string, bytes: Uint8Array): unknown } = NO_SINK;
 /** The arena of the call in progress: a blob's copy is a range of it, like the row's payload, not an ArrayBuffer of its own. */
-let blobArena: RowArena | null = null;
+const NO_ARENA = new RowArena(0);
+let blobArena = NO_ARENA;
 const encodeOptions: EncodeOptions & { knownBlobs?: KnownBlobs } = {
   blobThreshold: DEFAULT_BLOB_THRESHOLD,
   putBlob: (h, bytes) => {
@@ -77,12 +78,11 @@ export function prepareEvent(
     return row;
   } finally {
     blobSink = NO_SINK;
-    blobArena = null;
+    blobArena = NO_ARENA;
   }
 }
 
-function arenaCopy(arena: RowArena | null, bytes: Uint8Array): Uint8Array {
-  if (arena === null) return bytes.slice();
+function arenaCopy(arena: RowArena, bytes: Uint8Array): Uint8Array {
   const at = arena.reserve(bytes.byteLength);
   const chunk = arena.chunk;
   chunk.set(bytes, at);

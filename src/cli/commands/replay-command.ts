@@ -70,12 +70,12 @@ export const replayCommand: CliCommand = {
           // --verify only reads; the counterfactuals record a derived run.
           return await withStore(o.db, async (store) => {
             // Refused before the replay runs, not after it wrote the derived run.
-            if (o.compact && store.kind !== 'sqlite') throw new InvalidInputError(`--compact works on SQLite stores only; ${store.location} is ${store.kind}, which compresses large values itself`, { field: '--compact', value: store.location });
+            const compaction = o.compact ? await import('../../store/compact-run.js') : null;
+            compaction?.requireCompactable(store, '--compact', '--compact');
             /** The derived run compacted when asked: its segments, for the report. */
             const compactDerived = async (run: string): Promise<{ segments: number; segment_bytes: number } | null> => {
-              if (!o.compact) return null;
-              const { compactRun } = await import('../../store/compact-run.js');
-              const c = await compactRun(store, run);
+              if (compaction === null) return null;
+              const c = await compaction.compactRun(store, run);
               return { segments: c.segments, segment_bytes: c.segment_bytes };
             };
             const names = actionNamesOf((await store.getRun(runId)).env);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { FlightrecServer, SERVE_DEFAULTS } from '../../serve/flightrec-server.js';
 import { ServerAccess } from '../../serve/server-access.js';
-import { InvalidInputError } from '../../errors/flightrec-error.js';
+import { requireCompactable } from '../../store/compact-run.js';
 import type { EventStore } from '../../store/event-store.js';
 import { openStore } from '../../store/open-store.js';
 import { EXIT, GlobalOptions, IntOption, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
@@ -29,9 +29,13 @@ export const serveCommand: CliCommand = {
           const o = parseOptions(Options, cmd.optsWithGlobals());
           const access = ServerAccess.resolve({ host: o.host, token: o.token });
           const store = await openStore(o.db);
-          if (o.compact && store.kind !== 'sqlite') {
-            await store.close();
-            throw new InvalidInputError(`--compact works on SQLite stores only; ${dbShown(o.db)} is ${store.kind}, which compresses large values itself`, { field: '--compact', value: dbShown(o.db) });
+          if (o.compact) {
+            try {
+              requireCompactable(store, '--compact', '--compact');
+            } catch (e) {
+              await store.close();
+              throw e;
+            }
           }
           let server: FlightrecServer;
           try {
