@@ -102,6 +102,10 @@ describe('compact on end', () => {
       const serve = spawnSync(process.execPath, [CLI, '--db', pg.url, 'serve', '--port', '0', '--compact'], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(serve.status, 2, serve.stderr);
       assert.match(serve.stderr, /--compact works on SQLite stores only/);
+      // Refused even with no run to compact: the store is the wrong kind, not merely empty.
+      const compact = spawnSync(process.execPath, [CLI, '--db', pg.url, 'compact'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(compact.status, 2, compact.stdout + compact.stderr);
+      assert.match(compact.stderr, /compact works on SQLite stores only/);
     } finally {
       await pg.drop();
     }

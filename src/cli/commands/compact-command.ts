@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { compactRun, type CompactResult } from '../../store/compact-run.js';
+import { compactRun, requireCompactable, type CompactResult } from '../../store/compact-run.js';
 import { runLiveness } from '../../store/run-liveness.js';
 import { EXIT, GlobalOptions, parseOptions, print, printJson, type CliCommand } from '../cli-command.js';
 import { withStore } from './with-store.js';
@@ -21,6 +21,8 @@ export const compactCommand: CliCommand = {
           const results = await withStore(
             o.db,
             async (store) => {
+              // Refused up front: a store without runs to compact is still the wrong kind of store.
+              requireCompactable(store, 'compact', '--db');
               let ids = o.runs;
               if (ids.length === 0) {
                 ids = [];
